@@ -1,0 +1,274 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Providers known to bot, in display order. Profiles of other providers (an
+// OpenClaw store may hold google-antigravity or openai-codex ones) are kept
+// in the store untouched but never used.
+var Providers = []string{"anthropic", "openai", "openrouter"}
+
+// NormalizeProvider trims and lower-cases a provider id.
+func NormalizeProvider(p string) string { return strings.ToLower(strings.TrimSpace(p)) }
+
+// KnownProvider reports whether p (normalized) is one of Providers.
+func KnownProvider(p string) bool { return slices.Contains(Providers, NormalizeProvider(p)) }
+
+// ProfileID names a credential in the store: "<provider>:<name>", for example
+// "anthropic:work" or "anthropic:claude-cli".
+type ProfileID string
+
+// ClaudeCLIProfile is the profile Claude Code's credentials are synced into.
+const ClaudeCLIProfile ProfileID = "anthropic:claude-cli"
+
+// Provider returns the normalized provider part of the id (before the first
+// ':'), or "" when the id has no ':'.
+func (id ProfileID) Provider() string {
+	p, _, ok := strings.Cut(string(id), ":")
+	if !ok {
+		return ""
+	}
+	return NormalizeProvider(p)
+}
+
+// Name returns the part after the first ':'.
+func (id ProfileID) Name() string {
+	_, n, _ := strings.Cut(string(id), ":")
+	return n
+}
+
+// Valid reports whether id has a non-empty provider and name and no spaces.
+func (id ProfileID) Valid() bool {
+	p, n, ok := strings.Cut(string(id), ":")
+	return ok && strings.TrimSpace(p) != "" && strings.TrimSpace(n) != "" &&
+		!strings.ContainsAny(string(id), " \t\r\n")
+}
+
+// Kind is a credential type as written in the store's "type" field.
+type Kind string
+
+// The credential kinds of the store format.
+const (
+	KindAPIKey Kind = "api_key" // a static API key ("key")
+	KindToken  Kind = "token"   // a bearer token, never refreshed ("token", optional "expires")
+	KindOAuth  Kind = "oauth"   // access + refresh + expiry, refreshed on use
+)
+
+// Valid reports whether k is one of the three store kinds.
+func (k Kind) Valid() bool { return k == KindAPIKey || k == KindToken || k == KindOAuth }
+
+// rank orders kinds for round-robin selection: OAuth before token before API
+// key (DESIGN §6 step 5).
+func (k Kind) rank() int {
+	switch k {
+	case KindOAuth:
+		return 0
+	case KindToken:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// Credential is one profile of the store. Fields the store format defines are
+// typed; any other field of the profile object is kept in Extra and written
+// back unchanged.
+type Credential struct {
+	Provider string
+	Type     Kind
+	Key      Secret    // api_key
+	Token    Secret    // token
+	Access   Secret    // oauth
+	Refresh  Secret    // oauth
+	Expires  time.Time // token (optional) and oauth; zero when absent
+	Email    string
+
+	// Extra holds the profile's unknown fields, raw, keyed by name.
+	Extra map[string]json.RawMessage
+}
+
+// Secret returns the value sent to the provider: the key, the token or the
+// access token, by kind.
+func (c *Credential) Secret() Secret {
+	switch c.Type {
+	case KindAPIKey:
+		return c.Key
+	case KindToken:
+		return c.Token
+	default:
+		return c.Access
+	}
+}
+
+// Refreshable reports whether c is an OAuth credential with a refresh token.
+func (c *Credential) Refreshable() bool { return c.Type == KindOAuth && !c.Refresh.IsZero() }
+
+// Usable reports whether c could be handed to a provider at now: a non-empty
+// key, an unexpired non-empty token, or an OAuth credential with an access
+// or a refresh token (an expired access token is refreshed on use).
+func (c *Credential) Usable(now time.Time) bool {
+	switch c.Type {
+	case KindAPIKey:
+		return !c.Key.IsZero()
+	case KindToken:
+		return !c.Token.IsZero() && (c.Expires.IsZero() || now.Before(c.Expires))
+	case KindOAuth:
+		return !c.Access.IsZero() || !c.Refresh.IsZero()
+	}
+	return false
+}
+
+// Clone returns a deep copy of c.
+func (c *Credential) Clone() *Credential {
+	n := *c
+	if c.Extra != nil {
+		n.Extra = make(map[string]json.RawMessage, len(c.Extra))
+		for k, v := range c.Extra {
+			n.Extra[k] = slices.Clone(v)
+		}
+	}
+	return &n
+}
+
+// known fields of a profile object, in the order they are written.
+var credentialFields = []string{"type", "provider", "key", "token", "access", "refresh", "expires", "email"}
+
+// UnmarshalJSON decodes a profile object of the store format, keeping
+// unknown fields.
+func (c *Credential) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var n Credential
+	str := func(name string) (string, error) {
+		v, ok := raw[name]
+		if !ok || string(v) == "null" {
+			return "", nil
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", fmt.Errorf("field %q: want a string", name)
+		}
+		return s, nil
+	}
+	var err error
+	var typ string
+	if typ, err = str("type"); err != nil {
+		return err
+	}
+	n.Type = Kind(typ)
+	if n.Provider, err = str("provider"); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *Secret
+	}{{"key", &n.Key}, {"token", &n.Token}, {"access", &n.Access}, {"refresh", &n.Refresh}} {
+		s, err := str(f.name)
+		if err != nil {
+			return err
+		}
+		*f.dst = NewSecret(s)
+	}
+	if n.Email, err = str("email"); err != nil {
+		return err
+	}
+	if v, ok := raw["expires"]; ok && string(v) != "null" {
+		var ms float64
+		if err := json.Unmarshal(v, &ms); err != nil {
+			return fmt.Errorf("field \"expires\": want milliseconds since the epoch")
+		}
+		if ms > 0 && ms < 1e16 {
+			n.Expires = time.UnixMilli(int64(ms))
+		}
+	}
+	for k, v := range raw {
+		if !slices.Contains(credentialFields, k) {
+			if n.Extra == nil {
+				n.Extra = map[string]json.RawMessage{}
+			}
+			n.Extra[k] = v
+		}
+	}
+	*c = n
+	return nil
+}
+
+// encodeStored encodes c with its secrets revealed, known fields first in
+// the store format's order, then unknown fields sorted by name.
+func (c *Credential) encodeStored() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	field := func(name string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		k, _ := json.Marshal(name)
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(b)
+		return nil
+	}
+	must := func(err error) {
+		if err != nil {
+			panic(err) // only strings and integers are marshalled here
+		}
+	}
+	must(field("type", string(c.Type)))
+	must(field("provider", c.Provider))
+	secret := func(name string, s Secret) {
+		if !s.IsZero() {
+			must(field(name, s.Reveal()))
+		}
+	}
+	switch c.Type {
+	case KindAPIKey:
+		secret("key", c.Key)
+	case KindToken:
+		secret("token", c.Token)
+	case KindOAuth:
+		must(field("access", c.Access.Reveal()))
+		must(field("refresh", c.Refresh.Reveal()))
+	default:
+		secret("key", c.Key)
+		secret("token", c.Token)
+		secret("access", c.Access)
+		secret("refresh", c.Refresh)
+	}
+	if !c.Expires.IsZero() {
+		must(field("expires", c.Expires.UnixMilli()))
+	}
+	if c.Email != "" {
+		must(field("email", c.Email))
+	}
+	keys := make([]string, 0, len(c.Extra))
+	for k := range c.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(c.Extra[k])
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}

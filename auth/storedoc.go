@@ -1,0 +1,339 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// StoreVersion is the auth-profiles.json format version bot reads and writes.
+const StoreVersion = 1
+
+// ErrNewerStore is returned for a store whose version is newer than
+// StoreVersion; such a file is never rewritten.
+var ErrNewerStore = errors.New("store written by a newer version")
+
+// Store is the in-memory form of one agent's auth-profiles.json:
+// {"version":1,"profiles":{...},"order":{...}} plus whatever else the file
+// holds (OpenClaw's lastGood and usageStats, future keys), kept raw.
+//
+// A Store is a plain value: it is not safe for concurrent mutation. Reads of
+// the file and writes to it go through the file functions of this package,
+// which lock and write atomically.
+type Store struct {
+	Version  int
+	Profiles map[ProfileID]*Credential
+	// Order is the per-agent candidate order per provider
+	// ("bot models auth order set"). Keys are normalized provider ids.
+	Order map[string][]ProfileID
+
+	// ids keeps the profiles' order of appearance in the file, so a rewrite
+	// keeps the user's layout; new profiles are appended.
+	ids []ProfileID
+	// foreign holds profile entries that are not credentials of a known
+	// kind, raw; they are written back in place and never used.
+	foreign map[ProfileID]json.RawMessage
+	// extra holds unknown top-level keys, raw.
+	extra map[string]json.RawMessage
+	// extraKeys keeps their order of appearance.
+	extraKeys []string
+}
+
+// NewStore returns an empty store of the current version.
+func NewStore() *Store {
+	return &Store{Version: StoreVersion, Profiles: map[ProfileID]*Credential{}}
+}
+
+// IDs returns the profile ids in file order.
+func (s *Store) IDs() []ProfileID {
+	out := make([]ProfileID, 0, len(s.Profiles))
+	for _, id := range s.ids {
+		if _, ok := s.Profiles[id]; ok {
+			out = append(out, id)
+		}
+	}
+	// Profiles added to the map directly come after, sorted.
+	var rest []ProfileID
+	for id := range s.Profiles {
+		if !slices.Contains(out, id) {
+			rest = append(rest, id)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// fileIDs returns every id to write: known profiles and foreign entries, in
+// file order, new profiles last.
+func (s *Store) fileIDs() []ProfileID {
+	out := slices.Clone(s.ids)
+	for _, id := range s.IDs() {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Set adds or replaces a profile.
+func (s *Store) Set(id ProfileID, c *Credential) {
+	if s.Profiles == nil {
+		s.Profiles = map[ProfileID]*Credential{}
+	}
+	delete(s.foreign, id)
+	if _, ok := s.Profiles[id]; !ok && !slices.Contains(s.ids, id) {
+		s.ids = append(s.ids, id)
+	}
+	s.Profiles[id] = c
+}
+
+// Delete removes a profile and drops it from every order list.
+func (s *Store) Delete(id ProfileID) {
+	delete(s.Profiles, id)
+	delete(s.foreign, id)
+	for p, list := range s.Order {
+		s.Order[p] = slices.DeleteFunc(list, func(x ProfileID) bool { return x == id })
+		if len(s.Order[p]) == 0 {
+			delete(s.Order, p)
+		}
+	}
+}
+
+// ForProvider returns the ids of profiles whose provider is p (normalized),
+// in file order.
+func (s *Store) ForProvider(p string) []ProfileID {
+	p = NormalizeProvider(p)
+	var out []ProfileID
+	for _, id := range s.IDs() {
+		if NormalizeProvider(s.Profiles[id].Provider) == p {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy of s.
+func (s *Store) Clone() *Store {
+	n := &Store{Version: s.Version, Profiles: make(map[ProfileID]*Credential, len(s.Profiles))}
+	for id, c := range s.Profiles {
+		n.Profiles[id] = c.Clone()
+	}
+	if s.Order != nil {
+		n.Order = make(map[string][]ProfileID, len(s.Order))
+		for p, l := range s.Order {
+			n.Order[p] = slices.Clone(l)
+		}
+	}
+	n.ids = slices.Clone(s.ids)
+	if s.foreign != nil {
+		n.foreign = make(map[ProfileID]json.RawMessage, len(s.foreign))
+		for k, v := range s.foreign {
+			n.foreign[k] = slices.Clone(v)
+		}
+	}
+	n.extraKeys = slices.Clone(s.extraKeys)
+	if s.extra != nil {
+		n.extra = make(map[string]json.RawMessage, len(s.extra))
+		for k, v := range s.extra {
+			n.extra[k] = slices.Clone(v)
+		}
+	}
+	return n
+}
+
+// DecodeStore parses the bytes of an auth-profiles.json file. It follows
+// OpenClaw's tolerant reading of entries (a profile without a valid type or a
+// provider is dropped, order lists are trimmed) but is strict about the
+// document: invalid JSON, a missing "profiles" object or a newer version is
+// an error.
+func DecodeStore(b []byte) (*Store, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("file is empty")
+	}
+	keys, raw, err := objectKeys(b)
+	if err != nil {
+		return nil, err
+	}
+	s := NewStore()
+	if v, ok := raw["version"]; ok {
+		var n float64
+		if err := json.Unmarshal(v, &n); err != nil || n != float64(int(n)) || n < 1 {
+			return nil, errors.New(`"version" must be a positive whole number`)
+		}
+		if int(n) > StoreVersion {
+			return nil, fmt.Errorf("%w (version %d; this bot reads version %d)", ErrNewerStore, int(n), StoreVersion)
+		}
+		s.Version = int(n)
+	}
+	pv, ok := raw["profiles"]
+	if !ok {
+		return nil, errors.New(`no "profiles" object`)
+	}
+	pkeys, praw, err := objectKeys(pv)
+	if err != nil {
+		return nil, fmt.Errorf(`"profiles": %w`, err)
+	}
+	for _, k := range pkeys {
+		var c Credential
+		if err := json.Unmarshal(praw[k], &c); err != nil {
+			return nil, fmt.Errorf("profile %q: %w", k, err)
+		}
+		if !c.Type.Valid() || strings.TrimSpace(c.Provider) == "" {
+			// Not a credential this format knows (OpenClaw ignores such
+			// entries too): never use it, but write it back unchanged.
+			if s.foreign == nil {
+				s.foreign = map[ProfileID]json.RawMessage{}
+			}
+			s.foreign[ProfileID(k)] = praw[k]
+			s.ids = append(s.ids, ProfileID(k))
+			continue
+		}
+		s.Set(ProfileID(k), &c)
+	}
+	if ov, ok := raw["order"]; ok && string(ov) != "null" {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(ov, &m); err != nil {
+			return nil, fmt.Errorf(`"order": %w`, errors.New("want an object of provider → list of profile ids"))
+		}
+		for p, lv := range m {
+			var list []any
+			if json.Unmarshal(lv, &list) != nil {
+				continue
+			}
+			var ids []ProfileID
+			for _, x := range list {
+				if str, ok := x.(string); ok && strings.TrimSpace(str) != "" {
+					ids = append(ids, ProfileID(strings.TrimSpace(str)))
+				}
+			}
+			if len(ids) > 0 {
+				if s.Order == nil {
+					s.Order = map[string][]ProfileID{}
+				}
+				np := NormalizeProvider(p)
+				s.Order[np] = append(s.Order[np], ids...)
+			}
+		}
+	}
+	for _, k := range keys {
+		switch k {
+		case "version", "profiles", "order":
+		default:
+			if s.extra == nil {
+				s.extra = map[string]json.RawMessage{}
+			}
+			s.extra[k] = raw[k]
+			s.extraKeys = append(s.extraKeys, k)
+		}
+	}
+	return s, nil
+}
+
+// Encode renders s in the store format: 2-space indent and a trailing
+// newline, like OpenClaw, with secrets revealed.
+func (s *Store) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"version":`)
+	v := s.Version
+	if v == 0 {
+		v = StoreVersion
+	}
+	fmt.Fprintf(&buf, "%d", v)
+	buf.WriteString(`,"profiles":{`)
+	first := true
+	for _, id := range s.fileIDs() {
+		var b []byte
+		if c, ok := s.Profiles[id]; ok {
+			var err error
+			if b, err = c.encodeStored(); err != nil {
+				return nil, err
+			}
+		} else if raw, ok := s.foreign[id]; ok {
+			b = raw
+		} else {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		k, _ := json.Marshal(string(id))
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	if len(s.Order) > 0 {
+		ps := make([]string, 0, len(s.Order))
+		for p := range s.Order {
+			ps = append(ps, p)
+		}
+		slices.Sort(ps)
+		buf.WriteString(`,"order":{`)
+		for i, p := range ps {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			k, _ := json.Marshal(p)
+			l, _ := json.Marshal(s.Order[p])
+			buf.Write(k)
+			buf.WriteByte(':')
+			buf.Write(l)
+		}
+		buf.WriteByte('}')
+	}
+	for _, k := range s.extraKeys {
+		kb, _ := json.Marshal(k)
+		buf.WriteByte(',')
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(s.extra[k])
+	}
+	buf.WriteByte('}')
+	var out bytes.Buffer
+	if err := json.Indent(&out, buf.Bytes(), "", "  "); err != nil {
+		return nil, fmt.Errorf("auth: encode store: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// objectKeys decodes a JSON object into raw values and returns its keys in
+// document order.
+func objectKeys(b []byte) ([]string, map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, errors.New("want a JSON object")
+	}
+	var keys []string
+	raw := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+		}
+		k, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+		}
+		if _, dup := raw[k]; !dup {
+			keys = append(keys, k)
+		}
+		raw[k] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, nil, errors.New("invalid JSON: data after the top-level object")
+	}
+	return keys, raw, nil
+}
