@@ -186,7 +186,7 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("field \"expires\": want milliseconds since the epoch")
 		}
 		if ms > 0 && ms < 1e16 {
-			n.Expires = time.UnixMilli(int64(ms))
+			n.Expires = time.UnixMilli(max(int64(ms), 1)) // 0 < ms < 1 is expired, not "no expiry"
 		}
 	}
 	for k, v := range raw {
@@ -241,7 +241,7 @@ func (c *Credential) encodeStored() ([]byte, error) {
 		secret("token", c.Token)
 	case KindOAuth:
 		must(field("access", c.Access.Reveal()))
-		must(field("refresh", c.Refresh.Reveal()))
+		secret("refresh", c.Refresh)
 	default:
 		secret("key", c.Key)
 		secret("token", c.Token)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -178,10 +179,8 @@ func DecodeStore(b []byte) (*Store, error) {
 	}
 	for _, k := range pkeys {
 		var c Credential
-		if err := json.Unmarshal(praw[k], &c); err != nil {
-			return nil, fmt.Errorf("profile %q: %w", k, err)
-		}
-		if !c.Type.Valid() || strings.TrimSpace(c.Provider) == "" {
+		err := json.Unmarshal(praw[k], &c)
+		if err != nil || !c.Type.Valid() || strings.TrimSpace(c.Provider) == "" {
 			// Not a credential this format knows (OpenClaw ignores such
 			// entries too): never use it, but write it back unchanged.
 			if s.foreign == nil {
@@ -194,11 +193,12 @@ func DecodeStore(b []byte) (*Store, error) {
 		s.Set(ProfileID(k), &c)
 	}
 	if ov, ok := raw["order"]; ok && string(ov) != "null" {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(ov, &m); err != nil {
-			return nil, fmt.Errorf(`"order": %w`, errors.New("want an object of provider → list of profile ids"))
+		okeys, m, err := objectKeys(ov)
+		if err != nil {
+			return nil, errors.New(`"order": want an object of provider → list of profile ids`)
 		}
-		for p, lv := range m {
+		for _, p := range okeys {
+			lv := m[p]
 			var list []any
 			if json.Unmarshal(lv, &list) != nil {
 				continue
@@ -332,7 +332,7 @@ func objectKeys(b []byte) ([]string, map[string]json.RawMessage, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, nil, errors.New("invalid JSON: data after the top-level object")
 	}
 	return keys, raw, nil

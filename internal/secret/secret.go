@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // Secret holds a credential value (an API key, a token, an OAuth access or
@@ -20,7 +21,7 @@ type Secret struct {
 	v string
 }
 
-// NewSecret wraps s. It does not trim or otherwise change it.
+// New wraps s. It does not trim or otherwise change it.
 func New(s string) Secret { return Secret{v: s} }
 
 // Reveal returns the secret value. Call it only where the value must leave
@@ -32,6 +33,10 @@ func (s Secret) IsZero() bool { return s.v == "" }
 
 // Len returns the length of the secret in bytes.
 func (s Secret) Len() int { return len(s.v) }
+
+// HasPrefix reports whether the secret starts with prefix, so a format
+// check needs no Reveal.
+func (s Secret) HasPrefix(prefix string) bool { return strings.HasPrefix(s.v, prefix) }
 
 // Equal reports whether s and o hold the same value, in constant time.
 func (s Secret) Equal(o Secret) bool {

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+)
+
+// App holds what commands share: the injected streams and environment, and
+// the config, environment and credential store, each loaded once on first
+// use.
+type App struct {
+	ctx     context.Context
+	globals *Globals
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+	Now     func() time.Time
+
+	paths  *config.Paths
+	cfg    *config.File
+	env    *config.Env
+	stores map[string]*auth.Opened
+	warned map[string]bool
+}
+
+func newApp(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *App {
+	return &App{
+		ctx: ctx, globals: g, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
+		Now: time.Now, stores: map[string]*auth.Opened{}, warned: map[string]bool{},
+	}
+}
+
+// Close releases what the app opened.
+func (a *App) Close() {}
+
+// warn prints a warning line to stderr once.
+func (a *App) warn(line string) {
+	if a.warned[line] {
+		return
+	}
+	a.warned[line] = true
+	fmt.Fprintln(a.Stderr, line)
+}
+
+// Paths returns the state dir and config path, flags first, then the
+// environment (BOT_STATE_DIR, BOT_CONFIG_PATH), then the defaults.
+func (a *App) Paths() (config.Paths, error) {
+	if a.paths != nil {
+		return *a.paths, nil
+	}
+	getenv := func(k string) string {
+		switch {
+		case k == "BOT_STATE_DIR" && a.globals.StateDir != "":
+			return a.globals.StateDir
+		case k == "BOT_CONFIG_PATH" && a.globals.Config != "":
+			return a.globals.Config
+		}
+		return a.Getenv(k)
+	}
+	p, err := config.ResolvePaths(getenv)
+	if err != nil {
+		return config.Paths{}, err
+	}
+	a.paths = &p
+	return p, nil
+}
+
+// Config loads the config file once, printing its warnings (for example
+// "Auto-migrated config: ...") to stderr.
+func (a *App) Config() (*config.File, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	p, err := a.Paths()
+	if err != nil {
+		return nil, err
+	}
+	f, err := config.Load(p.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range f.Warnings {
+		a.warn(w)
+	}
+	a.cfg = f
+	return f, nil
+}
+
+// Env returns the layered environment (DESIGN §3).
+func (a *App) Env(ctx context.Context) (*config.Env, error) {
+	if a.env != nil {
+		return a.env, nil
+	}
+	p, err := a.Paths()
+	if err != nil {
+		return nil, err
+	}
+	f, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	wd, _ := os.Getwd()
+	env, err := config.LoadEnv(ctx, config.EnvOptions{
+		Getenv:  a.Getenv,
+		WorkDir: wd,
+		Paths:   p,
+		Config:  f.Config,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range env.Warnings() {
+		a.warn(w)
+	}
+	a.env = env
+	return env, nil
+}
+
+// Agent returns the agent id to use: the flag, else the configured default.
+func (a *App) Agent(flag string) (string, error) {
+	if flag != "" {
+		return config.NormalizeAgent(flag), nil
+	}
+	f, err := a.Config()
+	if err != nil {
+		return "", err
+	}
+	return f.Config.DefaultAgent(), nil
+}
+
+// Store opens the credential store of agent, syncing Claude Code's
+// credentials into it (DESIGN §3). A problem with Claude Code's file is
+// printed as a warning; the caller decides whether it fails the command.
+func (a *App) Store(ctx context.Context, agent string) (*auth.Opened, error) {
+	if o, ok := a.stores[agent]; ok {
+		return o, nil
+	}
+	p, err := a.Paths()
+	if err != nil {
+		return nil, err
+	}
+	o, err := auth.Opener{
+		AgentDir: p.AgentDir(agent),
+		Claude:   auth.ClaudeCode{Home: p.Home, UseKeychain: true},
+		Now:      a.Now,
+	}.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.ClaudeErr != nil {
+		a.warn(o.ClaudeErr.Error())
+	}
+	a.stores[agent] = o
+	return o, nil
+}
+
+// stdinIsTerminal reports whether stdin is an interactive terminal.
+func (a *App) stdinIsTerminal() bool {
+	f, ok := a.Stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

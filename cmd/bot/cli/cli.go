@@ -1,0 +1,105 @@
+// Package cli is bot's command tree (kong). It is a package of its own so
+// that tests run it in-process (testscript maps the "bot" command to Main).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Globals are the flags every command accepts.
+type Globals struct {
+	StateDir string `name:"state-dir" help:"State directory (default: $BOT_STATE_DIR or ~/.bot)." placeholder:"DIR"`
+	Config   string `name:"config" help:"Config file (default: $BOT_CONFIG_PATH or <state dir>/bot.json)." placeholder:"PATH"`
+}
+
+// CLI is the root of the command tree.
+type CLI struct {
+	Globals
+
+	Models  ModelsCmd  `cmd:"" help:"Model credentials: status, auth."`
+	Doctor  DoctorCmd  `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
+	Onboard OnboardCmd `cmd:"" help:"Store a provider credential for daemon use."`
+}
+
+// ModelsCmd groups the model and credential commands.
+type ModelsCmd struct {
+	Status ModelsStatusCmd `cmd:"" help:"Show the configured model and the state of every credential."`
+	Auth   ModelsAuthCmd   `cmd:"" help:"Add credentials and choose their order."`
+}
+
+// ModelsAuthCmd groups the credential-changing commands.
+type ModelsAuthCmd struct {
+	PasteToken PasteTokenCmd `cmd:"" name:"paste-token" help:"Store a token read from stdin (or a hidden prompt) as an auth profile."`
+	SetupToken SetupTokenCmd `cmd:"" name:"setup-token" help:"Run 'claude setup-token' and sync the result into anthropic:claude-cli."`
+	Order      OrderCmd      `cmd:"" help:"Show or set the agent's credential order for a provider."`
+}
+
+// exitPanic carries kong's exit code out of Parse (for --help).
+type exitPanic struct{ code int }
+
+// Main runs the bot command line and returns the process exit code. Nothing
+// in it calls os.Exit; stdin, stdout, stderr and the environment are
+// injected so tests run it in-process.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	var root CLI
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(exitPanic); ok {
+				code = e.code
+				return
+			}
+			panic(r)
+		}
+	}()
+	parser, err := kong.New(&root,
+		kong.Name("bot"),
+		kong.Description("A chat gateway for AI models, with the owner's provider credentials."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitPanic{code}) }),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot: %v\n", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot: %v\n", err)
+		return 2
+	}
+	app := newApp(ctx, &root.Globals, stdin, stdout, stderr, getenv)
+	defer app.Close()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err = kctx.Run(app)
+	return report(stderr, err)
+}
+
+// report prints err as one line and maps it to an exit code.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	if e, ok := errors.AsType[exitError](err); ok {
+		return e.code
+	}
+	msg := err.Error()
+	// One line: the problem and the fix. Wrapped errors can span lines
+	// (joined config problems); keep the first and say how many more.
+	if first, rest, ok := strings.Cut(msg, "\n"); ok {
+		msg = fmt.Sprintf("%s (and %d more problems)", first, strings.Count(rest, "\n")+1)
+	}
+	fmt.Fprintln(stderr, msg)
+	return 1
+}

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+)
+
+// DoctorCmd is "bot doctor": check the config, the state files, the
+// credentials (syncing Claude Code's on the way) and the channels' access
+// lists; with --fix, repair what can be repaired safely.
+type DoctorCmd struct {
+	Fix            bool `help:"Apply safe repairs (file permissions) without asking."`
+	NonInteractive bool `name:"non-interactive" help:"Never prompt; only report (and apply --fix repairs)."`
+}
+
+// finding is one line of the doctor's report.
+type finding struct {
+	problem bool   // a problem (exit 1) rather than a note
+	text    string // what is wrong, and the fix
+}
+
+// Run runs the checks in order and prints one section each.
+func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
+	paths, err := app.Paths()
+	if err != nil {
+		return err
+	}
+	w := app.Stdout
+	problems := 0
+	section := func(title string, fs []finding) {
+		if len(fs) == 0 {
+			fmt.Fprintf(w, "%s: ok\n", title)
+			return
+		}
+		fmt.Fprintf(w, "%s:\n", title)
+		for _, f := range fs {
+			mark := "note"
+			if f.problem {
+				mark = "problem"
+				problems++
+			}
+			fmt.Fprintf(w, "- %s: %s\n", mark, f.text)
+		}
+	}
+
+	// Config: loading it runs the migrations and prints their lines.
+	cf, err := app.Config()
+	if err != nil {
+		section("Config", []finding{{true, err.Error()}})
+		return exitError{1}
+	}
+	section("Config", nil)
+
+	// Files and permissions.
+	agent := cf.Config.DefaultAgent()
+	agentDir := paths.AgentDir(agent)
+	var perms []finding
+	for _, f := range []struct {
+		path string
+		mode fs.FileMode
+	}{
+		{paths.StateDir, 0o700},
+		{cf.Path, 0o600},
+		{paths.EnvFile(), 0o600},
+		{agentDir, 0o700},
+		{auth.StorePath(agentDir), 0o600},
+	} {
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			continue
+		}
+		if fi.Mode().Perm()&^f.mode == 0 {
+			continue
+		}
+		if c.Fix {
+			if err := os.Chmod(f.path, f.mode); err != nil {
+				perms = append(perms, finding{true, fmt.Sprintf("%s: chmod %o failed: %v", paths.Display(f.path), f.mode, err)})
+				continue
+			}
+			perms = append(perms, finding{false, fmt.Sprintf("%s: mode %o set to %o", paths.Display(f.path), fi.Mode().Perm(), f.mode)})
+			continue
+		}
+		perms = append(perms, finding{true, fmt.Sprintf("%s is mode %o, readable by others; run: bot doctor --fix (sets %o)", paths.Display(f.path), fi.Mode().Perm(), f.mode)})
+	}
+	section("Files", perms)
+
+	// Credentials: the same report as models status.
+	rep, err := buildStatus(ctx, app, "")
+	if err != nil {
+		section("Model auth", []finding{{true, err.Error()}})
+		return exitError{1}
+	}
+	var creds []finding
+	if o, err := app.Store(ctx, agent); err == nil && o.Synced {
+		creds = append(creds, finding{false, "synced Claude Code's credentials into " + string(auth.ClaudeCLIProfile)})
+	}
+	if cc := rep.Auth.ClaudeCode; cc != nil && cc.Error != "" {
+		creds = append(creds, finding{true, cc.Error})
+	}
+	for _, p := range rep.Auth.MissingProvidersInUse {
+		creds = append(creds, finding{true, fmt.Sprintf("no credential for %s, the provider of the default model. %s", p, missingHint(p))})
+	}
+	for _, pr := range rep.Auth.Profiles {
+		if !auth.KnownProvider(pr.Provider) {
+			continue
+		}
+		switch pr.Status {
+		case auth.StatusExpired, auth.StatusMissing, auth.StatusExpiring:
+		default:
+			continue
+		}
+		text := fmt.Sprintf("%s: %s", pr.ProfileID, pr.Status)
+		if pr.RemainingMs != nil && *pr.RemainingMs > 0 {
+			text += " (" + auth.FormatRemaining(time.Duration(*pr.RemainingMs)*time.Millisecond) + ")"
+		}
+		text += " — " + reauthHint(auth.ProfileID(pr.ProfileID), pr.Provider)
+		creds = append(creds, finding{pr.Status != auth.StatusExpiring, text})
+	}
+	for _, p := range rep.Auth.Providers {
+		for _, e := range p.Excluded {
+			if e.Reason == "not in the auth store" {
+				continue // reported as missing above
+			}
+			creds = append(creds, finding{false, fmt.Sprintf("%s is skipped for %s: %s", e.ProfileID, p.Provider, e.Reason)})
+		}
+	}
+	section("Model auth", creds)
+
+	// Channels: who may run commands.
+	env, err := app.Env(ctx)
+	if err != nil {
+		return err
+	}
+	var chans []finding
+	for _, ch := range []struct {
+		name, tokenVar string
+		cfg            config.ChannelConfig
+	}{
+		{"discord", "DISCORD_BOT_TOKEN", cf.Config.Channels.Discord},
+		{"telegram", "TELEGRAM_BOT_TOKEN", cf.Config.Channels.Telegram},
+	} {
+		_, _, hasEnv := env.Lookup(ch.tokenVar)
+		enabled := (hasEnv || !ch.cfg.Token.IsZero()) && (ch.cfg.Enabled == nil || *ch.cfg.Enabled)
+		if !enabled {
+			continue
+		}
+		if len(ch.cfg.AllowFrom) == 0 {
+			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is empty: nobody on %s may change pins or spend credits. Add user ids to channels.%s.allowFrom in %s, or \"*\" for everyone.",
+				ch.name, ch.name, ch.name, paths.Display(cf.Path))})
+		} else if slices.Contains(ch.cfg.AllowFrom, "*") {
+			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is \"*\": everyone on %s may change pins and spend credits.", ch.name, ch.name)})
+		}
+	}
+	section("Channels", chans)
+
+	if problems > 0 {
+		fmt.Fprintf(w, "\nDoctor found %d problem(s).\n", problems)
+		return exitError{1}
+	}
+	fmt.Fprintln(w, "\nDoctor found no problems.")
+	return nil
+}
+
+// reauthHint says how to renew a profile's credential.
+func reauthHint(id auth.ProfileID, provider string) string {
+	if id == auth.ClaudeCLIProfile {
+		return "Run `claude setup-token` on the gateway host."
+	}
+	return fmt.Sprintf("Paste a new token: bot models auth paste-token --provider %s --profile-id %s (or run bot onboard).", provider, id)
+}

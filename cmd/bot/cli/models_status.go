@@ -1,0 +1,552 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+)
+
+// ModelsStatusCmd is "bot models status": the configured model, every
+// credential with its health, and under --check an exit code for monitoring
+// (0 fine, 1 expired or missing, 2 expiring within 24 h).
+type ModelsStatusCmd struct {
+	Check bool   `help:"Exit 1 when a credential is expired or missing, 2 when one expires within 24h."`
+	JSON  bool   `name:"json" help:"Print JSON."`
+	Plain bool   `help:"Print only the default model."`
+	Agent string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
+}
+
+// statusReport is the --json form of models status. Its field names are a
+// stable interface for scripts.
+type statusReport struct {
+	ConfigPath    string            `json:"configPath"`
+	AgentID       string            `json:"agentId"`
+	AgentDir      string            `json:"agentDir"`
+	DefaultModel  string            `json:"defaultModel"`
+	Aliases       map[string]string `json:"aliases"`
+	Allowed       []string          `json:"allowed"`
+	Auth          authReport        `json:"auth"`
+	Check         int               `json:"check"`
+	CheckProblems []string          `json:"checkProblems"`
+}
+
+type authReport struct {
+	StorePath             string            `json:"storePath"`
+	StoreExists           bool              `json:"storeExists"`
+	ShellEnv              shellEnvReport    `json:"shellEnvFallback"`
+	ProvidersInUse        []string          `json:"providersInUse"`
+	MissingProvidersInUse []string          `json:"missingProvidersInUse"`
+	Providers             []providerReport  `json:"providers"`
+	Profiles              []profileReport   `json:"profiles"`
+	ClaudeCode            *claudeCodeReport `json:"claudeCode,omitempty"`
+	Warnings              []string          `json:"warnings"`
+}
+
+type shellEnvReport struct {
+	Enabled     bool     `json:"enabled"`
+	AppliedKeys []string `json:"appliedKeys"`
+}
+
+type claudeCodeReport struct {
+	Path  string `json:"path"`
+	Error string `json:"error,omitempty"`
+}
+
+type providerReport struct {
+	Provider  string          `json:"provider"`
+	Status    auth.Status     `json:"status"`
+	ExpiresAt *int64          `json:"expiresAt,omitempty"`
+	Effective effectiveReport `json:"effective"`
+	Endpoint  string          `json:"endpoint"`
+	Order     []string        `json:"order"`
+	Basis     string          `json:"basis,omitempty"`
+	Env       *envReport      `json:"env,omitempty"`
+	Excluded  []excludedEntry `json:"excluded"`
+}
+
+type effectiveReport struct {
+	Kind   string `json:"kind"`   // profile, env, missing
+	Detail string `json:"detail"` // profile id, env source, or ""
+}
+
+type envReport struct {
+	Value  string `json:"value"` // masked
+	Source string `json:"source"`
+}
+
+type excludedEntry struct {
+	ProfileID string `json:"profileId"`
+	Reason    string `json:"reason"`
+}
+
+type profileReport struct {
+	ProfileID   string      `json:"profileId"`
+	Provider    string      `json:"provider"`
+	Type        auth.Kind   `json:"type"`
+	Status      auth.Status `json:"status"`
+	ExpiresAt   *int64      `json:"expiresAt"`
+	RemainingMs *int64      `json:"remainingMs"`
+	Source      string      `json:"source"` // store, claude-cli, config
+	Label       string      `json:"label"`
+	Secret      string      `json:"secret"` // masked
+	Email       string      `json:"email,omitempty"`
+}
+
+// Run prints the status and applies --check.
+func (c *ModelsStatusCmd) Run(ctx context.Context, app *App) error {
+	if c.JSON && c.Plain {
+		return userError{"Choose either --json or --plain, not both."}
+	}
+	rep, err := buildStatus(ctx, app, c.Agent)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.JSON:
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("models status: %w", err)
+		}
+	case c.Plain:
+		fmt.Fprintln(app.Stdout, rep.DefaultModel)
+	default:
+		printStatus(app.Stdout, app, rep)
+	}
+	if c.Check && rep.Check != 0 {
+		return exitError{rep.Check}
+	}
+	if rep.Auth.ClaudeCode != nil && rep.Auth.ClaudeCode.Error != "" {
+		// The problem line went to stderr when the store was opened.
+		return exitError{1}
+	}
+	return nil
+}
+
+// buildStatus gathers everything models status shows. The provider rows
+// come from the same auth.Resolver the router uses (DESIGN §6).
+func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport, error) {
+	paths, err := app.Paths()
+	if err != nil {
+		return nil, err
+	}
+	cf, err := app.Config()
+	if err != nil {
+		return nil, err
+	}
+	cfg := cf.Config
+	agent, err := app.Agent(agentFlag)
+	if err != nil {
+		return nil, err
+	}
+	env, err := app.Env(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := app.Store(ctx, agent)
+	if err != nil {
+		return nil, err
+	}
+	now := app.Now()
+	store := opened.Store
+
+	rep := &statusReport{
+		ConfigPath:   paths.ConfigPath,
+		AgentID:      agent,
+		AgentDir:     paths.AgentDir(agent),
+		DefaultModel: cfg.DefaultModel(),
+		Aliases:      cfg.Models.Aliases,
+		Allowed:      cfg.Models.Allow,
+	}
+	if rep.Aliases == nil {
+		rep.Aliases = map[string]string{}
+	}
+	if rep.Allowed == nil {
+		rep.Allowed = []string{}
+	}
+	rep.Auth = authReport{
+		StorePath:   opened.Path,
+		StoreExists: opened.Exists,
+		ShellEnv:    shellEnvReport{Enabled: env.ShellEnabled(), AppliedKeys: env.ShellApplied()},
+		Warnings:    []string{},
+	}
+	if rep.Auth.ShellEnv.AppliedKeys == nil {
+		rep.Auth.ShellEnv.AppliedKeys = []string{}
+	}
+	claudePath := auth.ClaudeCode{Home: paths.Home}.Path()
+	if opened.ClaudeErr != nil {
+		rep.Auth.ClaudeCode = &claudeCodeReport{Path: claudePath, Error: opened.ClaudeErr.Error()}
+		rep.Auth.Warnings = append(rep.Auth.Warnings, opened.ClaudeErr.Error())
+		rep.CheckProblems = append(rep.CheckProblems, "Claude Code credentials unreadable")
+		rep.Check = 1
+	}
+
+	inUse := providerOf(rep.DefaultModel)
+	rep.Auth.ProvidersInUse = []string{inUse}
+	resolver := &auth.Resolver{Store: store, Config: cfg, Env: env, Now: func() time.Time { return now }}
+
+	// Every profile of the store, by provider then id.
+	ids := store.IDs()
+	slices.SortFunc(ids, func(a, b auth.ProfileID) int {
+		if c := strings.Compare(a.Provider(), b.Provider()); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a), string(b))
+	})
+	for _, id := range ids {
+		cred := store.Profiles[id]
+		h := auth.CredentialHealth(cred, now, false)
+		pr := profileReport{
+			ProfileID: string(id),
+			Provider:  auth.NormalizeProvider(cred.Provider),
+			Type:      cred.Type,
+			Status:    h.Status,
+			Source:    "store",
+			Label:     profileLabel(id, cred),
+			Secret:    cred.Secret().Mask(),
+			Email:     cred.Email,
+		}
+		if id == auth.ClaudeCLIProfile {
+			pr.Source = "claude-cli"
+		}
+		setExpiry(&pr.ExpiresAt, &pr.RemainingMs, h.ExpiresAt, now)
+		rep.Auth.Profiles = append(rep.Auth.Profiles, pr)
+		if !auth.KnownProvider(cred.Provider) {
+			continue
+		}
+		switch h.Status {
+		case auth.StatusExpired, auth.StatusMissing:
+			rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s is %s", id, h.Status))
+			rep.Check = 1
+		case auth.StatusExpiring:
+			rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s expires in %s", id, auth.FormatRemaining(h.Remaining)))
+			rep.Check = max(rep.Check, 2)
+		}
+	}
+	// Profiles the config declares but the store lacks are missing.
+	cfgIDs := make([]string, 0, len(cfg.Auth.Profiles))
+	for id := range cfg.Auth.Profiles {
+		cfgIDs = append(cfgIDs, id)
+	}
+	slices.Sort(cfgIDs)
+	for _, id := range cfgIDs {
+		if _, ok := store.Profiles[auth.ProfileID(id)]; ok {
+			continue
+		}
+		ap := cfg.Auth.Profiles[id]
+		provider := auth.NormalizeProvider(ap.Provider)
+		if provider == "" {
+			provider = auth.ProfileID(id).Provider()
+		}
+		rep.Auth.Profiles = append(rep.Auth.Profiles, profileReport{
+			ProfileID: id, Provider: provider, Type: auth.Kind(ap.Mode),
+			Status: auth.StatusMissing, Source: "config", Label: id + "=missing", Secret: "",
+		})
+		rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s is configured but not in the auth store", id))
+		rep.Check = 1
+	}
+	if rep.Auth.Profiles == nil {
+		rep.Auth.Profiles = []profileReport{}
+	}
+
+	for _, p := range consideredProviders(store, cfg, env, inUse) {
+		plan := resolver.Resolve(auth.Query{Provider: p})
+		pr := providerReport{Provider: p, Endpoint: endpointOf(cfg, env, p), Order: []string{}, Excluded: []excludedEntry{}}
+		var hs []auth.ProfileHealth
+		for _, c := range plan.Candidates {
+			pr.Order = append(pr.Order, c.Label())
+			hs = append(hs, c.Health)
+			if c.ProfileID != "" && pr.Basis == "" {
+				pr.Basis = string(c.Basis)
+			}
+		}
+		for _, c := range plan.Excluded {
+			pr.Excluded = append(pr.Excluded, excludedEntry{ProfileID: string(c.ProfileID), Reason: c.Excluded})
+		}
+		// The roll-up covers every profile of the provider, used or not, so
+		// an expiring credential is never hidden by another one.
+		hs = hs[:0]
+		for _, id := range store.ForProvider(p) {
+			hs = append(hs, auth.CredentialHealth(store.Profiles[id], now, false))
+		}
+		roll := auth.RollUp(hs)
+		pr.Status = roll.Status
+		var remaining *int64
+		setExpiry(&pr.ExpiresAt, &remaining, roll.ExpiresAt, now)
+		if next, ok := plan.Next(); ok {
+			if next.ProfileID != "" {
+				pr.Effective = effectiveReport{Kind: "profile", Detail: string(next.ProfileID)}
+			} else {
+				pr.Effective = effectiveReport{Kind: "env", Detail: next.Credential.Secret().Mask()}
+			}
+		} else {
+			pr.Effective = effectiveReport{Kind: "missing"}
+			if p == inUse {
+				rep.Auth.MissingProvidersInUse = append(rep.Auth.MissingProvidersInUse, p)
+				rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("no credential for %s, the provider in use", p))
+				rep.Check = 1
+			}
+		}
+		for _, name := range auth.EnvVars[p] {
+			if v, src, ok := env.Lookup(name); ok {
+				pr.Env = &envReport{Value: v.Mask(), Source: src.String()}
+				break
+			}
+		}
+		rep.Auth.Providers = append(rep.Auth.Providers, pr)
+	}
+	if rep.Auth.MissingProvidersInUse == nil {
+		rep.Auth.MissingProvidersInUse = []string{}
+	}
+	if rep.CheckProblems == nil {
+		rep.CheckProblems = []string{}
+	}
+	return rep, nil
+}
+
+// consideredProviders lists the providers status shows: the one in use,
+// those with stored or configured profiles, configured endpoints, or an
+// environment credential. Only providers bot knows are listed.
+func consideredProviders(store *auth.Store, cfg *config.Config, env auth.EnvLookup, inUse string) []string {
+	var out []string
+	add := func(p string) {
+		p = auth.NormalizeProvider(p)
+		if auth.KnownProvider(p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	add(inUse)
+	for _, id := range store.IDs() {
+		add(store.Profiles[id].Provider)
+	}
+	for id, ap := range cfg.Auth.Profiles {
+		if ap.Provider != "" {
+			add(ap.Provider)
+		} else {
+			add(auth.ProfileID(id).Provider())
+		}
+	}
+	for p := range cfg.Models.Providers {
+		add(p)
+	}
+	for _, p := range auth.Providers {
+		for _, name := range auth.EnvVars[p] {
+			if _, _, ok := env.Lookup(name); ok {
+				add(p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// providerOf returns the provider part of "provider/model".
+func providerOf(model string) string {
+	p, _, _ := strings.Cut(model, "/")
+	return auth.NormalizeProvider(p)
+}
+
+// endpointVars are the environment variables that point a provider at
+// another base URL (DESIGN §3).
+var endpointVars = map[string]string{
+	"anthropic":  "ANTHROPIC_BASE_URL",
+	"openai":     "OPENAI_BASE_URL",
+	"openrouter": "OPENROUTER_BASE_URL",
+}
+
+// endpointOf returns the configured base URL of provider, or "default".
+func endpointOf(cfg *config.Config, env *config.Env, provider string) string {
+	if v, _, ok := env.Value(endpointVars[provider]); ok {
+		return v
+	}
+	if pc, ok := cfg.Models.Providers[provider]; ok && pc.BaseURL != "" {
+		return pc.BaseURL
+	}
+	return "default"
+}
+
+// profileLabel renders a profile the way status lists it, secret masked.
+func profileLabel(id auth.ProfileID, c *auth.Credential) string {
+	switch c.Type {
+	case auth.KindAPIKey:
+		return fmt.Sprintf("%s=%s", id, c.Key.Mask())
+	case auth.KindToken:
+		return fmt.Sprintf("%s=token:%s", id, c.Token.Mask())
+	default:
+		if c.Email != "" {
+			return fmt.Sprintf("%s=OAuth (%s)", id, c.Email)
+		}
+		return fmt.Sprintf("%s=OAuth", id)
+	}
+}
+
+// setExpiry fills the expiresAt and remainingMs fields when t is set.
+func setExpiry(at, remaining **int64, t time.Time, now time.Time) {
+	if t.IsZero() {
+		return
+	}
+	ms := t.UnixMilli()
+	rem := t.Sub(now).Milliseconds()
+	*at = &ms
+	if remaining != nil {
+		*remaining = &rem
+	}
+}
+
+// missingHint is the command that fixes a provider without credentials.
+func missingHint(p string) string {
+	if p == "anthropic" {
+		return "Run `claude setup-token` on the gateway host or set ANTHROPIC_API_KEY (in ~/.bot/.env for a daemon), or run `bot models auth paste-token --provider anthropic`."
+	}
+	vars := auth.EnvVars[p]
+	v := strings.ToUpper(p) + "_API_KEY"
+	if len(vars) > 0 {
+		v = vars[len(vars)-1]
+	}
+	return fmt.Sprintf("Set %s (in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider %s`.", v, p)
+}
+
+// printStatus renders the human form (reference §5.1).
+func printStatus(w io.Writer, app *App, r *statusReport) {
+	paths, _ := app.Paths()
+	d := paths.Display
+	line := func(label, value string) { fmt.Fprintf(w, "%-14s: %s\n", label, value) }
+	line("Config", d(r.ConfigPath))
+	line("Agent", r.AgentID)
+	line("Agent dir", d(r.AgentDir))
+	line("Default", r.DefaultModel)
+	if len(r.Aliases) > 0 {
+		keys := make([]string, 0, len(r.Aliases))
+		for k := range r.Aliases {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + " -> " + r.Aliases[k]
+		}
+		line(fmt.Sprintf("Aliases (%d)", len(keys)), strings.Join(parts, ", "))
+	}
+	if len(r.Allowed) > 0 {
+		line(fmt.Sprintf("Allowed (%d)", len(r.Allowed)), strings.Join(r.Allowed, ", "))
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Auth overview")
+	store := d(r.Auth.StorePath)
+	if !r.Auth.StoreExists {
+		store += " (not created yet)"
+	}
+	line("Auth store", store)
+	shell := "off"
+	if r.Auth.ShellEnv.Enabled {
+		shell = "on"
+		if len(r.Auth.ShellEnv.AppliedKeys) > 0 {
+			shell += " (applied: " + strings.Join(r.Auth.ShellEnv.AppliedKeys, ", ") + ")"
+		}
+	}
+	line("Shell env", shell)
+	for _, p := range r.Auth.Providers {
+		var parts []string
+		eff := p.Effective.Kind
+		if p.Effective.Detail != "" {
+			eff += ":" + p.Effective.Detail
+		}
+		parts = append(parts, fmt.Sprintf("- %s effective=%s", p.Provider, eff))
+		var labels []string
+		count := map[auth.Kind]int{}
+		n := 0
+		for _, pr := range r.Auth.Profiles {
+			if pr.Provider != p.Provider || pr.Source == "config" {
+				continue
+			}
+			n++
+			count[pr.Type]++
+			labels = append(labels, pr.Label)
+		}
+		parts = append(parts, fmt.Sprintf("profiles=%d (oauth=%d, token=%d, api_key=%d)", n, count[auth.KindOAuth], count[auth.KindToken], count[auth.KindAPIKey]))
+		if len(labels) > 0 {
+			parts = append(parts, strings.Join(labels, ", "))
+		}
+		if p.Env != nil {
+			parts = append(parts, "env="+p.Env.Value, "source="+p.Env.Source)
+		}
+		if p.Endpoint != "default" {
+			parts = append(parts, "endpoint="+p.Endpoint)
+		}
+		fmt.Fprintln(w, strings.Join(parts, " | "))
+		if len(p.Order) > 0 {
+			fmt.Fprintf(w, "  order (%s): %s\n", orderBasis(p), strings.Join(p.Order, ", "))
+		}
+		for _, e := range p.Excluded {
+			fmt.Fprintf(w, "  skipped %s: %s\n", e.ProfileID, e.Reason)
+		}
+	}
+
+	if len(r.Auth.MissingProvidersInUse) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Missing auth")
+		for _, p := range r.Auth.MissingProvidersInUse {
+			fmt.Fprintf(w, "- %s %s\n", p, missingHint(p))
+		}
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "OAuth/token status")
+	any := false
+	for _, p := range r.Auth.Providers {
+		var rows []string
+		for _, pr := range r.Auth.Profiles {
+			if pr.Provider != p.Provider || pr.Type == auth.KindAPIKey {
+				continue
+			}
+			row := fmt.Sprintf("  - %s %s", pr.ProfileID, pr.Status)
+			switch {
+			case pr.RemainingMs != nil && *pr.RemainingMs > 0:
+				row += " expires in " + auth.FormatRemaining(time.Duration(*pr.RemainingMs)*time.Millisecond)
+			case pr.RemainingMs != nil:
+				row += " expired " + auth.FormatRemaining(-time.Duration(*pr.RemainingMs)*time.Millisecond) + " ago"
+			}
+			if pr.Source == "claude-cli" {
+				row += " (claude-cli) — Claude subscription (personal use)"
+			}
+			if pr.Source == "config" {
+				row += " (configured in " + d(r.ConfigPath) + ", not in the auth store)"
+			}
+			rows = append(rows, row)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		any = true
+		fmt.Fprintf(w, "- %s %s\n", p.Provider, p.Status)
+		for _, row := range rows {
+			fmt.Fprintln(w, row)
+		}
+	}
+	if !any {
+		fmt.Fprintln(w, "- none")
+	}
+}
+
+// orderBasis names where a provider's order comes from.
+func orderBasis(p providerReport) string {
+	switch auth.Basis(p.Basis) {
+	case auth.BasisStoreOrder:
+		return "agent order in auth-profiles.json"
+	case auth.BasisConfig:
+		return "config auth.order"
+	case auth.BasisConfigured:
+		return "config auth.profiles"
+	case auth.BasisStored:
+		return "stored profiles, round-robin"
+	}
+	return "environment"
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+)
+
+// OnboardCmd is "bot onboard": store a provider credential for daemon use
+// (in the agent's auth-profiles.json) and declare it in the config.
+// Secrets come from a hidden prompt, stdin or the environment, never from
+// the command line.
+type OnboardCmd struct {
+	NonInteractive bool   `name:"non-interactive" help:"Never prompt: take the key from stdin or the provider's environment variable."`
+	Provider       string `default:"anthropic" help:"Provider: anthropic, openai or openrouter."`
+	AuthChoice     string `name:"auth-choice" enum:"api-key,token,claude-cli,skip," default:"" help:"api-key (recommended), token (a pasted setup-token), claude-cli (reuse Claude Code's login), skip."`
+	ProfileID      string `name:"profile-id" help:"Profile id (default: <provider>:default)." placeholder:"ID"`
+}
+
+// Run asks (or takes from the flags) how to authenticate and stores it.
+func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
+	provider, err := knownProvider(c.Provider)
+	if err != nil {
+		return err
+	}
+	cf, err := app.Config()
+	if err != nil {
+		return err
+	}
+	paths, err := app.Paths()
+	if err != nil {
+		return err
+	}
+	interactive := !c.NonInteractive && app.stdinIsTerminal()
+	in := bufio.NewReader(app.Stdin)
+	ask := func(q, def string) string {
+		fmt.Fprintf(app.Stderr, "%s [%s] ", q, def)
+		s, _ := in.ReadString('\n')
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+		return def
+	}
+
+	choice := c.AuthChoice
+	if choice == "" {
+		if !interactive {
+			choice = "api-key"
+		} else {
+			fmt.Fprintf(app.Stderr, "How should bot authenticate to %s?\n", provider)
+			fmt.Fprintln(app.Stderr, "  1) API key (recommended)")
+			if provider == "anthropic" {
+				fmt.Fprintln(app.Stderr, "  2) Claude Code credentials (reuse this host's `claude` login)")
+				fmt.Fprintln(app.Stderr, "  3) Paste a token (for example from `claude setup-token`)")
+			} else {
+				fmt.Fprintln(app.Stderr, "  3) Paste a token")
+			}
+			fmt.Fprintln(app.Stderr, "  4) Skip")
+			choice = map[string]string{"1": "api-key", "2": "claude-cli", "3": "token", "4": "skip"}[ask("Choice:", "1")]
+			if choice == "" || (choice == "claude-cli" && provider != "anthropic") {
+				return userError{"unknown choice; run bot onboard again and answer 1, 2, 3 or 4"}
+			}
+		}
+	}
+	if choice == "skip" {
+		fmt.Fprintln(app.Stdout, "Skipped model auth. Check later with: bot models status")
+		return nil
+	}
+	agent, err := app.Agent("")
+	if err != nil {
+		return err
+	}
+	storePath := auth.StorePath(paths.AgentDir(agent))
+
+	var id auth.ProfileID
+	var cred *auth.Credential
+	var mode auth.Kind
+	switch choice {
+	case "claude-cli":
+		if provider != "anthropic" {
+			return userError{"--auth-choice claude-cli works only with --provider anthropic"}
+		}
+		o, err := app.Store(ctx, agent)
+		if err != nil {
+			return err
+		}
+		if o.ClaudeErr != nil {
+			return o.ClaudeErr
+		}
+		if _, ok := o.Store.Profiles[auth.ClaudeCLIProfile]; !ok {
+			return userErrorf("No Claude Code CLI credentials found at %s. Run `claude setup-token` on this host first.",
+				paths.Display(auth.ClaudeCode{Home: paths.Home}.Path()))
+		}
+		id, mode = auth.ClaudeCLIProfile, auth.KindOAuth
+	case "token":
+		id = c.profileID(provider, "manual")
+		tok, err := readSecret(app, fmt.Sprintf("Paste token for %s: ", provider))
+		if err != nil {
+			return err
+		}
+		if provider == "anthropic" && !tok.HasPrefix("sk-ant-oat01-") {
+			return userError{"Expected token starting with sk-ant-oat01- (run `claude setup-token` to get one)"}
+		}
+		cred, mode = &auth.Credential{Provider: provider, Type: auth.KindToken, Token: tok}, auth.KindToken
+	default: // api-key
+		id = c.profileID(provider, "default")
+		key, err := c.apiKey(ctx, app, provider, interactive, ask)
+		if err != nil {
+			return err
+		}
+		cred, mode = &auth.Credential{Provider: provider, Type: auth.KindAPIKey, Key: key}, auth.KindAPIKey
+	}
+	if cred != nil {
+		if _, err := auth.UpdateStore(ctx, storePath, func(s *auth.Store) (bool, error) {
+			s.Set(id, cred)
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "Updated %s\n", paths.Display(storePath))
+	}
+	if err := config.Edit(cf.Path, func(d *config.Doc) error {
+		return d.SetAuthProfile(string(id), provider, string(mode))
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "Updated %s\n", paths.Display(cf.Path))
+	fmt.Fprintf(app.Stdout, "Auth profile: %s (%s/%s)\n", id, provider, mode)
+	fmt.Fprintln(app.Stdout, "Check it with: bot models status")
+	return nil
+}
+
+// profileID returns the --profile-id flag or <provider>:<name>.
+func (c *OnboardCmd) profileID(provider, name string) auth.ProfileID {
+	if c.ProfileID != "" {
+		return auth.ProfileID(strings.TrimSpace(c.ProfileID))
+	}
+	return auth.ProfileID(provider + ":" + name)
+}
+
+// apiKey finds the key: the provider's variable (after asking, when
+// interactive), a hidden prompt, or stdin.
+func (c *OnboardCmd) apiKey(ctx context.Context, app *App, provider string, interactive bool, ask func(q, def string) string) (auth.Secret, error) {
+	vars := auth.EnvVars[provider]
+	keyVar := vars[len(vars)-1] // the *_API_KEY variable
+	env, err := app.Env(ctx)
+	if err != nil {
+		return auth.Secret{}, err
+	}
+	if v, src, ok := env.Lookup(keyVar); ok {
+		if !interactive {
+			return v, nil
+		}
+		if a := strings.ToLower(ask(fmt.Sprintf("Use existing %s (%s, %s)?", keyVar, src, v.Mask()), "Y")); a == "y" || a == "yes" {
+			return v, nil
+		}
+	}
+	if !interactive && app.stdinIsTerminal() {
+		return auth.Secret{}, userErrorf("Missing API key: pipe it on stdin or set %s (keys are never taken from the command line).", keyVar)
+	}
+	key, err := readSecret(app, fmt.Sprintf("Enter %s API key: ", provider))
+	if err != nil {
+		return auth.Secret{}, userErrorf("Missing API key: pipe it on stdin or set %s (keys are never taken from the command line).", keyVar)
+	}
+	return key, nil
+}

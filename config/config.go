@@ -1,0 +1,210 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/botgateway/bot/internal/secret"
+)
+
+// The credential types an auth profile can declare (AuthProfile.Mode).
+const (
+	ModeAPIKey = "api_key"
+	ModeOAuth  = "oauth"
+	ModeToken  = "token"
+)
+
+// Config is the content of bot.json. The zero Config holds the defaults;
+// the methods give the effective values. A *Config from Load is validated
+// and normalized and must be treated as read-only.
+type Config struct {
+	Agents   AgentsConfig   `json:"agents"`
+	Models   ModelsConfig   `json:"models"`
+	Auth     AuthConfig     `json:"auth"`
+	Env      EnvConfig      `json:"env"`
+	Channels ChannelsConfig `json:"channels"`
+	Sessions SessionsConfig `json:"sessions"`
+	Log      LogConfig      `json:"log"`
+}
+
+// AgentsConfig is the "agents" block.
+type AgentsConfig struct {
+	// Default is the agent id used when none is given ("main" when empty).
+	Default string `json:"default,omitempty"`
+}
+
+// ModelsConfig is the "models" block.
+type ModelsConfig struct {
+	// Default is the default model as provider/model; see Config.DefaultModel.
+	Default string `json:"default,omitempty"`
+	// Aliases maps short names to provider/model ids, merged over the
+	// built-in aliases.
+	Aliases map[string]string `json:"aliases,omitempty"`
+	// Allow, when not empty, limits the models users may pick; entries are
+	// ids or patterns such as "anthropic/*".
+	Allow []string `json:"allow,omitempty"`
+	// Providers holds per-provider settings, keyed by normalized provider id.
+	Providers map[string]ProviderConfig `json:"providers,omitempty"`
+}
+
+// ProviderConfig is one entry of models.providers.
+type ProviderConfig struct {
+	// BaseURL replaces the provider's API endpoint (an http or https URL).
+	BaseURL string `json:"baseUrl,omitempty"`
+}
+
+// AuthConfig is the "auth" block: metadata and routing only, never secrets.
+type AuthConfig struct {
+	// Profiles declares the expected provider and credential type of
+	// profile ids, keyed by profile id ("anthropic:work").
+	Profiles map[string]AuthProfile `json:"profiles,omitempty"`
+	// Order is the global candidate order per normalized provider id. The
+	// per-agent order in the credential store overrides it.
+	Order map[string][]string `json:"order,omitempty"`
+	// OAuth holds per-provider OAuth settings, keyed by normalized provider id.
+	OAuth map[string]OAuthConfig `json:"oauth,omitempty"`
+}
+
+// AuthProfile is one entry of auth.profiles.
+type AuthProfile struct {
+	// Provider is the normalized provider id.
+	Provider string `json:"provider"`
+	// Mode is the credential type the profile is expected to hold: ModeAPIKey,
+	// ModeOAuth or ModeToken. ModeOAuth also accepts a stored token.
+	Mode string `json:"mode"`
+	// Email is an optional label shown in status (it wins over the store's).
+	Email string `json:"email,omitempty"`
+}
+
+// OAuthConfig is one entry of auth.oauth.
+type OAuthConfig struct {
+	// TokenURL replaces the provider's OAuth token endpoint.
+	TokenURL string `json:"tokenUrl,omitempty"`
+}
+
+// EnvConfig is the "env" block: variables applied below the process
+// environment and the .env files (never overriding them), and the
+// login-shell import switch. It prints and encodes its values masked.
+type EnvConfig struct {
+	// Vars holds the block's variables: its flat KEY: "value" entries merged
+	// over the entries of its "vars" object (a flat entry wins when a key is
+	// in both).
+	Vars map[string]string `json:"-"`
+	// ShellEnv controls the login-shell import.
+	ShellEnv ShellEnvConfig `json:"shellEnv"`
+}
+
+// ShellEnvConfig is env.shellEnv.
+type ShellEnvConfig struct {
+	// Enabled turns on the login-shell import.
+	Enabled bool `json:"enabled,omitempty"`
+	// TimeoutMs bounds the login shell's run, in milliseconds (0: default).
+	TimeoutMs int `json:"timeoutMs,omitempty"`
+}
+
+// ChannelsConfig is the "channels" block.
+type ChannelsConfig struct {
+	Telegram ChannelConfig `json:"telegram"`
+	Discord  ChannelConfig `json:"discord"`
+}
+
+// ChannelConfig is the configuration of one chat channel. A channel runs
+// when its token is available (here or in the environment) unless Enabled
+// is false.
+type ChannelConfig struct {
+	// Enabled is nil when not set.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Token is the bot token; the environment may provide it instead.
+	Token secret.Secret `json:"token,omitzero"`
+	// AllowFrom lists the platform user ids allowed to run commands, as
+	// strings (numbers in the file are converted); "*" allows everyone.
+	AllowFrom []string `json:"allowFrom,omitempty"`
+	// Mode is "polling" or "webhook" (Telegram only; empty means polling).
+	Mode string `json:"mode,omitempty"`
+	// WebhookURL is the public URL of the webhook (Telegram only).
+	WebhookURL string `json:"webhookUrl,omitempty"`
+}
+
+// Disabled reports whether the channel is switched off explicitly
+// ("enabled": false).
+func (c ChannelConfig) Disabled() bool { return c.Enabled != nil && !*c.Enabled }
+
+// SessionsConfig is the "sessions" block.
+type SessionsConfig struct {
+	// HistoryTurns is how many turns of history a session keeps (0: default).
+	HistoryTurns int `json:"historyTurns,omitempty"`
+}
+
+// LogConfig is the "log" block.
+type LogConfig struct {
+	// Level is "debug", "info", "warn" or "error" (empty: default).
+	Level string `json:"level,omitempty"`
+}
+
+// DefaultAgent returns the normalized default agent id: agents.default, or
+// DefaultAgent when it is not set. It accepts a nil receiver.
+func (c *Config) DefaultAgent() string {
+	if c == nil {
+		return DefaultAgent
+	}
+	return NormalizeAgent(c.Agents.Default)
+}
+
+// DefaultModel returns models.default, or DefaultModel when it is not set.
+// It accepts a nil receiver.
+func (c *Config) DefaultModel() string {
+	if c == nil {
+		return DefaultModel
+	}
+	if m := strings.TrimSpace(c.Models.Default); m != "" {
+		return m
+	}
+	return DefaultModel
+}
+
+// EnvVars returns a copy of the env block's variables, blank values left
+// out. It accepts a nil receiver.
+func (c *Config) EnvVars() map[string]string {
+	out := map[string]string{}
+	if c == nil {
+		return out
+	}
+	for k, v := range c.Env.Vars {
+		if strings.TrimSpace(v) != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Format prints the block with its values masked, so a Config printed with
+// %v or %+v (or logged) never shows a secret from the env block.
+func (e EnvConfig) Format(f fmt.State, verb rune) {
+	var b strings.Builder
+	b.WriteString("{Vars:map[")
+	for i, k := range slices.Sorted(maps.Keys(e.Vars)) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k + ":" + secret.New(e.Vars[k]).Mask())
+	}
+	fmt.Fprintf(&b, "] ShellEnv:{Enabled:%t TimeoutMs:%d}}", e.ShellEnv.Enabled, e.ShellEnv.TimeoutMs)
+	f.Write([]byte(b.String()))
+}
+
+// MarshalJSON encodes the block in the file's shape with its values masked.
+func (e EnvConfig) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for k, v := range e.Vars {
+		m[k] = secret.New(v).Mask()
+	}
+	m["shellEnv"] = e.ShellEnv
+	return json.Marshal(m)
+}
+
+// normalizeProvider is the provider-id normalization of config keys:
+// trimmed and lower-cased.
+func normalizeProvider(p string) string { return strings.ToLower(strings.TrimSpace(p)) }

@@ -1,0 +1,374 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/secret"
+	"github.com/tailscale/hujson"
+)
+
+// File is a loaded config file.
+type File struct {
+	// Path is the file's path, as given to Load.
+	Path string
+	// Exists is false when there is no file; Config then holds the defaults.
+	Exists bool
+	// Config is the validated, normalized configuration. Never nil.
+	Config *Config
+	// Warnings are lines to show the user once, such as
+	// `Auto-migrated config: Updated auth.profiles["anthropic:claude-cli"].mode → "oauth".`
+	Warnings []string
+}
+
+// Load reads, migrates and validates the config file at path. A missing
+// file is not an error: it yields a File with Exists false and a zero
+// Config (the defaults). A file that cannot be read, is not valid JSON with
+// comments, or does not match the schema is an error: an *Error, or
+// several joined with errors.Join (see the package documentation).
+//
+// When the auth.profiles["anthropic:claude-cli"].mode migration applies,
+// Load rewrites the file atomically, keeping its comments, layout and mode,
+// and adds a warning. When that rewrite fails, Load still returns the
+// migrated Config, with a second warning naming the failure.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{Path: path, Config: &Config{}}, nil
+	}
+	if err != nil {
+		return nil, readError(path, err)
+	}
+	doc, err := parseDocument(path, data)
+	if err != nil {
+		return nil, err
+	}
+	changes := migrate(&doc.val)
+	if len(changes) > 0 {
+		if err := doc.reparse(); err != nil {
+			return nil, err
+		}
+	}
+	if err := doc.validate(); err != nil {
+		return nil, err
+	}
+	cfg, err := doc.decode()
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Path: path, Exists: true, Config: cfg}
+	if len(changes) > 0 {
+		f.Warnings = append(f.Warnings, "Auto-migrated config: "+strings.Join(changes, " "))
+		if err := saveMigrated(path, doc.packed(), false); err != nil {
+			f.Warnings = append(f.Warnings, fmt.Sprintf("Could not save the migrated config to %s (%v); the change applies in memory only until the file is writable.", path, err))
+		}
+	}
+	return f, nil
+}
+
+// saveMigrated writes a migrated config file; tests replace it to make the
+// write fail (the tests run as root, so permissions cannot).
+var saveMigrated = writeFile
+
+// readError describes a failed read of path without repeating the path.
+func readError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("config: read %s: %w", path, err)
+}
+
+// document is a parsed config file.
+type document struct {
+	file  string
+	data  []byte       // the bytes val was parsed from (offsets refer to them)
+	val   hujson.Value // the syntax tree, comments included
+	blank bool         // the file held only whitespace and comments
+}
+
+// utf8BOM is stripped from the start of a file; some editors write it.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// parseDocument parses data, the content of file. A file with only
+// whitespace and comments parses as {} (with those comments kept before it).
+func parseDocument(file string, data []byte) (*document, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	d := &document{file: file}
+	if hujson.Extra(data).IsValid() {
+		d.blank = true
+		if len(bytes.TrimSpace(data)) == 0 {
+			data = []byte("{}\n")
+		} else {
+			b := bytes.Clone(data)
+			if !bytes.HasSuffix(b, []byte("\n")) {
+				b = append(b, '\n') // end a trailing line comment
+			}
+			data = append(b, "{}\n"...)
+		}
+	}
+	val, err := hujson.Parse(data)
+	if err != nil {
+		return nil, syntaxError(file, data, err)
+	}
+	d.data, d.val = data, val
+	return d, nil
+}
+
+// reparse packs the (patched) tree and parses it again, so that offsets,
+// and therefore line numbers, match the bytes that will be written.
+func (d *document) reparse() error {
+	data := d.val.Pack()
+	val, err := hujson.Parse(data)
+	if err != nil {
+		// Patching a valid tree yields a valid tree; report it as a
+		// syntax error anyway rather than panic.
+		return syntaxError(d.file, data, err)
+	}
+	d.data, d.val = data, val
+	return nil
+}
+
+// packed returns the document's bytes, as they are to be written.
+func (d *document) packed() []byte { return d.val.Pack() }
+
+// validate checks the document against the schema.
+func (d *document) validate() error { return validate(d.file, d.data, &d.val) }
+
+// decode turns a validated document into a normalized Config.
+func (d *document) decode() (*Config, error) {
+	std := d.val.Clone()
+	std.Standardize()
+	var w wireConfig
+	if err := json.Unmarshal(std.Pack(), &w); err != nil {
+		// validate accepts only what decodes; this is a safety net.
+		e := &Error{Path: d.file, Msg: "cannot decode: " + decodeProblem(err)}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			e.Line = 1 + bytes.Count(d.data[:min(int(te.Offset), len(d.data))], []byte("\n"))
+		}
+		return nil, e
+	}
+	return w.config(), nil
+}
+
+// decodeProblem describes a json decoding error without quoting values.
+func decodeProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%q must not be a %s", te.Field, te.Value)
+	}
+	return "unexpected structure"
+}
+
+// syntaxError converts a hujson parse error into an *Error with line and
+// column. hujson reports errors as text ("hujson: line 3, column 14: ..."),
+// so the position is read back from it. Messages that would quote a value
+// from the file (hujson's "invalid literal: <text>") are replaced, so that
+// a token pasted without quotes never reaches an error message.
+func syntaxError(file string, data []byte, err error) *Error {
+	e := &Error{Path: file, Hint: "fix the file or move it away"}
+	what := err.Error()
+	if m := hujsonPos.FindStringSubmatch(what); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Col, _ = strconv.Atoi(m[2])
+		what = m[3]
+	}
+	switch {
+	case strings.HasPrefix(what, "invalid literal"):
+		if off := offsetOf(data, e.Line, e.Col); off < len(data) && data[off] == '"' {
+			what = "invalid string (a raw line break or control character, or a bad \\ escape)"
+		} else {
+			what = "invalid value (strings need double quotes; other values are true, false, null or a number)"
+		}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		switch {
+		case strings.Contains(what, "string"):
+			what = "unexpected end of file inside a string (a closing \" is missing)"
+		case strings.Contains(what, "comment"):
+			what = "unexpected end of file inside a comment (a closing */ is missing)"
+		case strings.Contains(what, "object"):
+			what = "unexpected end of file inside an object (a closing } is missing)"
+		case strings.Contains(what, "array"):
+			what = "unexpected end of file inside a list (a closing ] is missing)"
+		default:
+			what = "unexpected end of file"
+		}
+	}
+	e.Msg = "invalid JSON: " + what
+	return e
+}
+
+// hujsonPos matches the position prefix of hujson's parse errors.
+var hujsonPos = regexp.MustCompile(`(?s)^hujson: line (\d+), column (\d+): (.*)$`)
+
+// offsetOf returns the byte offset of 1-based line and column in data.
+func offsetOf(data []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return len(data)
+		}
+		off += i + 1
+	}
+	return min(off+max(col-1, 0), len(data))
+}
+
+// writeFile writes data to path atomically. An existing file keeps its
+// mode (and a symlink keeps pointing at the file it names); a new file gets
+// 0600, and missing parent directories are created with 0700 when create
+// is set.
+func writeFile(path string, data []byte, create bool) error {
+	target := path
+	if t, err := filepath.EvalSymlinks(path); err == nil {
+		target = t
+	}
+	perm := os.FileMode(0o600)
+	if fi, err := os.Stat(target); err == nil {
+		perm = fi.Mode().Perm()
+	} else if create {
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return err
+		}
+	}
+	return atomicfile.WriteFile(target, data, perm)
+}
+
+// wireConfig is the decoding shape of bot.json; config turns it into a
+// Config.
+type wireConfig struct {
+	Agents   AgentsConfig               `json:"agents"`
+	Models   ModelsConfig               `json:"models"`
+	Auth     AuthConfig                 `json:"auth"`
+	Env      map[string]json.RawMessage `json:"env"`
+	Channels struct {
+		Telegram wireChannel `json:"telegram"`
+		Discord  wireChannel `json:"discord"`
+	} `json:"channels"`
+	Sessions SessionsConfig `json:"sessions"`
+	Log      LogConfig      `json:"log"`
+}
+
+// wireChannel is the decoding shape of a channel block.
+type wireChannel struct {
+	Enabled    *bool             `json:"enabled"`
+	Token      string            `json:"token"`
+	AllowFrom  []json.RawMessage `json:"allowFrom"`
+	Mode       string            `json:"mode"`
+	WebhookURL string            `json:"webhookUrl"`
+}
+
+// config returns the normalized Config.
+func (w *wireConfig) config() *Config {
+	c := &Config{
+		Agents:   w.Agents,
+		Models:   w.Models,
+		Auth:     w.Auth,
+		Sessions: w.Sessions,
+		Log:      w.Log,
+	}
+	c.Agents.Default = strings.TrimSpace(c.Agents.Default)
+	c.Models.Default = strings.TrimSpace(c.Models.Default)
+	for k, v := range c.Models.Aliases {
+		c.Models.Aliases[k] = strings.TrimSpace(v)
+	}
+	for i, v := range c.Models.Allow {
+		c.Models.Allow[i] = strings.TrimSpace(v)
+	}
+	c.Models.Providers = normalizeKeys(c.Models.Providers)
+	for k, p := range c.Models.Providers {
+		p.BaseURL = strings.TrimSpace(p.BaseURL)
+		c.Models.Providers[k] = p
+	}
+	for id, p := range c.Auth.Profiles {
+		p.Provider = normalizeProvider(p.Provider)
+		p.Email = strings.TrimSpace(p.Email)
+		c.Auth.Profiles[id] = p
+	}
+	c.Auth.Order = normalizeKeys(c.Auth.Order)
+	for p, ids := range c.Auth.Order {
+		for i, id := range ids {
+			ids[i] = strings.TrimSpace(id)
+		}
+		c.Auth.Order[p] = ids
+	}
+	c.Auth.OAuth = normalizeKeys(c.Auth.OAuth)
+	for k, o := range c.Auth.OAuth {
+		o.TokenURL = strings.TrimSpace(o.TokenURL)
+		c.Auth.OAuth[k] = o
+	}
+	c.Env = w.envConfig()
+	c.Channels.Telegram = w.Channels.Telegram.config()
+	c.Channels.Discord = w.Channels.Discord.config()
+	return c
+}
+
+// envConfig splits the env block into variables and shellEnv.
+func (w *wireConfig) envConfig() EnvConfig {
+	var e EnvConfig
+	if len(w.Env) == 0 {
+		return e
+	}
+	e.Vars = map[string]string{}
+	if raw, ok := w.Env["vars"]; ok {
+		var vars map[string]string
+		_ = json.Unmarshal(raw, &vars) // validated
+		for k, v := range vars {
+			e.Vars[k] = v
+		}
+	}
+	for k, raw := range w.Env {
+		switch k {
+		case "vars":
+		case "shellEnv":
+			_ = json.Unmarshal(raw, &e.ShellEnv) // validated
+		default:
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				e.Vars[k] = s
+			}
+		}
+	}
+	return e
+}
+
+// config returns the normalized ChannelConfig.
+func (w wireChannel) config() ChannelConfig {
+	c := ChannelConfig{
+		Enabled:    w.Enabled,
+		Token:      secret.New(strings.TrimSpace(w.Token)),
+		Mode:       strings.TrimSpace(w.Mode),
+		WebhookURL: strings.TrimSpace(w.WebhookURL),
+	}
+	for _, raw := range w.AllowFrom {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			s = string(raw) // a number: keep its digits exactly (ids exceed float64)
+		}
+		c.AllowFrom = append(c.AllowFrom, strings.TrimSpace(s))
+	}
+	return c
+}
+
+// normalizeKeys returns m with provider-id keys normalized.
+func normalizeKeys[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[normalizeProvider(k)] = v
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+)
+
+// DefaultAgent is the id of the agent used when none is configured or given.
+const DefaultAgent = "main"
+
+// DefaultModel is the model used when models.default is not set, so
+// Anthropic is the provider in use on a fresh install.
+const DefaultModel = "anthropic/claude-sonnet-4-5"
+
+// Paths are the locations of bot's files on this host. The zero Paths is
+// not usable; build one with ResolvePaths.
+type Paths struct {
+	// Home is the user's home directory ($HOME).
+	Home string
+	// StateDir is the state directory: $BOT_STATE_DIR, else ~/.bot.
+	StateDir string
+	// ConfigPath is the config file: $BOT_CONFIG_PATH, else <StateDir>/bot.json.
+	ConfigPath string
+}
+
+// ResolvePaths computes Paths from the environment read through getenv
+// (os.Getenv in production, a map in tests). HOME must be set. A leading
+// "~" in BOT_STATE_DIR or BOT_CONFIG_PATH is expanded (systemd units and
+// .env files do not expand it); other relative paths are kept as given,
+// relative to the working directory. It does no I/O.
+func ResolvePaths(getenv func(string) string) (Paths, error) {
+	home := strings.TrimSpace(getenv("HOME"))
+	if home == "" {
+		return Paths{}, errors.New("config: HOME is not set; set HOME to your home directory (for example HOME=/home/you) or run bot from a login session")
+	}
+	home = filepath.Clean(home)
+	p := Paths{Home: home}
+	p.StateDir = filepath.Join(home, ".bot")
+	if v := strings.TrimSpace(getenv("BOT_STATE_DIR")); v != "" {
+		p.StateDir = expandHome(v, home)
+	}
+	p.ConfigPath = filepath.Join(p.StateDir, "bot.json")
+	if v := strings.TrimSpace(getenv("BOT_CONFIG_PATH")); v != "" {
+		p.ConfigPath = expandHome(v, home)
+	}
+	return p, nil
+}
+
+// expandHome replaces a leading "~" or "~/" of path with home and cleans it.
+func expandHome(path, home string) string {
+	switch {
+	case path == "~":
+		return home
+	case strings.HasPrefix(path, "~/"):
+		return filepath.Join(home, path[2:])
+	}
+	return filepath.Clean(path)
+}
+
+// AgentDir returns the directory of one agent, <StateDir>/agents/<id>/agent,
+// which holds its auth-profiles.json. The id is normalized with
+// NormalizeAgent, so it can never point outside the agents directory.
+func (p Paths) AgentDir(agentID string) string {
+	return filepath.Join(p.StateDir, "agents", NormalizeAgent(agentID), "agent")
+}
+
+// EnvFile returns the state directory's .env file, <StateDir>/.env.
+func (p Paths) EnvFile() string {
+	return filepath.Join(p.StateDir, ".env")
+}
+
+// SessionsDB returns the SQLite database of sessions, <StateDir>/sessions.db.
+func (p Paths) SessionsDB() string {
+	return filepath.Join(p.StateDir, "sessions.db")
+}
+
+// Display returns path for printing, with the home directory replaced by
+// "~" ("/home/u/.bot/bot.json" → "~/.bot/bot.json"). Other paths, and every
+// path when Home is "/" or empty, are returned unchanged.
+func (p Paths) Display(path string) string {
+	home := p.Home
+	if home == "" || home == string(filepath.Separator) {
+		return path
+	}
+	switch {
+	case path == home:
+		return "~"
+	case strings.HasPrefix(path, home+string(filepath.Separator)):
+		return "~" + path[len(home):]
+	}
+	return path
+}
+
+// NormalizeAgent returns the canonical form of an agent id: trimmed and
+// lower-cased, every character other than a-z, 0-9, '_' and '-' replaced by
+// '-', leading and trailing '-' dropped, at most 64 characters. An id that
+// ends up empty is DefaultAgent.
+func NormalizeAgent(id string) string {
+	id = strings.ToLower(strings.TrimSpace(id))
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	id = strings.Trim(string(b), "-")
+	if len(id) > 64 {
+		id = strings.TrimRight(id[:64], "-")
+	}
+	if id == "" {
+		return DefaultAgent
+	}
+	return id
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestResolvePaths(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Paths
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			env:  map[string]string{"HOME": "/home/u"},
+			want: Paths{Home: "/home/u", StateDir: "/home/u/.bot", ConfigPath: "/home/u/.bot/bot.json"},
+		},
+		{
+			name: "state dir override",
+			env:  map[string]string{"HOME": "/home/u/", "BOT_STATE_DIR": "/srv/bot"},
+			want: Paths{Home: "/home/u", StateDir: "/srv/bot", ConfigPath: "/srv/bot/bot.json"},
+		},
+		{
+			name: "config path override with tilde",
+			env:  map[string]string{"HOME": "/home/u", "BOT_CONFIG_PATH": "~/etc/bot.json", "BOT_STATE_DIR": "~"},
+			want: Paths{Home: "/home/u", StateDir: "/home/u", ConfigPath: "/home/u/etc/bot.json"},
+		},
+		{
+			name:    "no HOME",
+			env:     map[string]string{"BOT_STATE_DIR": "/srv/bot"},
+			wantErr: "config: HOME is not set; set HOME to your home directory (for example HOME=/home/you) or run bot from a login session",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ResolvePaths(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPathsHelpers(t *testing.T) {
+	p := Paths{Home: "/home/u", StateDir: "/home/u/.bot", ConfigPath: "/home/u/.bot/bot.json"}
+	tests := []struct {
+		name, got, want string
+	}{
+		{"agent dir", p.AgentDir("work"), "/home/u/.bot/agents/work/agent"},
+		{"agent dir default", p.AgentDir("  "), "/home/u/.bot/agents/main/agent"},
+		{"agent dir normalized", p.AgentDir(" Work "), "/home/u/.bot/agents/work/agent"},
+		{"agent dir cannot escape", p.AgentDir("../../etc"), "/home/u/.bot/agents/etc/agent"},
+		{"env file", p.EnvFile(), "/home/u/.bot/.env"},
+		{"sessions db", p.SessionsDB(), "/home/u/.bot/sessions.db"},
+		{"display under home", p.Display("/home/u/.bot/bot.json"), "~/.bot/bot.json"},
+		{"display home", p.Display("/home/u"), "~"},
+		{"display elsewhere", p.Display("/home/user2/x"), "/home/user2/x"},
+		{"display root home", Paths{Home: "/"}.Display("/etc/x"), "/etc/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeAgent(t *testing.T) {
+	for in, want := range map[string]string{
+		"":            "main",
+		"main":        "main",
+		" Ops-Team_2": "ops-team_2",
+		"a b":         "a-b",
+		"-x-":         "x",
+		"///":         "main",
+	} {
+		if got := NormalizeAgent(in); got != want {
+			t.Errorf("NormalizeAgent(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+// Package archtest holds tests of the code base's shape: the import arrows
+// of DESIGN §2 and the places where a secret may be revealed.
+package archtest
+
+import (
+	"bufio"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/botgateway/bot"
+
+// repoRoot returns the module root (two levels up from this file).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("no caller information")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// forbidden lists, per package prefix, the project packages it must never
+// reach (directly or not), with the reason printed on failure.
+var forbidden = []struct {
+	from, to, why string
+}{
+	{"config", "auth", "config sits below auth: auth → config, never back"},
+	{"config", "cmd", "libraries never import the CLI"},
+	{"auth", "cmd", "libraries never import the CLI"},
+	{"auth", "sessions", "auth sees no chat state"},
+	{"auth", "models", "auth knows no providers' clients"},
+	{"auth", "gateway", "auth knows nothing of chat platforms"},
+	{"auth", "adapters", "auth knows nothing of chat platforms"},
+	{"adapters", "auth", "adapters must not see credentials"},
+	{"adapters", "models", "adapters know nothing of providers"},
+	{"models", "adapters", "the router knows nothing of chat platforms"},
+	{"models", "gateway", "the router knows nothing of chat platforms"},
+	{"grammar", "", "grammar imports only participle"},
+}
+
+// TestImportArrows checks DESIGN §2's arrows with go list.
+func TestImportArrows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("go list is slow in -short mode")
+	}
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Deps", "./...")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for dec.More() {
+		var p struct {
+			ImportPath string
+			Deps       []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel, ok := strings.CutPrefix(p.ImportPath, module+"/")
+		if !ok {
+			continue
+		}
+		checked++
+		for _, f := range forbidden {
+			if rel != f.from && !strings.HasPrefix(rel, f.from+"/") {
+				continue
+			}
+			for _, d := range p.Deps {
+				drel, ok := strings.CutPrefix(d, module+"/")
+				if !ok || strings.HasPrefix(drel, "internal/") {
+					continue
+				}
+				if f.to == "" || drel == f.to || strings.HasPrefix(drel, f.to+"/") {
+					t.Errorf("%s imports %s: %s", rel, drel, f.why)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("go list found no project packages")
+	}
+}
+
+// revealAllowed lists the non-test files that may call Reveal: the secret
+// type itself, the store writer, Claude Code's write-back, and the
+// providers' header functions.
+var revealAllowed = []string{
+	"internal/secret/secret.go",
+	"auth/profile.go",
+	"auth/claudecode.go",
+	"auth/claudecode_darwin.go",
+	"config/envvalue.go", // non-secret variables only (plainVar)
+}
+
+// TestRevealConfined keeps Secret.Reveal calls where STYLE §9 allows them.
+func TestRevealConfined(t *testing.T) {
+	root := repoRoot(t)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			line := sc.Text()
+			if strings.Contains(line, "Reveal()") && !strings.HasPrefix(strings.TrimSpace(line), "//") &&
+				!slices.Contains(revealAllowed, rel) && !strings.HasPrefix(rel, "models/") {
+				t.Errorf("%s:%d calls Reveal; only %v (and provider header functions) may", rel, n, revealAllowed)
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
