@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,7 +23,6 @@ func FuzzLoad(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		os.WriteFile(fmt.Sprintf("/tmp/fuzzlast-%d", os.Getpid()), data, 0o600)
 		path := filepath.Join(t.TempDir(), "bot.json")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// canaryCore is the part of every planted secret that must never be
+// printed; the secrets are long, so their masks show only the ends.
+const canaryCore = "CANARY-7f3a9c"
+
+// TestCanaryNeverPrinted plants a canary in every place a secret can live
+// (process env, ~/.bot/.env, the config env block, the store's keys, tokens
+// and OAuth tokens, Claude Code's file, a paste on stdin) and runs every
+// command; no stdout or stderr may contain it.
+func TestCanaryNeverPrinted(t *testing.T) {
+	home := t.TempDir()
+	secret := func(prefix string) string { return prefix + "-" + canaryCore + "-0123456789abcdef" }
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(home, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".bot/.env", "OPENROUTER_API_KEY="+secret("sk-or-v1")+"\n")
+	write(".bot/bot.json", `{"env": {"OPENAI_API_KEY": "`+secret("sk-proj")+`"},
+		"channels": {"telegram": {"token": "`+secret("123:tg")+`"}}}`)
+	write(".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+		"anthropic:key":{"type":"api_key","provider":"anthropic","key":"`+secret("sk-ant-api03")+`"},
+		"anthropic:tok":{"type":"token","provider":"anthropic","token":"`+secret("sk-ant-oat01")+`","expires":1000},
+		"anthropic:oa":{"type":"oauth","provider":"anthropic","access":"`+secret("acc")+`","refresh":"`+secret("ref")+`","expires":1000}}}`)
+	write(".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"`+secret("sk-ant-oat01-cc")+`","refreshToken":"`+secret("sk-ant-ort01")+`","expiresAt":1000}}`)
+	env := map[string]string{
+		"HOME":              home,
+		"ANTHROPIC_API_KEY": secret("sk-ant-api03-env"),
+		"DISCORD_BOT_TOKEN": secret("discord"),
+		"PATH":              "",
+	}
+	getenv := func(k string) string { return env[k] }
+
+	runs := [][]string{
+		{"models", "status"},
+		{"models", "status", "--json"},
+		{"models", "status", "--check"},
+		{"models", "status", "--plain"},
+		{"doctor"},
+		{"models", "auth", "order", "get", "--provider", "anthropic", "--json"},
+		{"models", "auth", "order", "set", "--provider", "anthropic", "anthropic:key", "anthropic:oa"},
+		{"models", "auth", "order", "set", "--provider", "openai", "anthropic:key"},
+		{"models", "auth", "paste-token", "--provider", "openai"},
+		{"models", "auth", "paste-token", "--provider", "acme"},
+		{"models", "auth", "setup-token"},
+		{"onboard", "--non-interactive", "--provider", "openrouter"},
+		{"onboard", "--non-interactive", "--auth-choice", "token"},
+		{"models", "status", "--json"},
+		{"--help"},
+	}
+	for _, args := range runs {
+		var stdout, stderr bytes.Buffer
+		stdin := strings.NewReader(secret("sk-pasted") + "\n")
+		code := Main(context.Background(), args, stdin, &stdout, &stderr, getenv)
+		for name, out := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String()} {
+			if strings.Contains(out, canaryCore) {
+				t.Errorf("bot %s (exit %d): canary in %s:\n%s", strings.Join(args, " "), code, name, out)
+			}
+		}
+	}
+	// The pasted token did land in the store, so the test did exercise it.
+	b, err := os.ReadFile(filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), secret("sk-pasted")) {
+		t.Error("the pasted token is not in the store; the paste path was not exercised")
+	}
+}
