@@ -21,13 +21,21 @@ const (
 // the methods give the effective values. A *Config from Load is validated
 // and normalized and must be treated as read-only.
 type Config struct {
-	Agents   AgentsConfig   `json:"agents"`
-	Models   ModelsConfig   `json:"models"`
-	Auth     AuthConfig     `json:"auth"`
-	Env      EnvConfig      `json:"env"`
+	// Agents chooses the default agent.
+	Agents AgentsConfig `json:"agents"`
+	// Models sets the default model, aliases, the allow list and provider
+	// endpoints.
+	Models ModelsConfig `json:"models"`
+	// Auth declares auth profiles and their order (no secrets).
+	Auth AuthConfig `json:"auth"`
+	// Env holds variables for the layered environment and the shell switch.
+	Env EnvConfig `json:"env"`
+	// Channels configures the chat platforms.
 	Channels ChannelsConfig `json:"channels"`
+	// Sessions configures chat sessions.
 	Sessions SessionsConfig `json:"sessions"`
-	Log      LogConfig      `json:"log"`
+	// Log configures logging.
+	Log LogConfig `json:"log"`
 }
 
 // AgentsConfig is the "agents" block.
@@ -107,8 +115,10 @@ type ShellEnvConfig struct {
 
 // ChannelsConfig is the "channels" block.
 type ChannelsConfig struct {
+	// Telegram is channels.telegram.
 	Telegram ChannelConfig `json:"telegram"`
-	Discord  ChannelConfig `json:"discord"`
+	// Discord is channels.discord (its Mode and WebhookURL are always empty).
+	Discord ChannelConfig `json:"discord"`
 }
 
 // ChannelConfig is the configuration of one chat channel. A channel runs

@@ -24,7 +24,7 @@ import (
 // Edit refuses to change an invalid file, with
 // `config: invalid config at <path>: <problem>; fix it before changing it`
 // (wrapping the *Error). An error from fn is returned as is and nothing is
-// written. When fn changes nothing, nothing is written.
+// written. When the document ends up unchanged, nothing is written.
 //
 // Edit does not lock the file: two processes editing it at the same moment
 // may lose one change. Config edits come from interactive commands.
@@ -47,14 +47,15 @@ func Edit(path string, fn func(doc *Doc) error) error {
 	if err := doc.validate(); err != nil {
 		return refuse(path, err)
 	}
+	before := doc.packed()
 	d := &Doc{file: path, root: &doc.val, unit: detectUnit(&doc.val)}
 	if err := fn(d); err != nil {
 		return err
 	}
-	if !d.changed && !migrated {
+	out := d.root.Pack()
+	if !migrated && bytes.Equal(out, before) {
 		return nil
 	}
-	out := d.root.Pack()
 	check, err := parseDocument(path, out)
 	if err == nil {
 		err = check.validate()
@@ -99,17 +100,19 @@ type wrapped struct {
 	err error
 }
 
+// Error returns the message.
 func (w *wrapped) Error() string { return w.msg }
+
+// Unwrap returns the cause.
 func (w *wrapped) Unwrap() error { return w.err }
 
 // Doc is a config document being edited by Edit. Its methods change the
 // syntax tree with RFC 6902 patch operations, so comments stay where they
 // are. A Doc is valid only during the Edit call that created it.
 type Doc struct {
-	file    string
-	root    *hujson.Value
-	unit    string
-	changed bool
+	file string
+	root *hujson.Value
+	unit string
 }
 
 // Config returns the document's current content as a validated Config.
@@ -396,7 +399,6 @@ func (d *Doc) patch(ops ...patchOp) error {
 	if err := d.root.Patch(b.Bytes()); err != nil {
 		return fmt.Errorf("config: edit %s: %w", d.file, err)
 	}
-	d.changed = true
 	return nil
 }
 

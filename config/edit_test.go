@@ -346,3 +346,33 @@ func TestDocConfigAndPointers(t *testing.T) {
 		t.Errorf("file = %s\nwant %s", got, want)
 	}
 }
+
+func TestEditCommentOnlyFile(t *testing.T) {
+	path := writeConfig(t, "// my bot, configured later")
+	if err := Edit(path, func(d *Doc) error { return d.Set([]string{"log", "level"}, "debug") }); err != nil {
+		t.Fatal(err)
+	}
+	want := "// my bot, configured later\n{\n  \"log\": {\n    \"level\": \"debug\"\n  }\n}\n"
+	if diff := cmp.Diff(want, readFile(t, path)); diff != "" {
+		t.Errorf("file (-want +got):\n%s", diff)
+	}
+}
+
+func TestEditSameContentWritesNothing(t *testing.T) {
+	content := `{"auth": {"profiles": {"anthropic:me": {"provider": "anthropic", "mode": "oauth"}}}}`
+	path := writeConfig(t, content)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile("anthropic:me", "anthropic", ModeOAuth) }); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) { // an atomic write replaces the inode
+		t.Errorf("Edit rewrote a file whose content did not change")
+	}
+}

@@ -311,6 +311,22 @@ func TestShellFailures(t *testing.T) {
 	}
 }
 
+func TestShellLeavesChildBehind(t *testing.T) {
+	fx := newEnvFixture(t)
+	// A login script that starts a background job holding stdout open.
+	shell, _ := fakeShell(t, `(sleep 2 &); printf 'ANTHROPIC_API_KEY=sk-bg\000'`)
+	o := fx.options(nil)
+	o.ShellEnv, o.Shell = true, shell
+	e, err := LoadEnv(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLookup(t, e, "ANTHROPIC_API_KEY", "sk-bg", "shell env: ANTHROPIC_API_KEY")
+	if len(e.Warnings()) != 0 {
+		t.Errorf("Warnings = %q, want none", e.Warnings())
+	}
+}
+
 func TestShellMissing(t *testing.T) {
 	fx := newEnvFixture(t)
 	o := fx.options(nil)

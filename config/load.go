@@ -91,10 +91,9 @@ func readError(path string, err error) error {
 
 // document is a parsed config file.
 type document struct {
-	file  string
-	data  []byte       // the bytes val was parsed from (offsets refer to them)
-	val   hujson.Value // the syntax tree, comments included
-	blank bool         // the file held only whitespace and comments
+	file string
+	data []byte       // the bytes val was parsed from (offsets refer to them)
+	val  hujson.Value // the syntax tree, comments included
 }
 
 // utf8BOM is stripped from the start of a file; some editors write it.
@@ -105,16 +104,21 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 func parseDocument(file string, data []byte) (*document, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	d := &document{file: file}
+	// hujson wants a line comment to end with a line break; a file whose
+	// last line is a comment without one is still a fine file.
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		if _, err := hujson.Parse(data); err != nil {
+			nl := append(bytes.Clone(data), '\n')
+			if _, err := hujson.Parse(nl); err == nil || hujson.Extra(nl).IsValid() {
+				data = nl
+			}
+		}
+	}
 	if hujson.Extra(data).IsValid() {
-		d.blank = true
 		if len(bytes.TrimSpace(data)) == 0 {
 			data = []byte("{}\n")
 		} else {
-			b := bytes.Clone(data)
-			if !bytes.HasSuffix(b, []byte("\n")) {
-				b = append(b, '\n') // end a trailing line comment
-			}
-			data = append(b, "{}\n"...)
+			data = append(bytes.Clone(data), "{}\n"...)
 		}
 	}
 	val, err := hujson.Parse(data)

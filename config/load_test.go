@@ -243,6 +243,8 @@ func TestLoadAccepts(t *testing.T) {
 		{name: "whitespace only", content: " \n\t\n", want: &Config{}},
 		{name: "comments only", content: "// nothing yet\n/* really */", want: &Config{}},
 		{name: "empty object", content: "{}", want: &Config{}},
+		{name: "comment on the last line without a line break", content: "{} // done", want: &Config{}},
+		{name: "only a comment without a line break", content: "// later", want: &Config{}},
 		{name: "byte order mark", content: "\ufeff{\"log\": {\"level\": \"debug\"}}", want: &Config{Log: LogConfig{Level: "debug"}}},
 		{
 			name: "comments and trailing commas",

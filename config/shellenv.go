@@ -25,11 +25,16 @@ func runLoginShell(ctx context.Context, shell string, timeout time.Duration, env
 	cmd.Stdout = out
 	// A login script may leave a background process holding stdout open;
 	// stop waiting for it shortly after the shell is gone.
-	cmd.WaitDelay = 500 * time.Millisecond
+	cmd.WaitDelay = 200 * time.Millisecond
 	killProcessGroup(cmd)
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		err = nil // the shell finished; a leftover child kept the pipe open
+	}
 	what := shell + " -l -c 'env -0'"
 	switch {
+	case err == nil && !out.overflow:
+		return out.buf, nil
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("%s timed out after %s; set env.shellEnv.timeoutMs or BOT_SHELL_ENV_TIMEOUT_MS to wait longer", what, timeout)
 	case ctx.Err() != nil:
@@ -41,10 +46,7 @@ func runLoginShell(ctx context.Context, shell string, timeout time.Duration, env
 	if errors.As(err, &exitErr) {
 		return nil, fmt.Errorf("%s exited with status %d", what, exitErr.ExitCode())
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out.buf, nil
+	return nil, fmt.Errorf("%s: %w", what, err)
 }
 
 // capWriter keeps the first max bytes written to it and drops the rest, so
@@ -55,6 +57,7 @@ type capWriter struct {
 	overflow bool
 }
 
+// Write keeps what fits and always reports success.
 func (w *capWriter) Write(p []byte) (int, error) {
 	if room := w.max - len(w.buf); len(p) > room {
 		w.buf = append(w.buf, p[:max(room, 0)]...)

@@ -17,7 +17,6 @@ import (
 // the config, environment and credential store, each loaded once on first
 // use.
 type App struct {
-	ctx     context.Context
 	globals *Globals
 	Stdin   io.Reader
 	Stdout  io.Writer
@@ -30,11 +29,15 @@ type App struct {
 	env    *config.Env
 	stores map[string]*auth.Opened
 	warned map[string]bool
+
+	// isTerminal reports whether stdin is an interactive terminal; tests
+	// replace it to drive the interactive paths.
+	isTerminal func() bool
 }
 
-func newApp(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *App {
+func newApp(g *Globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *App {
 	return &App{
-		ctx: ctx, globals: g, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
+		globals: g, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
 		Now: time.Now, stores: map[string]*auth.Opened{}, warned: map[string]bool{},
 	}
 }
@@ -111,6 +114,7 @@ func (a *App) Env(ctx context.Context) (*config.Env, error) {
 	wd, _ := os.Getwd()
 	env, err := config.LoadEnv(ctx, config.EnvOptions{
 		Getenv:  a.Getenv,
+		Environ: os.Environ(),
 		WorkDir: wd,
 		Paths:   p,
 		Config:  f.Config,
@@ -165,6 +169,9 @@ func (a *App) Store(ctx context.Context, agent string) (*auth.Opened, error) {
 
 // stdinIsTerminal reports whether stdin is an interactive terminal.
 func (a *App) stdinIsTerminal() bool {
+	if a.isTerminal != nil {
+		return a.isTerminal()
+	}
 	f, ok := a.Stdin.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -79,7 +79,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "bot: %v\n", err)
 		return 2
 	}
-	app := newApp(ctx, &root.Globals, stdin, stdout, stderr, getenv)
+	app := newApp(&root.Globals, stdin, stdout, stderr, getenv)
 	defer app.Close()
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(app)
