@@ -2,15 +2,19 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/tailscale/hujson"
 )
 
@@ -29,6 +33,25 @@ import (
 // Edit does not lock the file: two processes editing it at the same moment
 // may lose one change. Config edits come from interactive commands.
 func Edit(path string, fn func(doc *Doc) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config: create the directory of %s: %w", path, err)
+	}
+	// A cross-process lock (flock, released by the kernel if the process
+	// dies) so two commands changing the config at once never lose an
+	// edit; the file is re-read inside it.
+	lock := flock.New(path + ".lock")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil || !ok {
+		return fmt.Errorf("config: %s is being changed by another bot process; try again", path)
+	}
+	defer lock.Unlock()
+	return edit(path, fn)
+}
+
+// edit is Edit under the lock.
+func edit(path string, fn func(doc *Doc) error) error {
 	data, err := os.ReadFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

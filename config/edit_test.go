@@ -2,9 +2,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -374,5 +376,28 @@ func TestEditSameContentWritesNothing(t *testing.T) {
 	}
 	if !os.SameFile(before, after) { // an atomic write replaces the inode
 		t.Errorf("Edit rewrote a file whose content did not change")
+	}
+}
+
+// TestEditConcurrent: edits from many goroutines at once (each its own
+// lock holder, as separate processes would be) never lose a change.
+func TestEditConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bot.json")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			id := fmt.Sprintf("anthropic:p%d", i)
+			if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile(id, "anthropic", "api_key") }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Config.Auth.Profiles); n != 20 {
+		t.Errorf("%d profiles after 20 concurrent edits, want 20", n)
 	}
 }
