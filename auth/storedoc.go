@@ -56,6 +56,9 @@ func (s *Store) IDs() []ProfileID {
 			out = append(out, id)
 		}
 	}
+	if len(out) == len(s.Profiles) {
+		return out
+	}
 	// Profiles added to the map directly come after, sorted.
 	var rest []ProfileID
 	for id := range s.Profiles {
@@ -109,7 +112,7 @@ func (s *Store) ForProvider(p string) []ProfileID {
 	p = NormalizeProvider(p)
 	var out []ProfileID
 	for _, id := range s.IDs() {
-		if NormalizeProvider(s.Profiles[id].Provider) == p {
+		if c := s.Profiles[id]; c.Provider == p || NormalizeProvider(c.Provider) == p {
 			out = append(out, id)
 		}
 	}
