@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLiveReloadsOnChange(t *testing.T) {
+	dir := t.TempDir()
+	home := t.TempDir()
+	l := NewLive(Opener{AgentDir: dir, Claude: ClaudeCode{Home: home}})
+	ctx := context.Background()
+	o1, err := l.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o1.Store.Profiles) != 0 {
+		t.Fatalf("fresh store has %d profiles", len(o1.Store.Profiles))
+	}
+	if o2, _ := l.Current(ctx); o2 != o1 {
+		t.Error("unchanged files reloaded")
+	}
+	if _, err := UpdateStore(ctx, StorePath(dir), func(s *Store) (bool, error) {
+		s.Set("anthropic:work", &Credential{Provider: "anthropic", Type: KindAPIKey, Key: NewSecret("k")})
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o3, err := l.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := o3.Store.Profiles["anthropic:work"]; !ok {
+		t.Error("store change not picked up")
+	}
+	// Claude Code's file appearing triggers a sync.
+	if err := os.MkdirAll(filepath.Join(home, ".claude"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	creds := `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-x","refreshToken":"r","expiresAt":4102444800000}}`
+	if err := os.WriteFile(filepath.Join(home, ".claude", ".credentials.json"), []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o4, err := l.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := o4.Store.Profiles[ClaudeCLIProfile]; !ok {
+		t.Error("Claude Code file not synced after it appeared")
+	}
+}
