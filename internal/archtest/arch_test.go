@@ -44,6 +44,13 @@ var forbidden = []struct {
 	{"models", "adapters", "the router knows nothing of chat platforms"},
 	{"models", "gateway", "the router knows nothing of chat platforms"},
 	{"grammar", "", "grammar imports only participle"},
+	{"sessions", "auth", "sessions stores state; credentials are auth's"},
+	{"sessions", "models", "sessions knows no providers"},
+	{"sessions", "commands", "commands use sessions, not the other way"},
+	{"sessions", "adapters", "sessions knows no chat platforms"},
+	{"sessions", "gateway", "sessions knows no chat platforms"},
+	{"commands", "adapters", "commands answer through Responder, not adapters"},
+	{"commands", "gateway", "the gateway calls commands, not the other way"},
 }
 
 // TestImportArrows checks DESIGN §2's arrows with go list.

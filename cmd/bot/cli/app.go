@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -29,6 +30,7 @@ type App struct {
 	env    *config.Env
 	stores map[string]*auth.Opened
 	warned map[string]bool
+	log    *slog.Logger
 
 	// isTerminal reports whether stdin is an interactive terminal; tests
 	// replace it to drive the interactive paths.
@@ -174,4 +176,17 @@ func (a *App) stdinIsTerminal() bool {
 	}
 	f, ok := a.Stdin.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// Log returns the logger of the app: warnings and errors to stderr as text,
+// or BOT_LOG_LEVEL's level.
+func (a *App) Log() *slog.Logger {
+	if a.log == nil {
+		level := slog.LevelWarn
+		if v := a.Getenv("BOT_LOG_LEVEL"); v != "" {
+			_ = level.UnmarshalText([]byte(v))
+		}
+		a.log = slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
+	}
+	return a.log
 }

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/botgateway/bot/sessions"
+)
+
+// SessionsCmd groups "bot sessions list|show|reset": the way out when a
+// pin points somewhere wrong.
+type SessionsCmd struct {
+	List  SessionsListCmd  `cmd:"" help:"List the sessions with their model and pin."`
+	Show  SessionsShowCmd  `cmd:"" help:"Show one session."`
+	Reset SessionsResetCmd `cmd:"" help:"Forget a session: model, pin and history."`
+}
+
+// sessionJSON is the --json form of a session.
+type sessionJSON struct {
+	Key       string `json:"key"`
+	Agent     string `json:"agent"`
+	Model     string `json:"model"`
+	Profile   string `json:"profile"`
+	PinSource string `json:"pinSource"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+func toJSON(s sessions.Session) sessionJSON {
+	return sessionJSON{
+		Key: string(s.Key), Agent: s.Agent, Model: s.Model, Profile: s.Profile, PinSource: string(s.PinSource),
+		CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: s.UpdatedAt.UTC().Format(time.RFC3339),
+	}
+}
+
+// openSessions opens the sessions database.
+func (a *App) openSessions(ctx context.Context) (*sessions.Store, error) {
+	p, err := a.Paths()
+	if err != nil {
+		return nil, err
+	}
+	return sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log()})
+}
+
+// SessionsListCmd is "bot sessions list".
+type SessionsListCmd struct {
+	Agent string `help:"Only this agent's sessions." placeholder:"ID"`
+	JSON  bool   `name:"json" help:"Print JSON."`
+}
+
+// Run lists the sessions.
+func (c *SessionsListCmd) Run(ctx context.Context, app *App) error {
+	st, err := app.openSessions(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.List(ctx, c.Agent)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		out := make([]sessionJSON, 0, len(list))
+		for _, s := range list {
+			out = append(out, toJSON(s))
+		}
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(app.Stdout, "No sessions yet.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(app.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tAGENT\tMODEL\tPIN\tUPDATED")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Key, s.Agent, orDash(s.Model, "(default)"), pinText(s), s.UpdatedAt.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+func orDash(s, empty string) string {
+	if s == "" {
+		return empty
+	}
+	return s
+}
+
+func pinText(s sessions.Session) string {
+	if s.Profile == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%s)", s.Profile, s.PinSource)
+}
+
+// SessionsShowCmd is "bot sessions show KEY".
+type SessionsShowCmd struct {
+	Key   string `arg:"" help:"Session key, for example console:local or telegram:42."`
+	Agent string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
+	JSON  bool   `name:"json" help:"Print JSON."`
+}
+
+// Run shows one session.
+func (c *SessionsShowCmd) Run(ctx context.Context, app *App) error {
+	agent, err := app.Agent(c.Agent)
+	if err != nil {
+		return err
+	}
+	st, err := app.openSessions(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, ok, err := st.Get(ctx, agent, sessions.Key(c.Key))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return userErrorf("no session %q for agent %s; list them with: bot sessions list", c.Key, agent)
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(toJSON(s))
+	}
+	fmt.Fprintf(app.Stdout, "Session: %s\nAgent: %s\nModel: %s\nPin: %s\nCreated: %s\nUpdated: %s\n",
+		s.Key, s.Agent, orDash(s.Model, "(default)"), pinText(s),
+		s.CreatedAt.Local().Format(time.RFC3339), s.UpdatedAt.Local().Format(time.RFC3339))
+	return nil
+}
+
+// SessionsResetCmd is "bot sessions reset KEY".
+type SessionsResetCmd struct {
+	Key   string `arg:"" help:"Session key, for example console:local or telegram:42."`
+	Agent string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
+}
+
+// Run forgets the session.
+func (c *SessionsResetCmd) Run(ctx context.Context, app *App) error {
+	agent, err := app.Agent(c.Agent)
+	if err != nil {
+		return err
+	}
+	st, err := app.openSessions(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Delete(ctx, agent, sessions.Key(c.Key)); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "Session %s reset: model, pin and history forgotten.\n", c.Key)
+	return nil
+}

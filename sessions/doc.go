@@ -1,0 +1,85 @@
+// Package sessions keeps bot's session state in SQLite, in
+// ~/.bot/sessions.db (the caller passes the path): per agent and session
+// key the model override, the auth profile pin with its source (user or
+// auto) and the message history; per auth profile the runtime usage the
+// router records (last used, last good per provider, cooldown, disable,
+// error and failure counts, last refresh failed).
+//
+// It imports only the standard library and modernc.org/sqlite (pure Go, no
+// cgo). Profile ids are plain strings: sessions sits below commands and
+// models and must not import auth (DESIGN §2).
+//
+// # The file
+//
+// Open creates the parent directory 0700 and the file 0600 (SQLite gives
+// the -wal and -shm files the same mode). Every connection runs
+// busy_timeout(5000), journal_mode(WAL), synchronous(NORMAL) and
+// foreign_keys(1) from the DSN, so the settings hold on every pooled
+// connection. WAL with synchronous=NORMAL survives a killed process with
+// every committed transaction; a power cut may lose the last commits but
+// never corrupts the file. WAL needs shared memory: not on NFS or SMB.
+//
+// Writes go through one connection whose transactions all begin
+// IMMEDIATE (_txlock=immediate), so a read-then-write transaction never
+// meets SQLITE_BUSY_SNAPSHOT, and they are short: no network call ever runs
+// inside one. Reads that miss the caches use a pool of four query_only
+// connections. The hot statements are prepared once at Open (parsing was a
+// third of a write's cost).
+//
+// The schema is versioned by the embedded files schema/NNNN_name.sql,
+// applied in order, each in its own transaction with PRAGMA user_version
+// set in the same transaction; two processes opening a fresh file at once
+// apply each migration once. A file whose user_version is newer than the
+// last migration this binary embeds is refused (ErrNewerSchema: "upgrade
+// bot"); a file that is not a database is refused with a one-line error
+// naming it and the fix (ErrCorrupt). Check runs PRAGMA quick_check for
+// bot doctor.
+//
+// # Memory
+//
+// Get, the pin lookup the router makes before every provider call, is
+// served from a map guarded by a sync.RWMutex: a lookup costs the same
+// with a thousand sessions stored or a million. Sessions are loaded
+// lazily: the first Get of a key reads its one row (about 7 µs with 1,000
+// sessions stored, 12 µs with 1,000,000) and caches it, absence included.
+// Loading every session at Open was measured and rejected: 2.5 s and
+// 290 MB of heap for 1,000,000 sessions, against 13 ms for a lazy Open of
+// the same file. The cache holds at most Options.CacheSize sessions; when
+// full, an eighth of it is dropped at random.
+//
+// Writes are write-through: each setter is one committed transaction, and
+// memory is updated from the row the statement returns (RETURNING) only
+// after the commit. A write that fails drops the key from memory, so the
+// next Get reads the disk; memory is never ahead of the disk. Writes are
+// built on the disk's state, never on the cache (SetPin keeps the model
+// stored on disk, RecordFailure adds to the counts stored on disk), so
+// several processes writing the same file lose nothing.
+//
+// Another process (bot sessions reset while the gateway runs, bot chat next
+// to bot gateway) may change the file behind a Store's caches. Every
+// Options.Recheck (default 1 s), one Get asks PRAGMA data_version on the
+// write connection, which changes only when another connection has
+// committed; if it changed, the session cache is dropped and the usage
+// reloaded. So a Store sees another process's write at its first Get once
+// Recheck has passed since its previous look. The look never waits behind
+// a write, and ProfileUsage and LastGood never do I/O.
+//
+// # History
+//
+// AppendTurn appends a turn and, in the same transaction, deletes all but
+// the newest Options.MaxTurns turns of that session (default 200), so
+// history never grows without bound. History(limit) returns the newest
+// limit turns, oldest first. TrimHistory applies a tighter bound (for
+// example config sessions.historyTurns) on demand. NewConversation and
+// Delete remove history.
+//
+// # Auth usage
+//
+// The store records; the router decides. The cooldown formula (1, 5, 25,
+// 60 minutes; billing 5 h doubling to 24 h) lives in the router: it reads
+// ProfileUsage(id).NextFailure(reason, now), computes until, and calls
+// RecordFailure(ctx, id, reason, until). RecordFailure counts within
+// FailureWindow (24 h), never shortens a cooldown or disable in force, and
+// puts ReasonBilling and ReasonAuthPermanent in the disabled lane, any
+// other reason in the cooldown lane.
+package sessions
