@@ -24,9 +24,11 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Models  ModelsCmd  `cmd:"" help:"Model credentials: status, auth."`
-	Doctor  DoctorCmd  `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
-	Onboard OnboardCmd `cmd:"" help:"Store a provider credential for daemon use."`
+	Chat     ChatCmd     `cmd:"" help:"Chat on the console: each stdin line is a message, each reply goes to stdout."`
+	Sessions SessionsCmd `cmd:"" help:"List, show or reset chat sessions."`
+	Models   ModelsCmd   `cmd:"" help:"Model credentials: status, auth."`
+	Doctor   DoctorCmd   `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
+	Onboard  OnboardCmd  `cmd:"" help:"Store a provider credential for daemon use."`
 }
 
 // ModelsCmd groups the model and credential commands.

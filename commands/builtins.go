@@ -1,0 +1,80 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// builtins returns the chat commands of DESIGN §5.
+func builtins() []Command {
+	return []Command{
+		{
+			Name:    "model",
+			Usage:   "/model [list|status|default|<model>[@profile]|@<profile>]",
+			Summary: "Show or set the model and the credential of this chat",
+			MaxArgs: 1,
+			Run:     runModel,
+		},
+		{
+			Name:    "models",
+			Usage:   "/models [provider]",
+			Summary: "List model providers, or a provider's models",
+			MaxArgs: 1,
+			Run:     runModels,
+		},
+		{
+			Name:    "new",
+			Aliases: []string{"reset"},
+			Usage:   "/new",
+			Summary: "Start a new conversation (keeps your credential pin)",
+			Run:     runNew,
+		},
+		{
+			Name:    "help",
+			Usage:   "/help",
+			Summary: "List the commands",
+			Open:    true,
+			Run:     runHelp,
+		},
+	}
+}
+
+// runHelp lists the commands, one line each.
+func runHelp(ctx context.Context, e *Engine, r *Request) error {
+	var b strings.Builder
+	b.WriteString("Commands:\n")
+	for _, s := range e.registry.Specs() {
+		fmt.Fprintf(&b, "%s — %s", s.Usage, s.Summary)
+		for _, a := range s.Aliases {
+			fmt.Fprintf(&b, " (also /%s)", a)
+		}
+		b.WriteByte('\n')
+	}
+	return r.Out.Reply(ctx, strings.TrimRight(b.String(), "\n"), false)
+}
+
+// runNew starts a new conversation: history and an automatic pin cleared,
+// the user's pin and model kept.
+func runNew(ctx context.Context, e *Engine, r *Request) error {
+	if err := e.cfg.Sessions.NewConversation(ctx, r.Agent, r.Session); err != nil {
+		return err
+	}
+	msg := "New conversation started."
+	if s, ok, err := e.cfg.Sessions.Get(ctx, r.Agent, r.Session); err == nil && ok && s.Profile != "" && s.PinSource == "user" {
+		msg += fmt.Sprintf(" Your auth profile %s stays pinned (/model default to unpin).", s.Profile)
+	}
+	return r.Out.Reply(ctx, msg, false)
+}
+
+// runModels lists providers, or one provider's models.
+func runModels(ctx context.Context, e *Engine, r *Request) error {
+	if len(r.Cmd.Args) == 0 {
+		return r.Out.Reply(ctx, e.cfg.Catalog.ProvidersText(), false)
+	}
+	text, err := e.cfg.Catalog.ModelsText(r.Cmd.Args[0].Value)
+	if err != nil {
+		return &UserError{Msg: err.Error()}
+	}
+	return r.Out.Reply(ctx, text, false)
+}

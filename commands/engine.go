@@ -1,0 +1,108 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/models/catalog"
+	"github.com/botgateway/bot/sessions"
+)
+
+// Config is what the engine works with. Zero values of Now and Log are
+// defaults; the rest is required.
+type Config struct {
+	Sessions *sessions.Store
+	Catalog  *catalog.Catalog
+	Config   *config.Config
+	Paths    config.Paths
+	// Env is the layered environment, for credentials from variables.
+	Env auth.EnvLookup
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Engine runs chat commands. It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	registry *Registry
+	log      *slog.Logger
+	now      func() time.Time
+
+	mu     sync.Mutex
+	stores map[string]*auth.Live // per agent
+}
+
+// New returns an engine with the built-in commands.
+func New(cfg Config) *Engine {
+	e := &Engine{cfg: cfg, log: logger(cfg.Log).With("component", "commands"), now: cfg.Now, stores: map[string]*auth.Live{}}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.registry = NewRegistry(builtins()...)
+	return e
+}
+
+// Registry returns the engine's commands, for /help and platform menus.
+func (e *Engine) Registry() *Registry { return e.registry }
+
+// store returns the current credential store of agent.
+func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) {
+	e.mu.Lock()
+	l, ok := e.stores[agent]
+	if !ok {
+		l = auth.NewLive(auth.Opener{
+			AgentDir: e.cfg.Paths.AgentDir(agent),
+			Claude:   auth.ClaudeCode{Home: e.cfg.Paths.Home, UseKeychain: true},
+			Now:      e.now,
+		})
+		e.stores[agent] = l
+	}
+	e.mu.Unlock()
+	o, err := l.Current(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("commands: load credentials of agent %s: %w", agent, err)
+	}
+	if o.ClaudeErr != nil {
+		e.log.Warn("Claude Code credentials unreadable", "err", o.ClaudeErr)
+	}
+	return o, nil
+}
+
+// resolver returns the resolver over agent's current store, the one the
+// router and bot models status use too.
+func (e *Engine) resolver(ctx context.Context, agent string) (*auth.Resolver, *auth.Opened, error) {
+	o, err := e.store(ctx, agent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &auth.Resolver{
+		Store:  o.Store,
+		Config: e.cfg.Config,
+		Env:    e.cfg.Env,
+		Usage:  usageView{e.cfg.Sessions},
+		Now:    e.now,
+	}, o, nil
+}
+
+// usageView shows the sessions store's runtime usage as auth.Usage.
+type usageView struct{ s *sessions.Store }
+
+func (u usageView) ProfileUsage(id auth.ProfileID) auth.UsageState {
+	x := u.s.ProfileUsage(string(id))
+	return auth.UsageState{
+		LastUsed:          x.LastUsed,
+		CooldownUntil:     x.CooldownUntil,
+		DisabledUntil:     x.DisabledUntil,
+		DisabledReason:    x.DisabledReason,
+		LastRefreshFailed: x.LastRefreshFailed,
+	}
+}
+
+func (u usageView) LastGood(provider string) auth.ProfileID {
+	return auth.ProfileID(u.s.LastGood(provider))
+}

@@ -1,0 +1,108 @@
+package commands
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+)
+
+// Registry holds the commands by name and alias.
+type Registry struct {
+	cmds   []*Command
+	byName map[string]*Command
+}
+
+// NewRegistry returns a registry of cmds. A duplicate name or alias is a
+// programming error and panics, naming it.
+func NewRegistry(cmds ...Command) *Registry {
+	r := &Registry{byName: map[string]*Command{}}
+	for i := range cmds {
+		c := &cmds[i]
+		r.cmds = append(r.cmds, c)
+		for _, n := range append([]string{c.Name}, c.Aliases...) {
+			if _, dup := r.byName[n]; dup {
+				panic(fmt.Sprintf("commands: duplicate command name %q", n))
+			}
+			r.byName[n] = c
+		}
+	}
+	return r
+}
+
+// Lookup finds a command by name or alias (names are lower-case).
+func (r *Registry) Lookup(name string) (*Command, bool) {
+	c, ok := r.byName[name]
+	return c, ok
+}
+
+// Spec is a command as menus and /help show it.
+type Spec struct {
+	Name    string
+	Aliases []string
+	Usage   string
+	Summary string
+}
+
+// Specs returns every command's spec, in registration order.
+func (r *Registry) Specs() []Spec {
+	out := make([]Spec, 0, len(r.cmds))
+	for _, c := range r.cmds {
+		out = append(out, Spec{Name: c.Name, Aliases: slices.Clone(c.Aliases), Usage: c.Usage, Summary: c.Summary})
+	}
+	return out
+}
+
+// Suggest returns the registered name closest to name (edit distance at
+// most 2, or a prefix match), or "".
+func (r *Registry) Suggest(name string) string {
+	best, bestD := "", 3
+	names := make([]string, 0, len(r.byName))
+	for n := range r.byName {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		d := editDistance(name, n)
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		for _, n := range names {
+			if len(name) >= 2 && len(n) > len(name) && n[:len(name)] == name {
+				return n
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// newRef returns a short random reference that ties a generic error reply
+// to its log line.
+func newRef() string {
+	var b [2]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,200 @@
+// Package gateway runs the chat channels, the command engine and (later)
+// the router together: adapters deliver messages, the gateway authorizes
+// and parses each one, runs a command or a chat turn, and replies through
+// the message's own reply handle.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/sessions"
+)
+
+// MaxMessage is the longest message the gateway accepts, in characters.
+const MaxMessage = 4096
+
+// ChatFunc answers a plain (non-command) message of a session. It may
+// block on the provider; its error text is shown to the user, so it must be
+// a user-facing message.
+type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string) (string, error)
+
+// Config configures a gateway.
+type Config struct {
+	Adapters []adapters.Adapter
+	Engine   *commands.Engine
+	// Agent is the agent whose sessions and credentials the channels use.
+	Agent string
+	// AllowFrom lists, per channel name, the sender ids that may run
+	// commands and spend credits ("*" = everyone). The console's user is
+	// always allowed.
+	AllowFrom map[string][]string
+	// Chat answers plain text. Nil means model calls are not available in
+	// this build, and plain text gets a line saying so.
+	Chat ChatFunc
+	// Grace bounds how long Run waits for in-flight messages after ctx
+	// ends (default 10 s).
+	Grace time.Duration
+	Log   *slog.Logger
+}
+
+// Gateway routes messages between adapters, commands and the router.
+type Gateway struct {
+	cfg Config
+	log *slog.Logger
+
+	inflight sync.WaitGroup
+	// handlerCtx is the parent of every message's context; it outlives
+	// Run's ctx by the grace period.
+	handlerCtx    context.Context
+	cancelHandler context.CancelCauseFunc
+}
+
+// New validates cfg and returns a gateway. It does no I/O.
+func New(cfg Config) (*Gateway, error) {
+	if len(cfg.Adapters) == 0 {
+		return nil, errors.New("gateway: no channel to run")
+	}
+	if cfg.Engine == nil {
+		return nil, errors.New("gateway: no command engine")
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 10 * time.Second
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{cfg: cfg, log: log.With("component", "gateway")}
+	g.handlerCtx, g.cancelHandler = context.WithCancelCause(context.Background())
+	return g, nil
+}
+
+// Run runs every adapter until ctx ends or all of them have returned (the
+// console at end of input), then waits up to the grace period for the
+// messages in flight and cancels what remains. It returns the first
+// adapter failure.
+func (g *Gateway) Run(ctx context.Context) error {
+	eg, ectx := errgroup.WithContext(ctx)
+	for _, a := range g.cfg.Adapters {
+		eg.Go(func() error {
+			g.log.Info("channel starting", "channel", a.Name())
+			if err := a.Run(ectx, g); err != nil {
+				return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
+			}
+			return nil
+		})
+	}
+	err := eg.Wait()
+	done := make(chan struct{})
+	go func() { g.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(g.cfg.Grace):
+		g.cancelHandler(errors.New("shutdown: grace period over"))
+		<-done
+	}
+	g.cancelHandler(errors.New("gateway stopped"))
+	return err
+}
+
+// Deliver implements adapters.Inbox: it handles m on a tracked goroutine.
+func (g *Gateway) Deliver(_ context.Context, m adapters.Message) {
+	g.inflight.Go(func() {
+		if m.Done != nil {
+			defer m.Done()
+		}
+		g.handle(g.handlerCtx, m)
+	})
+}
+
+// allowed reports whether m's sender may run commands and spend credits.
+func (g *Gateway) allowed(m adapters.Message) bool {
+	if m.Sender.IsOwner {
+		return true
+	}
+	ids := g.cfg.AllowFrom[m.Channel]
+	return slices.Contains(ids, "*") || (m.Sender.ID != "" && slices.Contains(ids, m.Sender.ID))
+}
+
+// handle processes one message: authorize, parse, command or chat, reply.
+func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("message handler panicked", "channel", m.Channel, "panic", r)
+		}
+	}()
+	if m.Sender.IsBot {
+		return
+	}
+	key := sessions.Key(m.Channel + ":" + string(m.Chat))
+	log := g.log.With("channel", m.Channel, "session", string(key))
+	reply := func(text string, private bool) {
+		if err := m.Reply.Reply(ctx, adapters.Reply{Text: text, Private: private}); err != nil {
+			log.Warn("reply failed", "err", err)
+		}
+	}
+	if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
+		reply(fmt.Sprintf("That message is %d characters long; the limit is %d.", n, MaxMessage), false)
+		return
+	}
+	cmd, err := grammar.Parse(m.Text, m.BotName)
+	switch {
+	case errors.Is(err, grammar.ErrOtherBot):
+		return // addressed to another bot in the chat
+	case err != nil:
+		reply(g.cfg.Engine.ParseError(err), false)
+		return
+	case cmd == nil:
+		g.chat(ctx, m, key, reply)
+		return
+	}
+	req := &commands.Request{
+		Cmd:     cmd,
+		Caller:  commands.Caller{Channel: m.Channel, SenderID: m.Sender.ID, Allowed: g.allowed(m)},
+		Session: key,
+		Agent:   g.cfg.Agent,
+		Out:     responder(reply),
+	}
+	if err := g.cfg.Engine.Handle(ctx, req); err != nil {
+		log.Debug("command failed", "command", cmd.Name, "err", err)
+	}
+}
+
+// chat answers plain text through the router.
+func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, reply func(string, bool)) {
+	if !g.allowed(m) {
+		return // strangers may not spend the owner's credits
+	}
+	if g.cfg.Chat == nil {
+		reply("Model calls are not wired up in this build yet: only commands work. Try /model or /help.", false)
+		return
+	}
+	text, err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text)
+	if err != nil {
+		reply(err.Error(), false)
+		return
+	}
+	reply(text, false)
+}
+
+// responder adapts a reply function to commands.Responder.
+type responder func(text string, private bool)
+
+func (r responder) Reply(_ context.Context, text string, private bool) error {
+	r(text, private)
+	return nil
+}
+
+var _ adapters.Inbox = (*Gateway)(nil)
