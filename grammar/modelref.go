@@ -42,7 +42,7 @@ func ParseModelRef(a Arg) (ModelRef, error) {
 	case len(v) > maxPart:
 		return ModelRef{}, &Error{Col: col, Got: firstRune(v), Msg: fmt.Sprintf("the model reference is too long (over %d characters)", maxPart)}
 	case !utf8.ValidString(v):
-		return ModelRef{}, &Error{Col: col, Expected: "text in UTF-8", Got: v}
+		return ModelRef{}, invalidUTF8(v, col)
 	case v == "":
 		return ModelRef{}, &Error{Col: col, Expected: "a model, provider/model or @profile"}
 	}

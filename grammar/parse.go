@@ -96,7 +96,7 @@ func Parse(text, botName string) (*Command, error) {
 		return nil, tooLong(text)
 	}
 	if !utf8.ValidString(text) {
-		return nil, invalidUTF8(text)
+		return nil, invalidUTF8(text, 1)
 	}
 	slashCol := 1 + start
 	if start > 0 {
@@ -265,14 +265,13 @@ func tooLong(text string) error {
 	}
 }
 
-// invalidUTF8 is the error for text that is not valid UTF-8, at its first
-// bad byte.
-func invalidUTF8(text string) error {
-	col := 1
-	for i := 0; i < len(text); col++ {
-		r, n := utf8.DecodeRuneInString(text[i:])
+// invalidUTF8 is the error for s, whose first rune is at column col, when
+// it is not valid UTF-8: at its first bad byte.
+func invalidUTF8(s string, col int) error {
+	for i := 0; i < len(s); col++ {
+		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n <= 1 {
-			return &Error{Col: col, Expected: "text in UTF-8", Got: text[i : i+1]}
+			return &Error{Col: col, Expected: "text in UTF-8", Got: s[i : i+1]}
 		}
 		i += n
 	}

@@ -310,7 +310,8 @@ func TestParseModelRef(t *testing.T) {
 		{name: "only @", arg: Arg{"@", Pos{8}}, wantErr: &Error{Col: 9, Expected: `a profile id after "@"`}},
 		{name: "slash before @", arg: Arg{"/@x", Pos{1}}, wantErr: &Error{Col: 1, Expected: `a provider before "/"`, Got: "/"}},
 		{name: "control", arg: Arg{"a\x00", Pos{1}}, wantErr: &Error{Col: 2, Expected: "a model reference: [provider/]model[@profile]", Got: "\x00"}},
-		{name: "invalid UTF-8", arg: Arg{"a\xff", Pos{1}}, wantErr: &Error{Col: 1, Expected: "text in UTF-8", Got: "a\xff"}},
+		{name: "invalid UTF-8", arg: Arg{"a\xff", Pos{1}}, wantErr: &Error{Col: 2, Expected: "text in UTF-8", Got: "\xff"}},
+		{name: "too long", arg: Arg{strings.Repeat("a", maxPart+1), Pos{8}}, wantErr: &Error{Col: 8, Got: "a", Msg: "the model reference is too long (over 256 characters)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
