@@ -8,7 +8,7 @@
 // into a Command (name "model", the bot name, one argument) and
 // ParseModelRef splits a /model argument into provider, model and auth
 // profile. Every part carries its column, so a reply can say where the
-// input went wrong ("column 14: expected a profile id after "@", got the
+// input went wrong ("column 15: expected a profile id after "@", got the
 // end of the command").
 //
 // # What is parsed with what
@@ -55,9 +55,15 @@
 //     arguments: phones and pasted text insert no-break spaces, and an
 //     argument can never usefully contain one unquoted. Inside quotes a
 //     Unicode space becomes an ASCII space.
-//   - Limits: a command text over MaxBytes bytes, invalid UTF-8, and
-//     control characters other than tab on the command's line are errors
-//     with a column, never a panic.
+//   - Limits: a command text over MaxBytes bytes, invalid UTF-8, control
+//     characters other than tab on the command's line, and a command head
+//     or model reference over 256 bytes are errors with a column, never a
+//     panic. The 256-byte cap bounds participle's work on hostile input
+//     (a few hundred microseconds at worst).
+//   - Columns of a ModelRef are those of its argument plus the offset in
+//     the unquoted value: exact unless the argument used escapes. An
+//     argument's column is that of its first character, after an opening
+//     quote, so an error in /model "sonnet@" still points at the "@".
 //
 // # Cost
 //
