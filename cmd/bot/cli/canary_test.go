@@ -61,16 +61,27 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"onboard", "--non-interactive", "--provider", "openrouter"},
 		{"onboard", "--non-interactive", "--auth-choice", "token"},
 		{"models", "status", "--json"},
+		{"chat", "--message", "/model status", "--message", "/model list", "--message", "/model", "--message", "/model sonnet@anthropic:key"},
+		{"chat", "--message", "/model @anthropic:tok", "--message", "/model status", "--message", "hello"},
+		{"sessions", "list", "--json"},
 		{"--help"},
 	}
+	var all strings.Builder
 	for _, args := range runs {
 		var stdout, stderr bytes.Buffer
 		stdin := strings.NewReader(secret("sk-pasted") + "\n")
 		code := Main(context.Background(), args, stdin, &stdout, &stderr, getenv)
+		all.WriteString(stdout.String())
 		for name, out := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String()} {
 			if strings.Contains(out, canaryCore) {
 				t.Errorf("bot %s (exit %d): canary in %s:\n%s", strings.Join(args, " "), code, name, out)
 			}
+		}
+	}
+	// The runs did show credentials (masked), so the test is not vacuous.
+	for _, want := range []string{"Auth profile set to anthropic:tok.", "anthropic:key=sk-a...cdef", "- anthropic:tok: skipped, token expired"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("no %q in the output; the command did not run as expected:\n%s", want, all.String())
 		}
 	}
 	// The pasted token did land in the store, so the test did exercise it.
