@@ -11,10 +11,13 @@ import (
 // after provider calls. It lives in SQLite (sessions), not in the store file,
 // so a provider call never rewrites auth-profiles.json.
 type UsageState struct {
-	LastUsed          time.Time
-	CooldownUntil     time.Time // transient failures (rate limit, timeout, ...)
-	DisabledUntil     time.Time // billing and permanent auth failures
-	DisabledReason    string
+	LastUsed       time.Time
+	CooldownUntil  time.Time // transient failures (rate limit, timeout, ...)
+	DisabledUntil  time.Time // billing and permanent auth failures
+	DisabledReason string
+	// CooldownReason is the most frequent reason of the recent failures
+	// ("rate_limit", "timeout", ...), for messages.
+	CooldownReason    string
 	LastRefreshFailed bool
 }
 

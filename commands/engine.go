@@ -50,6 +50,12 @@ func New(cfg Config) *Engine {
 // Registry returns the engine's commands, for /help and platform menus.
 func (e *Engine) Registry() *Registry { return e.registry }
 
+// Store returns the current credential store of agent, reloaded when its
+// file (or Claude Code's) changed. The router reads the same cache.
+func (e *Engine) Store(ctx context.Context, agent string) (*auth.Opened, error) {
+	return e.store(ctx, agent)
+}
+
 // store returns the current credential store of agent.
 func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) {
 	e.mu.Lock()
@@ -84,25 +90,7 @@ func (e *Engine) resolver(ctx context.Context, agent string) (*auth.Resolver, *a
 		Store:  o.Store,
 		Config: e.cfg.Config,
 		Env:    e.cfg.Env,
-		Usage:  usageView{e.cfg.Sessions},
+		Usage:  Usage{e.cfg.Sessions},
 		Now:    e.now,
 	}, o, nil
-}
-
-// usageView shows the sessions store's runtime usage as auth.Usage.
-type usageView struct{ s *sessions.Store }
-
-func (u usageView) ProfileUsage(id auth.ProfileID) auth.UsageState {
-	x := u.s.ProfileUsage(string(id))
-	return auth.UsageState{
-		LastUsed:          x.LastUsed,
-		CooldownUntil:     x.CooldownUntil,
-		DisabledUntil:     x.DisabledUntil,
-		DisabledReason:    x.DisabledReason,
-		LastRefreshFailed: x.LastRefreshFailed,
-	}
-}
-
-func (u usageView) LastGood(provider string) auth.ProfileID {
-	return auth.ProfileID(u.s.LastGood(provider))
 }

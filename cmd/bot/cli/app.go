@@ -178,11 +178,12 @@ func (a *App) stdinIsTerminal() bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Log returns the logger of the app: warnings and errors to stderr as text,
-// or BOT_LOG_LEVEL's level.
+// Log returns the logger of the app: errors to stderr as text, or what
+// BOT_LOG_LEVEL asks for (debug, info, warn, error). Interactive commands
+// keep it quiet: what goes wrong is already in their replies.
 func (a *App) Log() *slog.Logger {
 	if a.log == nil {
-		level := slog.LevelWarn
+		level := slog.LevelError
 		if v := a.Getenv("BOT_LOG_LEVEL"); v != "" {
 			_ = level.UnmarshalText([]byte(v))
 		}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/botgateway/bot/internal/fakes"
 )
 
 // canaryCore is the part of every planted secret that must never be
@@ -38,11 +40,15 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		"anthropic:tok":{"type":"token","provider":"anthropic","token":"`+secret("sk-ant-oat01")+`","expires":1000},
 		"anthropic:oa":{"type":"oauth","provider":"anthropic","access":"`+secret("acc")+`","refresh":"`+secret("ref")+`","expires":1000}}}`)
 	write(".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"`+secret("sk-ant-oat01-cc")+`","refreshToken":"`+secret("sk-ant-ort01")+`","expiresAt":1000}}`)
+	provider := fakes.NewAnthropic(t)
 	env := map[string]string{
-		"HOME":              home,
-		"ANTHROPIC_API_KEY": secret("sk-ant-api03-env"),
-		"DISCORD_BOT_TOKEN": secret("discord"),
-		"PATH":              "",
+		"ANTHROPIC_BASE_URL":  provider.URL(),
+		"OPENAI_BASE_URL":     "http://127.0.0.1:1",
+		"OPENROUTER_BASE_URL": "http://127.0.0.1:1",
+		"HOME":                home,
+		"ANTHROPIC_API_KEY":   secret("sk-ant-api03-env"),
+		"DISCORD_BOT_TOKEN":   secret("discord"),
+		"PATH":                "",
 	}
 	getenv := func(k string) string { return env[k] }
 

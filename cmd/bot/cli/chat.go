@@ -58,11 +58,17 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 		Now:      app.Now,
 		Log:      app.Log(),
 	})
+	router, err := newRouter(app, paths, cf.Config, env, store, engine)
+	if err != nil {
+		return err
+	}
+	conv := &gateway.Conversation{Sessions: store, Catalog: cat, Router: router, HistoryTurns: cf.Config.Sessions.HistoryTurns, Log: app.Log()}
 	cons := console.New(console.Config{In: app.Stdin, Out: app.Stdout, Session: c.Session, Messages: c.Message})
 	gw, err := gateway.New(gateway.Config{
 		Adapters: []adapters.Adapter{cons},
 		Engine:   engine,
 		Agent:    agent,
+		Chat:     conv.Reply,
 		Log:      app.Log(),
 	})
 	if err != nil {

@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/models"
+	"github.com/botgateway/bot/models/catalog"
+	"github.com/botgateway/bot/sessions"
+)
+
+// Conversation answers plain text: it loads the session's model, pin and
+// recent history, asks the router, and stores the exchange. Its Reply is a
+// ChatFunc.
+type Conversation struct {
+	Sessions *sessions.Store
+	Catalog  *catalog.Catalog
+	Router   *models.Router
+	// HistoryTurns bounds the earlier messages sent with each call
+	// (config sessions.historyTurns; default 20).
+	HistoryTurns int
+	Log          *slog.Logger
+}
+
+// Reply implements ChatFunc. Its errors are user-facing lines.
+func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string) (string, error) {
+	log := c.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s, _, err := c.Sessions.Get(ctx, agent, key)
+	if err != nil {
+		log.Error("load session", "session", string(key), "err", err)
+		return "", errors.New("The session store can not be read; run bot doctor on the gateway host.")
+	}
+	target := c.Catalog.Default()
+	if s.Model != "" {
+		p, m, _ := strings.Cut(s.Model, "/")
+		if ref, err := c.Catalog.Resolve(p, m); err == nil && c.Catalog.Allowed(ref) {
+			target = ref
+		}
+	}
+	turns := c.HistoryTurns
+	if turns <= 0 {
+		turns = 20
+	}
+	hist, err := c.Sessions.History(ctx, agent, key, turns)
+	if err != nil {
+		log.Error("load history", "session", string(key), "err", err)
+		return "", errors.New("The session store can not be read; run bot doctor on the gateway host.")
+	}
+	req := models.Request{}
+	for _, t := range hist {
+		req.Messages = append(req.Messages, models.Message{Role: models.Role(t.Role), Text: t.Text})
+	}
+	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: text})
+
+	t := models.Target{Agent: agent, Provider: target.Provider, Model: target.Model}
+	if s.Profile != "" && auth.ProfileID(s.Profile).Provider() == target.Provider {
+		t.Pin, t.PinIsUser = auth.ProfileID(s.Profile), s.PinSource == sessions.SourceUser
+	}
+	res, err := c.Router.Complete(ctx, t, req)
+	if err != nil {
+		var re *models.ReplyError
+		if errors.As(err, &re) {
+			log.Warn("chat turn failed", "session", string(key), "provider", target.Provider, "err", err)
+			return "", re
+		}
+		log.Error("chat turn failed", "session", string(key), "err", err)
+		return "", fmt.Errorf("The model call failed; see the gateway log.")
+	}
+	// Store the exchange; an automatic pin follows the profile that
+	// answered, so the conversation stays on one credential until it fails
+	// or the user starts /new. A user pin is never touched.
+	if err := c.Sessions.AppendTurn(ctx, agent, key, sessions.RoleUser, text); err == nil {
+		if err := c.Sessions.AppendTurn(ctx, agent, key, sessions.RoleAssistant, res.Response.Text); err != nil {
+			log.Warn("store reply", "session", string(key), "err", err)
+		}
+	} else {
+		log.Warn("store message", "session", string(key), "err", err)
+	}
+	if res.Profile != "" && !(s.PinSource == sessions.SourceUser && s.Profile != "") && string(res.Profile) != s.Profile {
+		if err := c.Sessions.SetPin(ctx, agent, key, string(res.Profile), sessions.SourceAuto); err != nil {
+			log.Warn("auto pin", "session", string(key), "err", err)
+		}
+	}
+	log.Info("chat turn", "session", string(key), "model", target.String(), "profile", string(res.Profile), "attempts", len(res.Attempts))
+	return res.Response.Text, nil
+}

@@ -1,0 +1,25 @@
+// Package fakes holds the loopback fakes of the external systems bot talks
+// to, shared by every test package (STYLE §11): each fake is an
+// httptest.Server that speaks the real wire protocol, so tests drive the
+// real client libraries (the Anthropic and OpenAI SDKs, the OAuth client)
+// against it and nothing touches the internet.
+//
+// Invariants of every fake in this package:
+//   - it listens on loopback only and closes itself with t.Cleanup;
+//   - it is safe for concurrent use: tests may call it from many
+//     goroutines while it serves requests;
+//   - it records every request it receives, so a test can assert how many
+//     calls were made and with which credential (the fakes store raw
+//     credentials; that is fine in a test process, and is what lets a test
+//     prove which one was sent);
+//   - it answers from a script the test sets up, and answers anything
+//     unscripted the way the real service would answer an unknown
+//     credential;
+//   - it never sleeps on its own: a delayed answer (Slow) ends as soon as
+//     the client goes away or the fake closes.
+//
+// The provider fakes (NewAnthropic, NewOpenAI) share Call, Response and the
+// Response helpers (OK, Status, RateLimited, Overloaded, ClaudeCodeOnly,
+// TokenExpired, Slow …); each fake renders a Response in its own
+// provider's wire format.
+package fakes

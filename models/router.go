@@ -1,0 +1,339 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+)
+
+// UsageStore is the runtime usage the router reads before each call and
+// records after it (sessions.Store, adapted). Reads come from memory.
+type UsageStore interface {
+	auth.Usage
+	// Failures returns the consecutive failures recorded for id, in total
+	// and of reason, as they will stand after one more failure of reason.
+	NextFailure(id auth.ProfileID, reason string, now time.Time) (errorCount, reasonCount int)
+	RecordSuccess(ctx context.Context, provider string, id auth.ProfileID) error
+	RecordFailure(ctx context.Context, id auth.ProfileID, reason string, until time.Time) error
+	SetRefreshFailed(ctx context.Context, id auth.ProfileID, failed bool) error
+}
+
+// Acquirer hands out a usable credential for a profile, refreshing an
+// expired OAuth one (auth.Refresher). force refreshes even a credential
+// that looks valid (after a 401 that says it expired).
+type Acquirer interface {
+	Acquire(ctx context.Context, agentDir string, id auth.ProfileID, force bool) (*auth.Credential, error)
+}
+
+// RouterConfig configures a Router.
+type RouterConfig struct {
+	Providers map[string]Provider
+	// Store returns the current credential store of an agent.
+	Store    func(ctx context.Context, agent string) (*auth.Store, error)
+	AgentDir func(agent string) string
+	Acquirer Acquirer
+	Config   *config.Config
+	Env      auth.EnvLookup
+	Usage    UsageStore
+	// Budget bounds one message across all failovers (default 2 min).
+	Budget time.Duration
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Router picks the credential for every provider call (DESIGN §6): it asks
+// the same auth.Resolver as /model status and bot models status, refreshes
+// OAuth credentials on use, classifies failures, cools failed profiles down
+// and fails over to the next candidate. It is the only retry loop.
+type Router struct {
+	cfg RouterConfig
+	log *slog.Logger
+}
+
+// NewRouter validates cfg and returns a router. A duplicate provider id is
+// impossible (it is a map); a missing piece is an error.
+func NewRouter(cfg RouterConfig) (*Router, error) {
+	if cfg.Store == nil || cfg.AgentDir == nil || cfg.Acquirer == nil || cfg.Usage == nil {
+		return nil, errors.New("models: router needs Store, AgentDir, Acquirer and Usage")
+	}
+	if cfg.Budget == 0 {
+		cfg.Budget = 2 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Router{cfg: cfg, log: log.With("component", "router")}, nil
+}
+
+// Target says what to call: whose credentials, which provider and model,
+// and the session's pin.
+type Target struct {
+	Agent     string
+	Provider  string
+	Model     string // the provider's model id
+	Pin       auth.ProfileID
+	PinIsUser bool
+}
+
+// Attempt is one try of one candidate.
+type Attempt struct {
+	Candidate string // profile id or env source
+	Err       error  // nil on success
+}
+
+// Result is a successful call.
+type Result struct {
+	Response *Response
+	// Profile is the profile that answered ("" for an environment key).
+	Profile   auth.ProfileID
+	EnvSource string
+	Attempts  []Attempt
+}
+
+// ReplyError is a failure explained for the user: who, what and until
+// when, never a secret or a stack trace. Err is the cause, for logs.
+type ReplyError struct {
+	Msg string
+	Err error
+}
+
+func (e *ReplyError) Error() string { return e.Msg }
+func (e *ReplyError) Unwrap() error { return e.Err }
+
+// Complete calls the target's provider with the first usable candidate,
+// failing over as DESIGN §6 says.
+func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, error) {
+	p, ok := r.cfg.Providers[t.Provider]
+	if !ok {
+		return nil, &ReplyError{Msg: fmt.Sprintf("Provider %s is not available in this build.", t.Provider)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Budget)
+	defer cancel()
+	store, err := r.cfg.Store(ctx, t.Agent)
+	if err != nil {
+		return nil, &ReplyError{Msg: "The credential store can not be read; run bot doctor on the gateway host.", Err: err}
+	}
+	now := r.cfg.Now()
+	res := &auth.Resolver{Store: store, Config: r.cfg.Config, Env: r.cfg.Env, Usage: r.cfg.Usage, Now: func() time.Time { return now }}
+	plan := res.Resolve(auth.Query{Provider: t.Provider, Pin: t.Pin, PinIsUser: t.PinIsUser && t.Pin != ""})
+	pinned := t.PinIsUser && t.Pin != ""
+	if len(plan.Candidates) == 0 {
+		if pinned && len(plan.Excluded) > 0 {
+			return nil, &ReplyError{Msg: fmt.Sprintf("Auth profile %s can not be used: %s. Pick another with /model @<profile>, or unpin with /model default.", t.Pin, plan.Excluded[0].Excluded)}
+		}
+		return nil, &ReplyError{Msg: fmt.Sprintf("No credential for %s. On the gateway host run: bot models status", t.Provider)}
+	}
+
+	result := &Result{}
+	var failures []failure
+	var cooling []auth.Candidate
+	for _, c := range plan.Candidates {
+		if c.InCooldown && !pinned {
+			cooling = append(cooling, c)
+			continue
+		}
+		resp, err := r.try(ctx, p, t, c, req)
+		result.Attempts = append(result.Attempts, Attempt{Candidate: c.Label(), Err: err})
+		if err == nil {
+			result.Response, result.Profile, result.EnvSource = resp, c.ProfileID, c.EnvSource
+			return result, nil
+		}
+		failures = append(failures, failure{c, err})
+		if ce, ok := errors.AsType[*CallError](err); ok && (ce.Kind == KindFormat || unreachable(ce)) {
+			break // the request or the network, not the credential: another one will not help
+		}
+		if pinned || ctx.Err() != nil {
+			break // a user pin is never rotated away
+		}
+	}
+	return nil, r.explain(t, failures, cooling, now)
+}
+
+// failure is a candidate that failed, with why.
+type failure struct {
+	c   auth.Candidate
+	err error
+}
+
+// try calls p with candidate c: acquire (refresh if needed), call, record.
+// A 401 that says the token expired forces one refresh and one retry.
+func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate, req Request) (*Response, error) {
+	cred := c.Credential
+	if c.ProfileID != "" {
+		var err error
+		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
+		if err != nil {
+			r.log.Warn("credential unavailable", "profile", c.ProfileID, "err", err)
+			if c.Credential.Type == auth.KindOAuth {
+				r.cfg.Usage.SetRefreshFailed(context.WithoutCancel(ctx), c.ProfileID, true)
+			}
+			return nil, err
+		}
+	}
+	req.Model = t.Model
+	resp, err := p.Complete(ctx, req, cred)
+	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.ProfileID != "" && cred.Type == auth.KindOAuth {
+		r.log.Info("provider says the token expired; refreshing once", "profile", c.ProfileID)
+		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
+			resp, err = p.Complete(ctx, req, fresh)
+		}
+	}
+	rctx := context.WithoutCancel(ctx) // record even when the caller gave up
+	if err == nil {
+		if c.ProfileID != "" {
+			if rerr := r.cfg.Usage.RecordSuccess(rctx, t.Provider, c.ProfileID); rerr != nil {
+				r.log.Warn("recording success failed", "profile", c.ProfileID, "err", rerr)
+			}
+		}
+		return resp, nil
+	}
+	ce, ok := errors.AsType[*CallError](err)
+	if !ok {
+		ce = TransportError(err)
+		err = ce
+	}
+	if c.ProfileID != "" && ce.Kind != KindFormat && !unreachable(ce) {
+		until, reason := r.setAside(c.ProfileID, ce)
+		if rerr := r.cfg.Usage.RecordFailure(rctx, c.ProfileID, reason, until); rerr != nil {
+			r.log.Warn("recording failure failed", "profile", c.ProfileID, "err", rerr)
+		}
+		r.log.Warn("provider call failed; profile set aside", "profile", c.ProfileID, "kind", ce.Kind, "status", ce.Status, "until", until)
+	}
+	return nil, err
+}
+
+// unreachable reports a call that got no answer for a reason other than
+// time (refused, reset, DNS): the credential is not to blame, so it is not
+// set aside, and trying another one against the same endpoint is pointless.
+func unreachable(ce *CallError) bool { return ce.Status == 0 && ce.Kind == KindUnknown && ce.Err != nil && ce.ProviderType == "" }
+
+// setAside computes until when a failed profile is skipped, and the reason
+// recorded: billing doubles from 5 h to 24 h, a permanent auth failure is
+// 24 h, anything else follows 1, 5, 25, 60 minutes; Retry-After extends it.
+func (r *Router) setAside(id auth.ProfileID, ce *CallError) (time.Time, string) {
+	now := r.cfg.Now()
+	reason := string(ce.Kind)
+	var d time.Duration
+	switch {
+	case ce.Permanent:
+		reason = "auth_permanent"
+		d = PermanentAuth
+	case ce.Kind == KindBilling:
+		_, n := r.cfg.Usage.NextFailure(id, reason, now)
+		d = BillingFor(n)
+	default:
+		if ce.Kind == KindOverloaded {
+			reason = string(KindRateLimit)
+		}
+		n, _ := r.cfg.Usage.NextFailure(id, reason, now)
+		d = CooldownFor(n)
+	}
+	d = max(d, ce.RetryAfter)
+	return now.Add(d), reason
+}
+
+// explain turns the failures into one reply: who, what and until when.
+func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate, now time.Time) error {
+	if len(failures) == 0 {
+		// Every candidate was cooling down.
+		until := cooling[0].Usage.UnusableUntil()
+		for _, c := range cooling[1:] {
+			if u := c.Usage.UnusableUntil(); u.Before(until) {
+				until = u
+			}
+		}
+		why := cooling[0].Usage.DisabledReason
+		if why == "" || cooling[0].Usage.CooldownUntil.After(cooling[0].Usage.DisabledUntil) {
+			why = cooling[0].Usage.CooldownReason
+		}
+		return &ReplyError{Msg: fmt.Sprintf("All %s credentials are cooling down until %s (%s).", t.Provider, until.In(now.Location()).Format("15:04"), reasonText(why))}
+	}
+	last := failures[len(failures)-1]
+	var ce *CallError
+	errors.As(last.err, &ce)
+	var refresh *auth.RefreshError
+	switch {
+	case ce != nil && ce.ClaudeCodeOnly:
+		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("Anthropic refused %s: %s Use an Anthropic API key instead: bot models auth paste-token --provider anthropic, or set ANTHROPIC_API_KEY on the gateway host.", last.c.Label(), ClaudeCodeOnly)}
+	case errors.As(last.err, &refresh):
+		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("The login of %s could not be renewed. %s", last.c.Label(), refreshFix(refresh))}
+	case ce == nil:
+		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("%s could not be used. On the gateway host run: bot models status", last.c.Label())}
+	}
+	msg := fmt.Sprintf("%s: %s", last.c.Label(), kindText(ce))
+	if len(failures) > 1 {
+		var tried []string
+		for _, f := range failures {
+			tried = append(tried, f.c.Label())
+		}
+		msg = fmt.Sprintf("All %s credentials failed (tried %s). Last: %s", t.Provider, strings.Join(tried, ", "), msg)
+	}
+	if last.c.ProfileID != "" && ce.Kind != KindFormat {
+		if u := r.cfg.Usage.ProfileUsage(last.c.ProfileID).UnusableUntil(); u.After(now) {
+			msg += fmt.Sprintf(" It is set aside until %s.", u.In(now.Location()).Format("15:04"))
+		}
+	}
+	return &ReplyError{Err: last.err, Msg: msg}
+}
+
+// kindText says what a failure kind means for the user.
+func kindText(ce *CallError) string {
+	status := ""
+	if ce.Status != 0 {
+		status = fmt.Sprintf(" (HTTP %d)", ce.Status)
+	}
+	switch ce.Kind {
+	case KindAuth:
+		return "the provider rejected the credential" + status + "; check it with bot models status on the gateway host."
+	case KindRateLimit:
+		return "rate limited" + status + "."
+	case KindOverloaded:
+		return "the provider is overloaded" + status + "; try again in a minute."
+	case KindBilling:
+		return "billing problem" + status + ": top up credits with the provider, or pin another credential with /model @<profile>."
+	case KindTimeout:
+		return "the provider did not answer in time" + status + "."
+	case KindFormat:
+		return "the provider rejected the request" + status + ": " + ce.ProviderMsg
+	}
+	if unreachable(ce) {
+		return "the provider could not be reached; check the gateway host's network (and its " + "*_BASE_URL settings)."
+	}
+	return "the call failed" + status + "."
+}
+
+// reasonText turns a recorded reason into words.
+func reasonText(reason string) string {
+	switch reason {
+	case "rate_limit":
+		return "rate limited"
+	case "billing":
+		return "billing problem"
+	case "auth", "auth_permanent":
+		return "credential rejected"
+	case "timeout":
+		return "timed out"
+	case "":
+		return "after failures"
+	}
+	return reason
+}
+
+// refreshFix returns the fix of a refresh error as a sentence.
+func refreshFix(e *auth.RefreshError) string {
+	fix := e.Fix()
+	if fix == "" {
+		return "Log in again on the gateway host."
+	}
+	return strings.ToUpper(fix[:1]) + fix[1:] + "."
+}
