@@ -186,6 +186,8 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		r.log.Info("provider says the token expired; refreshing once", "profile", c.ProfileID)
 		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
 			resp, err = p.Complete(ctx, req, fresh)
+		} else {
+			r.log.Warn("forced refresh failed", "profile", c.ProfileID, "err", aerr)
 		}
 	}
 	rctx := context.WithoutCancel(ctx) // record even when the caller gave up
