@@ -174,8 +174,16 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
 			r.log.Warn("credential unavailable", "profile", c.ProfileID, "err", err)
-			if c.Credential.Type == auth.KindOAuth {
-				r.cfg.Usage.SetRefreshFailed(context.WithoutCancel(ctx), c.ProfileID, true)
+			rctx := context.WithoutCancel(ctx)
+			if re, ok := errors.AsType[*auth.RefreshError](err); ok {
+				r.cfg.Usage.SetRefreshFailed(rctx, c.ProfileID, true)
+				if re.NeedsLogin {
+					// Dead until the user logs in again: set it aside on
+					// the usual schedule rather than spend a token request
+					// on every message.
+					until, reason := r.setAside(c.ProfileID, &CallError{Kind: KindAuth})
+					r.cfg.Usage.RecordFailure(rctx, c.ProfileID, reason, until)
+				}
 			}
 			return nil, err
 		}
