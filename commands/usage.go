@@ -43,8 +43,20 @@ func (u Usage) NextFailure(id auth.ProfileID, reason string, now time.Time) (int
 	return u.S.ProfileUsage(string(id)).NextFailure(reason, now)
 }
 
-// RecordSuccess records a successful call.
+// usedGranularity is how stale a profile's last-used time may get before
+// a success writes it again: round-robin order only needs minutes, and a
+// durable write on every message would cost more than the rest of the
+// gateway's work together.
+const usedGranularity = time.Minute
+
+// RecordSuccess records a successful call. When nothing but the last-used
+// time would change and that time is recent, it writes nothing.
 func (u Usage) RecordSuccess(ctx context.Context, provider string, id auth.ProfileID) error {
+	x := u.S.ProfileUsage(string(id))
+	if x.ErrorCount == 0 && x.CooldownUntil.IsZero() && x.DisabledUntil.IsZero() && !x.LastRefreshFailed &&
+		u.S.LastGood(provider) == string(id) && time.Since(x.LastUsed) < usedGranularity {
+		return nil
+	}
 	return u.S.RecordSuccess(ctx, provider, string(id))
 }
 

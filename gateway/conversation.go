@@ -14,8 +14,9 @@ import (
 )
 
 // Conversation answers plain text: it loads the session's model, pin and
-// recent history, asks the router, and stores the exchange. Its Reply is a
-// ChatFunc.
+// recent history, asks the router, sends the answer, and then stores the
+// exchange (durably, before the next message of the session is handled).
+// Its Reply is a ChatFunc.
 type Conversation struct {
 	Sessions *sessions.Store
 	Catalog  *catalog.Catalog
@@ -27,7 +28,7 @@ type Conversation struct {
 }
 
 // Reply implements ChatFunc. Its errors are user-facing lines.
-func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string) (string, error) {
+func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, send func(string)) error {
 	log := c.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -35,7 +36,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	s, _, err := c.Sessions.Get(ctx, agent, key)
 	if err != nil {
 		log.Error("load session", "session", string(key), "err", err)
-		return "", errors.New("The session store can not be read; run bot doctor on the gateway host.")
+		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
 	}
 	target := c.Catalog.Default()
 	if s.Model != "" {
@@ -51,7 +52,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	hist, err := c.Sessions.History(ctx, agent, key, turns)
 	if err != nil {
 		log.Error("load history", "session", string(key), "err", err)
-		return "", errors.New("The session store can not be read; run bot doctor on the gateway host.")
+		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
 	}
 	req := models.Request{}
 	for _, t := range hist {
@@ -68,20 +69,19 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 		var re *models.ReplyError
 		if errors.As(err, &re) {
 			log.Warn("chat turn failed", "session", string(key), "provider", target.Provider, "err", err)
-			return "", re
+			return re
 		}
 		log.Error("chat turn failed", "session", string(key), "err", err)
-		return "", fmt.Errorf("The model call failed; see the gateway log.")
+		return fmt.Errorf("The model call failed; see the gateway log.")
 	}
+	send(res.Response.Text)
 	// Store the exchange; an automatic pin follows the profile that
 	// answered, so the conversation stays on one credential until it fails
 	// or the user starts /new. A user pin is never touched.
-	if err := c.Sessions.AppendTurn(ctx, agent, key, sessions.RoleUser, text); err == nil {
-		if err := c.Sessions.AppendTurn(ctx, agent, key, sessions.RoleAssistant, res.Response.Text); err != nil {
-			log.Warn("store reply", "session", string(key), "err", err)
-		}
-	} else {
-		log.Warn("store message", "session", string(key), "err", err)
+	if err := c.Sessions.AppendTurns(ctx, agent, key,
+		sessions.Turn{Role: sessions.RoleUser, Text: text},
+		sessions.Turn{Role: sessions.RoleAssistant, Text: res.Response.Text}); err != nil {
+		log.Warn("store the exchange", "session", string(key), "err", err)
 	}
 	if res.Profile != "" && !(s.PinSource == sessions.SourceUser && s.Profile != "") && string(res.Profile) != s.Profile {
 		if err := c.Sessions.SetPin(ctx, agent, key, string(res.Profile), sessions.SourceAuto); err != nil {
@@ -89,5 +89,5 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 		}
 	}
 	log.Info("chat turn", "session", string(key), "model", target.String(), "profile", string(res.Profile), "attempts", len(res.Attempts))
-	return res.Response.Text, nil
+	return nil
 }

@@ -25,10 +25,12 @@ import (
 // MaxMessage is the longest message the gateway accepts, in characters.
 const MaxMessage = 4096
 
-// ChatFunc answers a plain (non-command) message of a session. It may
-// block on the provider; its error text is shown to the user, so it must be
-// a user-facing message.
-type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string) (string, error)
+// ChatFunc answers a plain (non-command) message of a session: it sends
+// the answer with reply as soon as it has one, then may finish its own work
+// (storing the exchange) before returning, so the user never waits for it.
+// It may block on the provider; its error text is shown to the user, so it
+// must be a user-facing message.
+type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error
 
 // Config configures a gateway.
 type Config struct {
@@ -181,12 +183,9 @@ func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key
 		reply("Model calls are not wired up in this build yet: only commands work. Try /model or /help.", false)
 		return
 	}
-	text, err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text)
-	if err != nil {
+	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, func(text string) { reply(text, false) }); err != nil {
 		reply(err.Error(), false)
-		return
 	}
-	reply(text, false)
 }
 
 // responder adapts a reply function to commands.Responder.

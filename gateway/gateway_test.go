@@ -105,12 +105,13 @@ func TestDispatch(t *testing.T) {
 		Engine:    newEngine(t),
 		Agent:     "main",
 		AllowFrom: map[string][]string{"telegram": {"7"}},
-		Chat: func(ctx context.Context, agent string, key sessions.Key, text string) (string, error) {
+		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error {
 			chatKeys = append(chatKeys, key)
 			if text == "panic" {
 				panic("boom")
 			}
-			return "echo: " + text, nil
+			reply("echo: " + text)
+			return nil
 		},
 	})
 	if err != nil {
@@ -175,11 +176,11 @@ func TestShutdownCancelsAfterGrace(t *testing.T) {
 		Adapters: []adapters.Adapter{&blocking{}},
 		Engine:   newEngine(t),
 		Grace:    time.Millisecond,
-		Chat: func(ctx context.Context, _ string, _ sessions.Key, _ string) (string, error) {
+		Chat: func(ctx context.Context, _ string, _ sessions.Key, _ string, _ func(string)) error {
 			close(running)
 			<-ctx.Done()
 			cause = context.Cause(ctx)
-			return "", ctx.Err()
+			return ctx.Err()
 		},
 	})
 	if err != nil {

@@ -169,7 +169,9 @@ type failure struct {
 // A 401 that says the token expired forces one refresh and one retry.
 func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate, req Request) (*Response, error) {
 	cred := c.Credential
-	if c.ProfileID != "" {
+	// Only OAuth credentials need the refresher (and its file I/O): keys
+	// and tokens are used as the resolver found them.
+	if c.ProfileID != "" && cred.Type == auth.KindOAuth {
 		var err error
 		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
