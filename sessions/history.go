@@ -28,11 +28,20 @@ type Turn struct {
 // deletes the turns beyond the newest Options.MaxTurns, so a session's
 // history never grows without bound.
 func (s *Store) AppendTurn(ctx context.Context, agent string, key Key, role, text string) error {
+	return s.AppendTurns(ctx, agent, key, Turn{Role: role, Text: text})
+}
+
+// AppendTurns appends several turns to the session's history in one
+// transaction (a user message and the reply: one durable write, not two),
+// creating the session when needed and trimming the history to the bound.
+func (s *Store) AppendTurns(ctx context.Context, agent string, key Key, turns ...Turn) error {
 	err := checkAgentKey(agent, key)
-	if err == nil {
-		err = checkName("role", role, 32)
+	for _, t := range turns {
+		if err == nil {
+			err = checkName("role", t.Role, 32)
+		}
 	}
-	if err == nil {
+	if err == nil && len(turns) > 0 {
 		k := skey{agent, key}
 		err = s.write(ctx, &k, func(t tx) (func(), error) {
 			now := toMS(s.now())
@@ -41,8 +50,10 @@ func (s *Store) AppendTurn(ctx context.Context, agent string, key Key, role, tex
 			if err != nil {
 				return nil, err
 			}
-			if _, err := t.ExecContext(ctx, qInsertTurn, id, role, text, now); err != nil {
-				return nil, err
+			for _, turn := range turns {
+				if _, err := t.ExecContext(ctx, qInsertTurn, id, turn.Role, turn.Text, now); err != nil {
+					return nil, err
+				}
 			}
 			if _, err := t.ExecContext(ctx, qTrim, id, s.maxTurns); err != nil {
 				return nil, err
