@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/botgateway/bot/internal/textdist"
 	"slices"
 )
 
@@ -63,7 +64,7 @@ func (r *Registry) Suggest(name string) string {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		d := editDistance(name, n)
+		d := textdist.OSA(name, n)
 		if d < bestD {
 			best, bestD = n, d
 		}
@@ -76,27 +77,6 @@ func (r *Registry) Suggest(name string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // newRef returns a short random reference that ties a generic error reply

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/botgateway/bot/internal/textdist"
 	"net/url"
 	"regexp"
 	"slices"
@@ -266,7 +267,7 @@ func (n *node) field(name string) *field {
 // ("shellenv" in env) is reported as unknown rather than as a bad value.
 func (n *node) closeField(name string) bool {
 	for _, fld := range n.fields {
-		if editDistance(strings.ToLower(name), strings.ToLower(fld.name)) <= 2 {
+		if textdist.OSA(strings.ToLower(name), strings.ToLower(fld.name)) <= 2 {
 			return true
 		}
 	}
@@ -301,7 +302,7 @@ func suggestion(n *node, key keyPath, name string) string {
 	}
 	best, bestD := "", -1
 	for _, fld := range n.fields {
-		if d := editDistance(lower, strings.ToLower(fld.name)); bestD < 0 || d < bestD {
+		if d := textdist.OSA(lower, strings.ToLower(fld.name)); bestD < 0 || d < bestD {
 			best, bestD = fld.name, d
 		}
 	}
@@ -322,28 +323,6 @@ func knownKeys(n *node, key keyPath, fn func(k keyPath, last string) bool) bool 
 		}
 	}
 	return true
-}
-
-// editDistance returns the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // quoteList renders values as `"a", "b", "c"`.

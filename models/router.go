@@ -227,7 +227,9 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 // unreachable reports a call that got no answer for a reason other than
 // time (refused, reset, DNS): the credential is not to blame, so it is not
 // set aside, and trying another one against the same endpoint is pointless.
-func unreachable(ce *CallError) bool { return ce.Status == 0 && ce.Kind == KindUnknown && ce.Err != nil && ce.ProviderType == "" }
+func unreachable(ce *CallError) bool {
+	return ce.Status == 0 && ce.Kind == KindUnknown && ce.Err != nil && ce.ProviderType == ""
+}
 
 // setAside computes until when a failed profile is skipped, and the reason
 // recorded: billing doubles from 5 h to 24 h, a permanent auth failure is

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
 
@@ -52,32 +50,11 @@ func (c *Client) httpFailure(status int, h http.Header, body string, redact func
 	}
 	_ = json.Unmarshal([]byte(body), &e) // a body that is not the error object classifies by status
 	msg := redact(e.Error.Message)
-	ce := models.Classify(status, retryAfter(h), e.Error.Type, msg, c.now())
+	ce := models.Classify(status, models.RetryAfterHeader(h), e.Error.Type, msg, c.now())
 	if msg == "" {
-		ce.Err = fmt.Errorf("anthropic messages: unexpected error body %q", redact(snippet(body)))
+		ce.Err = fmt.Errorf("anthropic messages: unexpected error body %q", redact(models.Snippet(body)))
 	}
 	return ce
-}
-
-// retryAfter returns the Retry-After header, or retry-after-ms converted to
-// seconds when only that is present.
-func retryAfter(h http.Header) string {
-	if v := h.Get("Retry-After"); v != "" {
-		return v
-	}
-	if ms, err := strconv.ParseFloat(h.Get("retry-after-ms"), 64); err == nil && ms > 0 {
-		return strconv.FormatFloat(ms/1000, 'f', -1, 64)
-	}
-	return ""
-}
-
-// snippet shortens a response body for an error message.
-func snippet(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // noCredential is the failure of a call without a credential value; no

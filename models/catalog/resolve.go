@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"fmt"
+	"github.com/botgateway/bot/internal/textdist"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,7 +206,7 @@ func providerSuggestions(p string) []string {
 	}
 	var cs []cand
 	for i, kp := range knownProviders {
-		d := osa(p, kp)
+		d := textdist.OSA(p, kp)
 		switch {
 		case d <= maxDistance(p):
 		case len(p) >= 2 && (strings.HasPrefix(kp, p) || strings.HasPrefix(p, kp)):
@@ -282,12 +283,12 @@ func (c *Catalog) candidates(q, restrict string) map[Ref]suggestion {
 	_, qm, qualified := strings.Cut(q, "/")
 	maxD, maxDm := maxDistance(q), maxDistance(qm)
 	dist := func(s string) int {
-		d := osa(q, s)
+		d := textdist.OSA(q, s)
 		if d > maxD {
 			d = maxD + 2 // no match
 		}
 		if qualified && qm != "" {
-			if dm := osa(qm, s); dm <= maxDm && dm < d {
+			if dm := textdist.OSA(qm, s); dm <= maxDm && dm < d {
 				d = dm
 			}
 		}
@@ -352,40 +353,6 @@ func maxDistance(s string) int {
 		return 2
 	}
 	return 3
-}
-
-// osa returns the optimal string alignment distance between a and b
-// (Levenshtein plus transpositions of adjacent runes).
-func osa(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
-	}
-	if len(rb) == 0 {
-		return len(ra)
-	}
-	// Three rows: two back (for transpositions), previous and current.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // orList joins items as "a", "a or b", "a, b or c".

@@ -243,28 +243,6 @@ func TestResolveStoredIDs(t *testing.T) {
 	}
 }
 
-func TestOSA(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"", "abc", 3},
-		{"abc", "", 3},
-		{"sonet", "sonnet", 1},
-		{"hiaku", "haiku", 1},
-		{"antropic", "anthropic", 1},
-		{"kitten", "sitting", 3},
-		{"ça", "ca", 1},
-	} {
-		t.Run(tc.a+"_"+tc.b, func(t *testing.T) {
-			if got := osa(tc.a, tc.b); got != tc.want {
-				t.Errorf("osa(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-			}
-		})
-	}
-}
-
 func BenchmarkResolve(b *testing.B) {
 	c := mustNew(b, models(config.ModelsConfig{Allow: []string{"anthropic/*", "openrouter/moonshotai/kimi-k2"}}))
 	for _, bc := range []struct {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
@@ -85,32 +83,11 @@ func (c *Client) httpFailure(status int, h http.Header, obj []byte, redact func(
 		typ = cmp.Or(code, typ)
 	}
 	msg := redact(e.Message)
-	ce := models.Classify(status, retryAfter(h), typ, msg, c.now())
+	ce := models.Classify(status, models.RetryAfterHeader(h), typ, msg, c.now())
 	if msg == "" {
-		ce.Err = fmt.Errorf("%s chat completions: unexpected error body %q", c.id, redact(snippet(string(obj))))
+		ce.Err = fmt.Errorf("%s chat completions: unexpected error body %q", c.id, redact(models.Snippet(string(obj))))
 	}
 	return ce
-}
-
-// retryAfter returns the Retry-After header, or retry-after-ms converted to
-// seconds when only that is present.
-func retryAfter(h http.Header) string {
-	if v := h.Get("Retry-After"); v != "" {
-		return v
-	}
-	if ms, err := strconv.ParseFloat(h.Get("retry-after-ms"), 64); err == nil && ms > 0 {
-		return strconv.FormatFloat(ms/1000, 'f', -1, 64)
-	}
-	return ""
-}
-
-// snippet shortens a response body for an error message.
-func snippet(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // noCredential is the failure of a call without a credential value; no
