@@ -73,6 +73,17 @@
 // example config sessions.historyTurns) on demand. NewConversation and
 // Delete remove history.
 //
+// The gateway reads history with every message, so History serves the
+// newest Options.HistoryCache turns (default 64) of a session from memory
+// once it has read them: a copy, no query. Writes change the cached turns
+// only after their transaction commits, under the same lock as the session
+// cache; a write that fails drops them. AppendTurns checks that the newest
+// turn id on disk is the one the cache last saw, so a turn another process
+// appended drops the entry rather than being skipped, and the Recheck look
+// drops every entry when another process committed. A limit larger than
+// the cache reads the disk. The cache holds at most CacheSize sessions and
+// about 32 MiB of text.
+//
 // # Auth usage
 //
 // The store records; the router decides. The cooldown formula (1, 5, 25,

@@ -67,18 +67,7 @@ func TestHistoryBound(t *testing.T) {
 			}
 		}
 	}
-	texts := func(k Key) []string {
-		t.Helper()
-		h, err := s.History(ctx, agent, k, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, tn := range h {
-			out = append(out, tn.Text)
-		}
-		return out
-	}
+	texts := func(k Key) []string { t.Helper(); return historyTexts(t, s, k, 0) }
 	for _, k := range []Key{key, "console:local"} {
 		if diff := cmp.Diff([]string{"7", "8", "9"}, texts(k)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", k, diff)
@@ -126,4 +115,19 @@ func TestDeleteRemovesHistory(t *testing.T) {
 	if err := s.rdb.QueryRowContext(ctx, "SELECT count(*) FROM turns").Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("turns left after Delete: %d (%v)", rows, err)
 	}
+}
+
+// historyTexts returns the texts of the newest limit turns of the session
+// (agent, k), oldest first.
+func historyTexts(t *testing.T, s *Store, k Key, limit int) []string {
+	t.Helper()
+	h, err := s.History(t.Context(), agent, k, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tn := range h {
+		out = append(out, tn.Text)
+	}
+	return out
 }

@@ -17,7 +17,8 @@ const sessionRow = `model, profile, pin_source, created_at, updated_at`
 // Reads, prepared on the read pool.
 const (
 	qLoadSession = `SELECT ` + sessionRow + ` FROM sessions WHERE agent = ?1 AND key = ?2`
-	qHistory     = `SELECT role, text, at FROM turns
+	// qHistory reads the newest ?3 turns of a session, newest first.
+	qHistory = `SELECT id, role, text, at FROM turns
 		WHERE session_id = (SELECT id FROM sessions WHERE agent = ?1 AND key = ?2)
 		ORDER BY id DESC LIMIT ?3`
 )
@@ -49,9 +50,11 @@ const (
 			updated_at = ?3
 		WHERE agent = ?1 AND key = ?2
 		RETURNING id, ` + sessionRow
+	// qTouchSession also returns the id of the session's newest turn (0
+	// for none), which the history cache checks before it appends.
 	qTouchSession = `INSERT INTO sessions (agent, key, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
 		ON CONFLICT (agent, key) DO UPDATE SET updated_at = excluded.updated_at
-		RETURNING id, ` + sessionRow
+		RETURNING id, (SELECT coalesce(max(t.id), 0) FROM turns t WHERE t.session_id = sessions.id), ` + sessionRow
 	qSessionID = `SELECT id FROM sessions WHERE agent = ?1 AND key = ?2`
 	// History goes with the row: turns.session_id is ON DELETE CASCADE.
 	qDeleteSession = `DELETE FROM sessions WHERE key = ?1 AND (?2 = '' OR agent = ?2) RETURNING agent`

@@ -141,6 +141,16 @@ func (s *Store) putLocked(k skey, e centry) {
 	s.sessions[k] = e
 }
 
+// lockedAfter wraps a cache update that needs mu into the after function
+// of a write.
+func (s *Store) lockedAfter(f func()) func() {
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		f()
+	}
+}
+
 // putSession caches the committed state of k.
 func (s *Store) putSession(k skey, e centry) {
 	s.mu.Lock()
@@ -148,12 +158,32 @@ func (s *Store) putSession(k skey, e centry) {
 	s.mu.Unlock()
 }
 
-// dropSession forgets k, so the next Get reads it from disk.
+// dropSession forgets k's session and history, so that the next Get and
+// History read them from disk. An empty k.agent stands for every agent.
 func (s *Store) dropSession(k skey) {
 	s.mu.Lock()
-	delete(s.sessions, k)
+	defer s.mu.Unlock()
 	s.epoch++
-	s.mu.Unlock()
+	if k.agent != "" {
+		delete(s.sessions, k)
+		s.dropHistoryLocked(k)
+		return
+	}
+	for c := range s.sessions {
+		if c.key == k.key {
+			delete(s.sessions, c)
+		}
+	}
+	for c := range s.hist {
+		if c.key == k.key {
+			s.dropHistoryLocked(c)
+		}
+	}
+	for c := range s.fills {
+		if c.key == k.key {
+			s.dropHistoryLocked(c)
+		}
+	}
 }
 
 // SetModel sets the session's model override ("provider/model") and clears
@@ -237,16 +267,19 @@ func (s *Store) NewConversation(ctx context.Context, agent string, key Key) erro
 		err = s.write(ctx, &k, func(t tx) (func(), error) {
 			var id int64
 			sess, err := scanSession(t.QueryRowContext(ctx, qNewConversation, agent, string(key), toMS(s.now())), agent, key, &id)
+			e := centry{sess, true}
 			if errors.Is(err, sql.ErrNoRows) {
-				return func() { s.putSession(k, centry{}) }, nil
+				e, err = centry{}, nil
+			} else if err == nil {
+				_, err = t.ExecContext(ctx, qDeleteTurns, id)
 			}
 			if err != nil {
 				return nil, err
 			}
-			if _, err := t.ExecContext(ctx, qDeleteTurns, id); err != nil {
-				return nil, err
-			}
-			return func() { s.putSession(k, centry{sess, true}) }, nil
+			return s.lockedAfter(func() {
+				s.putLocked(k, e)
+				s.clearHistoryLocked(k)
+			}), nil
 		})
 	}
 	if err != nil {
@@ -264,11 +297,9 @@ func (s *Store) Delete(ctx context.Context, agent string, key Key) error {
 		err = checkAgent(agent)
 	}
 	if err == nil {
-		var drop *skey
-		if agent != "" {
-			drop = &skey{agent, key}
-		}
-		err = s.write(ctx, drop, func(t tx) (func(), error) {
+		// An empty agent in drop stands for every agent.
+		drop := skey{agent, key}
+		err = s.write(ctx, &drop, func(t tx) (func(), error) {
 			rows, err := t.QueryContext(ctx, qDeleteSession, string(key), agent)
 			if err != nil {
 				return nil, err
@@ -285,16 +316,29 @@ func (s *Store) Delete(ctx context.Context, agent string, key Key) error {
 			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return nil, err
 			}
-			return func() {
-				s.mu.Lock()
-				defer s.mu.Unlock()
+			return s.lockedAfter(func() {
 				if agent != "" {
 					s.putLocked(skey{agent, key}, centry{})
+					s.clearHistoryLocked(skey{agent, key})
 				}
 				for _, a := range agents {
 					s.putLocked(skey{a, key}, centry{})
 				}
-			}, nil
+				if agent == "" {
+					// Every agent's history of key is gone, including
+					// histories cached for rows this Store never saw.
+					for c := range s.hist {
+						if c.key == key {
+							s.clearHistoryLocked(c)
+						}
+					}
+					for c := range s.fills {
+						if c.key == key {
+							s.clearHistoryLocked(c)
+						}
+					}
+				}
+			}), nil
 		})
 	}
 	if err != nil {

@@ -62,12 +62,19 @@ type Options struct {
 	// memory (DESIGN §6 pin lookups). When full, about an eighth of the
 	// entries are dropped at random. 0 means DefaultCacheSize.
 	CacheSize int
-	// Recheck is how often Get looks, with one cheap PRAGMA, for commits
-	// made by other processes on the same file (for example "bot sessions
-	// reset" while the gateway runs) and, if there were any, drops the
-	// cached sessions and reloads the profile usage. 0 means
-	// DefaultRecheck; a negative value turns the check off.
+	// Recheck is how often Get and History look, with one cheap PRAGMA,
+	// for commits made by other processes on the same file (for example
+	// "bot sessions reset" while the gateway runs) and, if there were any,
+	// drop the cached sessions and histories and reload the profile usage.
+	// 0 means DefaultRecheck; a negative value turns the check off.
 	Recheck time.Duration
+	// HistoryCache is how many of a session's newest turns History keeps
+	// in memory once the session has been read; History with a larger
+	// limit reads the disk every time, so it should be at least the
+	// largest limit callers use (config sessions.historyTurns). The cache
+	// holds at most CacheSize sessions and about 32 MiB. 0 means
+	// DefaultHistoryCache; a negative value turns the cache off.
+	HistoryCache int
 }
 
 // Store is the session database: per (agent, session key) the model
@@ -93,6 +100,7 @@ type Store struct {
 	// stmts are the hot statements, prepared at Open (queries.go).
 	stmts      map[string]*sql.Stmt
 	unprepared atomic.Int64 // queries that ran unprepared: should stay 0
+	diskReads  atomic.Int64 // History reads that went to disk (for tests)
 
 	// wmu serializes write transactions together with the cache updates
 	// that follow them, and guards dataVersion and closed.
@@ -104,6 +112,14 @@ type Store struct {
 	mu       sync.RWMutex
 	sessions map[skey]centry // model and pin state, including known-absent keys
 	epoch    uint64          // bumped whenever entries are dropped
+	// The history cache (histcache.go), also guarded by mu: hcap turns per
+	// session (0: off), at most cacheSize sessions and about hbudget
+	// bytes, hbytes charged now.
+	hist    map[skey]*hentry
+	fills   map[skey]*hfill // History misses reading the disk
+	hcap    int
+	hbudget int
+	hbytes  int
 
 	umu      sync.RWMutex
 	usage    map[string]Usage  // profile id → usage; values are never mutated
@@ -133,6 +149,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		cacheSize: opts.CacheSize,
 		recheck:   opts.Recheck,
 		sessions:  make(map[skey]centry),
+		hist:      make(map[skey]*hentry),
+		fills:     make(map[skey]*hfill),
+		hcap:      opts.HistoryCache,
+		hbudget:   defaultHistoryBytes,
 		usage:     make(map[string]Usage),
 		lastGood:  make(map[string]string),
 	}
@@ -150,6 +170,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if s.recheck == 0 {
 		s.recheck = DefaultRecheck
+	}
+	switch {
+	case s.hcap == 0:
+		s.hcap = DefaultHistoryCache
+	case s.hcap < 0:
+		s.hcap = 0
 	}
 
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
@@ -354,15 +380,17 @@ func (s *Store) syncLocked(ctx context.Context) error {
 	n := len(s.sessions)
 	clear(s.sessions)
 	s.epoch++
+	s.dropAllHistoryLocked()
 	s.mu.Unlock()
 	s.log.Debug("sessions: another process wrote the database; caches dropped", "file", s.path, "dropped", n)
 	return nil
 }
 
 // write runs fn in one IMMEDIATE transaction and commits it; only then does
-// it run the cache update fn returns. If anything fails, the cache entry of
-// dropKey (when not nil) is dropped, so that memory never runs ahead of, or
-// stays behind, a disk whose state is uncertain.
+// it run the cache update fn returns. If anything fails, the cached session
+// and history of dropKey (when not nil; an empty agent means every agent)
+// are dropped, so that memory never runs ahead of, or stays behind, a disk
+// whose state is uncertain.
 func (s *Store) write(ctx context.Context, dropKey *skey, fn func(t tx) (after func(), err error)) (err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()

@@ -44,7 +44,13 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	store, err := sessions.Open(ctx, paths.SessionsDB(), sessions.Options{Now: app.Now, Logger: app.Log()})
+	// The history cache holds at least the turns sent with each call, so
+	// a warm message reads no history from disk.
+	store, err := sessions.Open(ctx, paths.SessionsDB(), sessions.Options{
+		Now:          app.Now,
+		Logger:       app.Log(),
+		HistoryCache: max(sessions.DefaultHistoryCache, cf.Config.Sessions.HistoryTurns),
+	})
 	if err != nil {
 		return err
 	}
