@@ -35,24 +35,6 @@ const (
 	fakeRefresh2 = "fake-oauth-refresh-000002"
 )
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -91,7 +73,7 @@ type refreshEnv struct {
 	dir   string
 	path  string
 	fake  *fakes.OAuth
-	clock *testClock
+	clock *fakes.Clock
 	tr    *hookTransport
 	logs  *syncBuffer
 	r     *Refresher
@@ -102,7 +84,7 @@ func newRefreshEnv(t *testing.T, profiles map[ProfileID]*Credential) *refreshEnv
 	e := &refreshEnv{
 		dir:   t.TempDir(),
 		fake:  fakes.NewOAuth(t),
-		clock: &testClock{t: t0},
+		clock: fakes.NewClock(t0),
 		tr:    &hookTransport{},
 		logs:  &syncBuffer{},
 	}

@@ -109,7 +109,7 @@ func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error
 	if ue, ok := errors.AsType[*UserError](err); ok {
 		return r.Out.Reply(ctx, ue.Msg, private)
 	}
-	ref := newRef()
+	ref := NewRef()
 	e.log.Error("command failed", "ref", ref, "command", r.Cmd.Name, "err", err)
 	if rerr := r.Out.Reply(ctx, fmt.Sprintf("Something went wrong (ref %s).", ref), private); rerr != nil {
 		return errors.Join(err, rerr)

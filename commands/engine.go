@@ -56,6 +56,16 @@ func (e *Engine) Store(ctx context.Context, agent string) (*auth.Opened, error) 
 	return e.store(ctx, agent)
 }
 
+// AuthStore returns the credentials of Store(ctx, agent) alone, in the
+// shape models.RouterConfig.Store asks for.
+func (e *Engine) AuthStore(ctx context.Context, agent string) (*auth.Store, error) {
+	o, err := e.store(ctx, agent)
+	if err != nil {
+		return nil, err
+	}
+	return o.Store, nil
+}
+
 // store returns the current credential store of agent.
 func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) {
 	e.mu.Lock()

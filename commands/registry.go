@@ -79,9 +79,9 @@ func (r *Registry) Suggest(name string) string {
 	return best
 }
 
-// newRef returns a short random reference that ties a generic error reply
-// to its log line.
-func newRef() string {
+// NewRef returns a short random reference (4 hex digits) that ties a
+// generic error reply ("Something went wrong (ref 7f3a).") to its log line.
+func NewRef() string {
 	var b [2]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])

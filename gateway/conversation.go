@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
@@ -71,13 +72,17 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 			log.Warn("chat turn failed", "session", string(key), "provider", target.Provider, "err", err)
 			return re
 		}
-		log.Error("chat turn failed", "session", string(key), "err", err)
-		return fmt.Errorf("The model call failed; see the gateway log.")
+		ref := commands.NewRef()
+		log.Error("chat turn failed", "ref", ref, "session", string(key), "err", err)
+		return fmt.Errorf("Something went wrong (ref %s).", ref)
 	}
 	send(res.Response.Text)
 	// Store the exchange; an automatic pin follows the profile that
 	// answered, so the conversation stays on one credential until it fails
-	// or the user starts /new. A user pin is never touched.
+	// or the user starts /new. A user pin is never touched. The user has
+	// seen the answer, so it is stored even when ctx ends now (shutdown,
+	// deadline), as the router records usage.
+	ctx = context.WithoutCancel(ctx)
 	if err := c.Sessions.AppendTurns(ctx, agent, key,
 		sessions.Turn{Role: sessions.RoleUser, Text: text},
 		sessions.Turn{Role: sessions.RoleAssistant, Text: res.Response.Text}); err != nil {

@@ -134,7 +134,13 @@ func (g *Gateway) allowed(m adapters.Message) bool {
 func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	defer func() {
 		if r := recover(); r != nil {
-			g.log.Error("message handler panicked", "channel", m.Channel, "panic", r)
+			// A bug, not the user's input: say so with a reference to the
+			// log line, and keep the gateway running.
+			ref := commands.NewRef()
+			g.log.Error("message handler panicked", "ref", ref, "channel", m.Channel, "panic", r)
+			if m.Reply != nil {
+				m.Reply.Reply(ctx, adapters.Reply{Text: fmt.Sprintf("Something went wrong (ref %s).", ref)})
+			}
 		}
 	}()
 	if m.Sender.IsBot {

@@ -50,17 +50,11 @@ func newStack(b testing.TB, fake *fakes.Anthropic) *stack {
 	provider := anthropic.New(anthropic.Config{BaseURL: fake.URL(), HTTPClient: fake.Client()})
 	router, err := models.NewRouter(models.RouterConfig{
 		Providers: map[string]models.Provider{"anthropic": provider},
-		Store: func(ctx context.Context, agent string) (*auth.Store, error) {
-			o, err := engine.Store(ctx, agent)
-			if err != nil {
-				return nil, err
-			}
-			return o.Store, nil
-		},
-		AgentDir: paths.AgentDir,
-		Acquirer: &auth.Refresher{},
-		Config:   cfg,
-		Usage:    commands.Usage{S: st},
+		Store:     engine.AuthStore,
+		AgentDir:  paths.AgentDir,
+		Acquirer:  &auth.Refresher{},
+		Config:    cfg,
+		Usage:     commands.Usage{S: st},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -83,7 +77,7 @@ func newStack(b testing.TB, fake *fakes.Anthropic) *stack {
 
 type nopAdapter struct{}
 
-func (nopAdapter) Name() string                                   { return "console" }
+func (nopAdapter) Name() string                                    { return "console" }
 func (nopAdapter) Run(ctx context.Context, _ adapters.Inbox) error { <-ctx.Done(); return nil }
 
 // replyClock notes when the reply was sent.

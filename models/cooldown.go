@@ -6,9 +6,12 @@ import "time"
 // then 60 minutes on consecutive failures; billing failures disable it for
 // 5 h, doubling up to 24 h; a permanent auth failure disables it for 24 h.
 const (
-	BillingBase    = 5 * time.Hour
-	BillingMax     = 24 * time.Hour
-	PermanentAuth  = 24 * time.Hour
+	BillingBase   = 5 * time.Hour
+	BillingMax    = 24 * time.Hour
+	PermanentAuth = 24 * time.Hour
+	// MaxRetryAfter caps a provider's Retry-After: a header asking for
+	// days (a bug, or a proxy's) sets a profile aside for a day at most.
+	MaxRetryAfter  = 24 * time.Hour
 	cooldownFactor = 5
 )
 

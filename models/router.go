@@ -176,18 +176,17 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
 			r.log.Warn("credential unavailable", "profile", c.ProfileID, "err", err)
-			rctx := context.WithoutCancel(ctx)
 			if re, ok := errors.AsType[*auth.RefreshError](err); ok {
-				r.cfg.Usage.SetRefreshFailed(rctx, c.ProfileID, true)
-				if re.NeedsLogin {
-					// Dead until the user logs in again: set it aside on
-					// the usual schedule rather than spend a token request
-					// on every message.
-					until, reason := r.setAside(c.ProfileID, &CallError{Kind: KindAuth})
-					r.cfg.Usage.RecordFailure(rctx, c.ProfileID, reason, until)
-				}
+				r.refreshFailed(ctx, c.ProfileID, re)
 			}
 			return nil, err
+		}
+		if c.Usage.LastRefreshFailed {
+			// Usable again (refreshed, or logged in anew): status must
+			// stop judging it by the refresh that failed.
+			if rerr := r.cfg.Usage.SetRefreshFailed(context.WithoutCancel(ctx), c.ProfileID, false); rerr != nil {
+				r.log.Warn("recording refresh state failed", "profile", c.ProfileID, "err", rerr)
+			}
 		}
 	}
 	req.Model = t.Model
@@ -198,6 +197,12 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 			resp, err = p.Complete(ctx, req, fresh)
 		} else {
 			r.log.Warn("forced refresh failed", "profile", c.ProfileID, "err", aerr)
+			if re, ok := errors.AsType[*auth.RefreshError](aerr); ok {
+				// The login, not the access token, is the problem: say so,
+				// as when the refresh fails before the call.
+				r.refreshFailed(ctx, c.ProfileID, re)
+				return nil, aerr
+			}
 		}
 	}
 	rctx := context.WithoutCancel(ctx) // record even when the caller gave up
@@ -224,6 +229,22 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	return nil, err
 }
 
+// refreshFailed records a failed refresh of id: the flag status shows and,
+// for a login that is gone, a set-aside on the usual schedule rather than a
+// token request on every message.
+func (r *Router) refreshFailed(ctx context.Context, id auth.ProfileID, re *auth.RefreshError) {
+	rctx := context.WithoutCancel(ctx)
+	if err := r.cfg.Usage.SetRefreshFailed(rctx, id, true); err != nil {
+		r.log.Warn("recording refresh state failed", "profile", id, "err", err)
+	}
+	if re.NeedsLogin {
+		until, reason := r.setAside(id, &CallError{Kind: KindAuth})
+		if err := r.cfg.Usage.RecordFailure(rctx, id, reason, until); err != nil {
+			r.log.Warn("recording failure failed", "profile", id, "err", err)
+		}
+	}
+}
+
 // unreachable reports a call that got no answer for a reason other than
 // time (refused, reset, DNS): the credential is not to blame, so it is not
 // set aside, and trying another one against the same endpoint is pointless.
@@ -233,7 +254,8 @@ func unreachable(ce *CallError) bool {
 
 // setAside computes until when a failed profile is skipped, and the reason
 // recorded: billing doubles from 5 h to 24 h, a permanent auth failure is
-// 24 h, anything else follows 1, 5, 25, 60 minutes; Retry-After extends it.
+// 24 h, anything else follows 1, 5, 25, 60 minutes; Retry-After extends it
+// up to MaxRetryAfter.
 func (r *Router) setAside(id auth.ProfileID, ce *CallError) (time.Time, string) {
 	now := r.cfg.Now()
 	reason := string(ce.Kind)
@@ -252,7 +274,7 @@ func (r *Router) setAside(id auth.ProfileID, ce *CallError) (time.Time, string) 
 		n, _ := r.cfg.Usage.NextFailure(id, reason, now)
 		d = CooldownFor(n)
 	}
-	d = max(d, ce.RetryAfter)
+	d = max(d, min(ce.RetryAfter, MaxRetryAfter))
 	return now.Add(d), reason
 }
 
@@ -319,6 +341,9 @@ func kindText(ce *CallError) string {
 		return "the provider did not answer in time" + status + "."
 	case KindFormat:
 		return "the provider rejected the request" + status + ": " + ce.ProviderMsg
+	}
+	if errors.Is(ce.Err, context.Canceled) {
+		return "the call was cancelled before the provider answered (the gateway is stopping)."
 	}
 	if unreachable(ce) {
 		return "the provider could not be reached; check the gateway host's network (and its " + "*_BASE_URL settings)."

@@ -3,35 +3,19 @@ package sessions
 import (
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/botgateway/bot/internal/fakes"
 )
 
 // t0 is the fake clock's start: a whole millisecond, as stored.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a fake clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' fake time.
+type clock = fakes.Clock
 
-func newClock() *clock { return &clock{now: t0} }
-
-// Now returns the current fake time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return fakes.NewClock(t0) }
 
 // testLogger writes the store's log lines to the test's output.
 func testLogger(t testing.TB) *slog.Logger {
