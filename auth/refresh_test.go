@@ -35,24 +35,6 @@ const (
 	fakeRefresh2 = "fake-oauth-refresh-000002"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hookTransport calls before (when set) on every request, then sends it.
 type hookTransport struct {
 	before func(*http.Request)
@@ -75,7 +57,7 @@ type refreshEnv struct {
 	fake  *fakes.OAuth
 	clock *fakes.Clock
 	tr    *hookTransport
-	logs  *syncBuffer
+	logs  *fakes.Buffer
 	r     *Refresher
 }
 
@@ -86,7 +68,7 @@ func newRefreshEnv(t *testing.T, profiles map[ProfileID]*Credential) *refreshEnv
 		fake:  fakes.NewOAuth(t),
 		clock: fakes.NewClock(t0),
 		tr:    &hookTransport{},
-		logs:  &syncBuffer{},
+		logs:  &fakes.Buffer{},
 	}
 	e.path = StorePath(e.dir)
 	s := NewStore()

@@ -20,8 +20,9 @@ type Config struct {
 	Catalog  *catalog.Catalog
 	Config   *config.Config
 	Paths    config.Paths
-	// Env is the layered environment, for credentials from variables.
-	Env auth.EnvLookup
+	// Env is the layered environment: credentials from variables, and the
+	// providers' base URLs. nil means none.
+	Env *config.Env
 	Now func() time.Time
 	Log *slog.Logger
 }
@@ -96,10 +97,14 @@ func (e *Engine) resolver(ctx context.Context, agent string) (*auth.Resolver, *a
 	if err != nil {
 		return nil, nil, err
 	}
+	var env auth.EnvLookup // a nil *config.Env must stay a nil interface
+	if e.cfg.Env != nil {
+		env = e.cfg.Env
+	}
 	return &auth.Resolver{
 		Store:  o.Store,
 		Config: e.cfg.Config,
-		Env:    e.cfg.Env,
+		Env:    env,
 		Usage:  Usage{e.cfg.Sessions},
 		Now:    e.now,
 	}, o, nil

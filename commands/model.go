@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
@@ -311,8 +312,8 @@ func modelStatus(ctx context.Context, e *Engine, r *Request) error {
 
 // endpoint returns a provider's base URL as configured, or "default".
 func (e *Engine) endpoint(p string) string {
-	if pc, ok := e.cfg.Config.Models.Providers[p]; ok && pc.BaseURL != "" {
-		return pc.BaseURL
+	if u := config.BaseURL(e.cfg.Env, e.cfg.Config, p); u != "" {
+		return u
 	}
 	return "default"
 }

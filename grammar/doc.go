@@ -13,16 +13,21 @@
 //
 // # What is parsed with what
 //
-// The command head (slash, name, "@BotName", optional ":") and the shape of
-// a model reference ([provider/]model[@profile]) are participle grammars
-// over small lexer.MustSimple lexers (lexer.go, grammar.go). Arguments are
-// split with go-shellwords, configured field by field (no backticks, no
-// environment, never the package-level Parse), behind a fast path that
-// splits on white space when the arguments hold no quote, backslash or
-// shell metacharacter. shellwords reports no positions, so a small scanner
-// that follows its quoting rules (args.go) finds each argument's column
-// and the column of a quoting error; the fuzz target checks that the two
-// agree.
+// The command head (slash, name, "@BotName") and the shape of a model
+// reference ([provider/]model[@profile]) are participle grammars
+// (grammar.go) over two small hand-written lexers (lexer.go) that
+// implement participle's lexer.Definition without regular expressions.
+// The grammars capture nothing: participle checks the input and says
+// where it went wrong, and the parts are read from the tokens it matched.
+// A head's closing ":" ends the head and is cut before parsing.
+//
+// Arguments are split with go-shellwords, configured field by field (no
+// backticks, no environment, never the package-level Parse), behind a
+// fast path that splits on white space when the arguments hold no quote,
+// backslash or shell metacharacter. shellwords reports no positions, so a
+// small scanner that follows its quoting rules (args.go) finds each
+// argument's column and the column of a quoting error; the fuzz target
+// checks that the two agree.
 //
 // # Decisions
 //
@@ -59,7 +64,7 @@
 //     characters other than tab on the command's line, and a command head
 //     or model reference over 256 bytes are errors with a column, never a
 //     panic. The 256-byte cap bounds participle's work on hostile input
-//     (a few hundred microseconds at worst).
+//     (about 60 µs at worst).
 //   - Columns of a ModelRef are those of its argument plus the offset in
 //     the unquoted value: exact unless the argument used escapes. An
 //     argument's column is that of its first character, after an opening
@@ -67,17 +72,23 @@
 //
 // # Cost
 //
-// participle builds its parse tree by reflection: one head parse costs a
-// few microseconds and a few dozen allocations, over the 3 µs and 30
-// allocations DESIGN §7 allows for a whole command. Parse and
-// ParseModelRef therefore memoize their participle results by the exact
-// text of the head ("/model@MyBot:") and of the model reference
+// participle builds its parse tree by reflection and allocates for every
+// token and every grammar node it tries: even a grammar of one token costs
+// it about 15 allocations. A cold "/model sonnet@anthropic:work", that is
+// two participle parses (the head and the model reference), takes about
+// 2.6 µs and 48 allocations: within the 3 µs DESIGN §7 allows for a whole
+// command, over its 30 allocations. A quoted reference with a provider
+// ("openrouter/moonshotai/kimi-k2@openrouter:default") takes about 4.8 µs
+// and 70 allocations; a command without a model reference (one parse)
+// 1.1 to 1.5 µs and 20 to 29 allocations. Parse and ParseModelRef
+// therefore memoize their participle results by the exact text of the
+// head ("/model@MyBot:") and of the model reference
 // ("sonnet@anthropic:work"): the first message with a given head is
 // parsed by participle, the next ones reuse its result. Only successful
 // parses are kept, in a bounded table that is emptied when full, so
 // errors always come from participle and memory stays small whatever the
-// input. A warm "/model sonnet@anthropic:work" parses in about 0.2 µs with
-// one allocation; bench_test.go reports the cold figures too.
+// input. A warm "/model sonnet@anthropic:work" parses in about 0.2 µs
+// with one allocation; bench_test.go reports the cold figures too.
 //
 // Parse and ParseModelRef are safe for concurrent use.
 package grammar

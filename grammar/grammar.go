@@ -60,41 +60,35 @@ type ModelRef struct {
 }
 
 // headAST is the participle grammar of a command's head: "/" Name
-// ["@" Bot] [":"]. It sees only the head (up to the first white space,
-// or the colon included), never the arguments.
+// ["@" Bot]. It sees only the head, up to the first white space or ":"
+// and without that ":" (parseHead cuts it), never the arguments.
+//
+// The grammar captures nothing: participle fills Tokens with the tokens
+// the head matched, Slash Ident [At Ident], and parseHead reads the name
+// and the bot from them. Each "@" capture would cost participle a few
+// allocations more (see the package documentation, "Cost").
 type headAST struct {
-	Name  lexer.Token `parser:"Slash @Ident"`
-	Bot   lexer.Token `parser:"( At @Ident )?"`
-	Colon bool        `parser:"@Colon?"`
+	Tokens []lexer.Token
+	Head   struct{} `parser:"Slash Ident ( At Ident )?"`
 }
 
 // refAST is the participle grammar of a model reference:
 //
-//	Ref     = [ [ Word "/" ] Model ] [ "@" Profile ] .
-//	Model   = Word { "/" Word } .
-//	Profile = ( Word | "@" | "/" ) { Word | "@" | "/" } .
+//	Ref   = [ Model ] [ "@" Profile ] .
+//	Model = Word { "/" Word } .
 //
 // Words hold neither "@" nor "/", so the first "@" always starts the
-// profile and the first "/" always follows the provider. Once "provider/"
-// has been read the optional group cannot backtrack past the lookahead of
-// one token, so "anthropic/" fails with "model expected" after the slash
+// profile; refLexer reads the rest, up to white space, as one Profile
+// token, which may hold more "@" and "/". In a model with a "/", the word
+// before the first "/" is the provider and the rest is the model id:
+// "openrouter/moonshotai/kimi-k2". Every part around a "/" must be
+// non-empty, so "anthropic/" fails after the slash (a model id expected)
 // instead of being read as a model named "anthropic".
+//
+// As in headAST nothing is captured: parseRef splits Tokens.
 type refAST struct {
-	Provider lexer.Token `parser:"( ( @Word Slash )?"`
-	Model    *modelAST   `parser:"  @@ )?"`
-	Profile  *profileAST `parser:"( At @@ )?"`
-}
-
-// modelAST is a model id: words joined by "/".
-type modelAST struct {
-	Pos   lexer.Position
-	Value string `parser:"@Word ( @Slash @Word )*"`
-}
-
-// profileAST is an auth profile id: anything but white space.
-type profileAST struct {
-	Pos   lexer.Position
-	Value string `parser:"@( Word | At | Slash )+"`
+	Tokens []lexer.Token
+	Ref    struct{} `parser:"( Word ( Slash Word )* )? ( At Profile )?"`
 }
 
 // The parsers are built once; a built participle parser is safe for

@@ -74,15 +74,20 @@ func parseRef(v string, col int) (ref, error) {
 	if err != nil {
 		return ref{}, refError(v, col, err)
 	}
+	// The tokens are [Word {Slash Word}] [At Profile].
 	r := ref{providerAt: -1, modelAt: -1, profileAt: -1}
-	if ast.Provider.Value != "" {
-		r.provider, r.providerAt = ast.Provider.Value, ast.Provider.Pos.Column-1
+	toks := ast.Tokens
+	if n := len(toks); n >= 2 && toks[n-2].Type == tokAt {
+		r.profile, r.profileAt = toks[n-1].Value, toks[n-1].Pos.Column-1
+		toks = toks[:n-2]
 	}
-	if ast.Model != nil {
-		r.model, r.modelAt = ast.Model.Value, ast.Model.Pos.Column-1
+	if len(toks) >= 3 { // a "/" before the "@": the first word is the provider
+		r.provider, r.providerAt = toks[0].Value, toks[0].Pos.Column-1
+		toks = toks[2:]
 	}
-	if ast.Profile != nil {
-		r.profile, r.profileAt = ast.Profile.Value, ast.Profile.Pos.Column-1
+	if len(toks) > 0 {
+		first, last := toks[0].Pos, toks[len(toks)-1]
+		r.model, r.modelAt = v[first.Offset:last.Pos.Offset+len(last.Value)], first.Column-1
 	}
 	refMemo.put(v, r)
 	return r, nil

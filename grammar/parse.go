@@ -195,11 +195,22 @@ func parseHead(seg, after string, slashCol int) (head, error) {
 		return head{}, &Error{Col: slashCol + 1, Got: firstRune(seg[1:]), Msg: fmt.Sprintf("the command name is too long (over %d characters)", maxPart)}
 	}
 	seg = strings.Clone(seg) // the memo must not keep the message alive
-	ast, err := headParser.ParseString("", seg)
-	if err != nil {
-		return head{}, headError(seg, after, slashCol, err)
+	// A closing ":" ends the head (headEnd) and is not part of its
+	// grammar: the parser sees the head without it, and an error at its
+	// end names the colon.
+	src := seg
+	if strings.HasSuffix(src, ":") {
+		src, after = src[:len(src)-1], ":"
 	}
-	h := head{name: strings.ToLower(ast.Name.Value), bot: ast.Bot.Value}
+	ast, err := headParser.ParseString("", src)
+	if err != nil {
+		return head{}, headError(src, after, slashCol, err)
+	}
+	// The tokens are Slash Ident [At Ident].
+	h := head{name: strings.ToLower(ast.Tokens[1].Value)}
+	if len(ast.Tokens) == 4 {
+		h.bot = ast.Tokens[3].Value
+	}
 	headMemo.put(seg, h)
 	return h, nil
 }

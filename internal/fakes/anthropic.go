@@ -174,7 +174,7 @@ func newProviderScript() *providerScript {
 	}
 }
 
-func (p *providerScript) start(t testing.TB, h http.Handler) {
+func (p *providerScript) start(t TB, h http.Handler) {
 	t.Helper()
 	p.srv = httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -349,7 +349,7 @@ type Anthropic struct {
 }
 
 // NewAnthropic starts an Anthropic fake that closes with t.Cleanup.
-func NewAnthropic(t testing.TB) *Anthropic {
+func NewAnthropic(t TB) *Anthropic {
 	t.Helper()
 	a := &Anthropic{providerScript: newProviderScript()}
 	mux := http.NewServeMux()

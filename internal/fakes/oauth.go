@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -59,7 +58,7 @@ type TokenRequest struct {
 // NewOAuth starts a fake token endpoint on loopback; it is closed when the
 // test ends. No refresh token is valid until Seed; answers say
 // expires_in 3600 until ExpiresIn.
-func NewOAuth(t testing.TB) *OAuth {
+func NewOAuth(t TB) *OAuth {
 	t.Helper()
 	o := &OAuth{done: make(chan struct{}), valid: map[string]bool{}, expiresIn: 3600}
 	mux := http.NewServeMux()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -28,7 +27,7 @@ type OpenAI struct {
 // NewOpenAI starts an OpenAI-compatible fake serving
 // prefix+"/chat/completions" ("/v1" for OpenAI, "/api/v1" for OpenRouter)
 // that closes with t.Cleanup.
-func NewOpenAI(t testing.TB, prefix string) *OpenAI {
+func NewOpenAI(t TB, prefix string) *OpenAI {
 	t.Helper()
 	prefix = "/" + strings.Trim(prefix, "/")
 	if prefix == "/" {

@@ -89,6 +89,7 @@ func TestCredentialOnTheWire(t *testing.T) {
 		{"setup token", token, "sk-ant-oat01-setup", "bearer", "oauth-2025-04-20"},
 		{"oauth", oauth, "sk-ant-oat01-access", "bearer", "oauth-2025-04-20"},
 		{"setup token stored as api key", apiKey, "sk-ant-oat01-pasted", "bearer", "oauth-2025-04-20"},
+		{"api key pasted as a token", token, "sk-ant-api03-pasted", "x-api-key", ""},
 	}
 	for _, m := range modes {
 		for _, tt := range tests {

@@ -18,11 +18,17 @@ const oauthBeta = "oauth-2025-04-20"
 // (openclaw-behaviour §2.3).
 const setupTokenMarker = "sk-ant-oat"
 
+// apiKeyPrefix starts every Anthropic API key. paste-token stores what it
+// is given as a token, so an API key pasted there still goes out as one:
+// Anthropic answers an API key sent as a bearer token with 401.
+const apiKeyPrefix = "sk-ant-api"
+
 // credential returns the per-call request options that carry cred, and a
 // function that replaces the credential's value in a text (for error
-// messages). An API key travels in x-api-key; a token, an OAuth access
-// token, and any key containing "sk-ant-oat" travel as
-// "Authorization: Bearer" together with "anthropic-beta: oauth-2025-04-20".
+// messages). An API key, and a token that is one ("sk-ant-api…", pasted
+// with paste-token), travel in x-api-key; a token, an OAuth access token,
+// and any key containing "sk-ant-oat" travel as "Authorization: Bearer"
+// together with "anthropic-beta: oauth-2025-04-20".
 //
 // This is the only function of the package that reveals a secret
 // (internal/archtest allows Reveal in this file only).
@@ -32,7 +38,8 @@ func credential(cred *auth.Credential) ([]option.RequestOption, func(string) str
 	}
 	v := cred.Secret().Reveal()
 	redact := func(s string) string { return strings.ReplaceAll(s, v, "[REDACTED]") }
-	if cred.Type == auth.KindAPIKey && !strings.Contains(v, setupTokenMarker) {
+	isKey := cred.Type == auth.KindAPIKey && !strings.Contains(v, setupTokenMarker)
+	if isKey || (cred.Type == auth.KindToken && strings.HasPrefix(v, apiKeyPrefix)) {
 		return []option.RequestOption{
 			option.WithAPIKey(v),
 			option.WithHeaderDel("Authorization"),

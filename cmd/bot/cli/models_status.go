@@ -353,21 +353,10 @@ func providerOf(model string) string {
 	return auth.NormalizeProvider(p)
 }
 
-// endpointVars are the environment variables that point a provider at
-// another base URL (DESIGN §3).
-var endpointVars = map[string]string{
-	"anthropic":  "ANTHROPIC_BASE_URL",
-	"openai":     "OPENAI_BASE_URL",
-	"openrouter": "OPENROUTER_BASE_URL",
-}
-
-// endpointOf returns the configured base URL of provider, or "default".
+// endpointOf returns the base URL provider is called at, or "default".
 func endpointOf(cfg *config.Config, env *config.Env, provider string) string {
-	if v, _, ok := env.Value(endpointVars[provider]); ok {
-		return v
-	}
-	if pc, ok := cfg.Models.Providers[provider]; ok && pc.BaseURL != "" {
-		return pc.BaseURL
+	if u := config.BaseURL(env, cfg, provider); u != "" {
+		return u
 	}
 	return "default"
 }

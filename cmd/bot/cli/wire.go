@@ -17,25 +17,12 @@ import (
 // wire.go builds the object graph of the chat path from config: the one
 // place that knows every package.
 
-// providerURL returns a provider's base URL: its environment variable
-// (ANTHROPIC_BASE_URL, ...), else config models.providers.<p>.baseUrl,
-// else "" (the client's default).
-func providerURL(env *config.Env, cfg *config.Config, provider string) string {
-	if v, _, ok := env.Value(strings.ToUpper(provider) + "_BASE_URL"); ok {
-		return v
-	}
-	if pc, ok := cfg.Models.Providers[provider]; ok {
-		return pc.BaseURL
-	}
-	return ""
-}
-
 // newProviders builds the provider clients. They hold no credential.
 func newProviders(env *config.Env, cfg *config.Config, hc *http.Client) map[string]models.Provider {
 	return map[string]models.Provider{
-		"anthropic":  anthropic.New(anthropic.Config{BaseURL: providerURL(env, cfg, "anthropic"), HTTPClient: hc}),
-		"openai":     openai.New(openai.Config{ID: "openai", BaseURL: providerURL(env, cfg, "openai"), HTTPClient: hc}),
-		"openrouter": openai.New(openai.Config{ID: "openrouter", BaseURL: providerURL(env, cfg, "openrouter"), HTTPClient: hc}),
+		"anthropic":  anthropic.New(anthropic.Config{BaseURL: config.BaseURL(env, cfg, "anthropic"), HTTPClient: hc}),
+		"openai":     openai.New(openai.Config{ID: "openai", BaseURL: config.BaseURL(env, cfg, "openai"), HTTPClient: hc}),
+		"openrouter": openai.New(openai.Config{ID: "openrouter", BaseURL: config.BaseURL(env, cfg, "openrouter"), HTTPClient: hc}),
 	}
 }
 
