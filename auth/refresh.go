@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/botgateway/bot/internal/logkeys"
 )
 
 // An expired OAuth profile is refreshed on use (DESIGN §6, reference §3):
@@ -317,7 +319,7 @@ func (r *Refresher) refresh(ctx context.Context, path string, id ProfileID, seen
 		s.Set(id, withTokens(s.Profiles[id], out))
 		return true, nil
 	})
-	log := r.log().With("profile", string(id), "provider", providerOf(id, seen))
+	log := r.log().With(logkeys.Profile, string(id), logkeys.Provider, providerOf(id, seen))
 	switch {
 	case err == nil:
 		if pend != nil {
@@ -326,11 +328,11 @@ func (r *Refresher) refresh(ctx context.Context, path string, id ProfileID, seen
 	case unsaved && !refreshed:
 		// Tokens refreshed earlier, still pending: they stay pending,
 		// and the next Acquire tries once more.
-		log.Warn("oauth refresh: still cannot save the tokens refreshed earlier", "err", err)
+		log.Warn("oauth refresh: still cannot save the tokens refreshed earlier", logkeys.Err, err)
 	case unsaved:
 		// The provider has rotated the refresh token: the new one must
 		// not be lost.
-		log.Warn("oauth refresh: cannot save the new tokens; retrying", "err", err)
+		log.Warn("oauth refresh: cannot save the new tokens; retrying", logkeys.Err, err)
 		r.saveRetry(ctx, log, path, id, used, out)
 	case reqErr != nil:
 		return r.afterFailure(ctx, log, path, id, cur, force, reqErr)
@@ -338,10 +340,10 @@ func (r *Refresher) refresh(ctx context.Context, path string, id ProfileID, seen
 		return nil, err
 	}
 	if refreshed {
-		log.Info("oauth token refreshed", "expires", out.Expires)
+		log.Info("oauth token refreshed", logkeys.Expires, out.Expires)
 		if id == ClaudeCLIProfile && r.Claude.Home != "" {
 			if err := r.Claude.WriteBack(ctx, out); err != nil {
-				log.Warn("oauth refresh: cannot write the new tokens back to Claude Code", "err", err)
+				log.Warn("oauth refresh: cannot write the new tokens back to Claude Code", logkeys.Err, err)
 			}
 		}
 	}
@@ -398,7 +400,7 @@ func (r *Refresher) saveRetry(ctx context.Context, log *slog.Logger, path string
 	r.pending[pendingKey(path, id)] = &pendingCred{cred: c.Clone(), used: used}
 	r.mu.Unlock()
 	log.Error("oauth refresh: cannot save the new tokens; keeping them in memory until a later use saves them (the store file holds a refresh token that no longer works)",
-		"path", path, "err", err)
+		logkeys.Path, path, logkeys.Err, err)
 }
 
 // afterFailure handles a failed token request for id, whose stored
@@ -429,7 +431,7 @@ func (r *Refresher) afterFailure(ctx context.Context, log *slog.Logger, path str
 	if _, serr := UpdateStore(ctx, path, func(s *Store) (bool, error) {
 		return MergeClaudeCode(s, cc, now), nil
 	}); serr != nil {
-		log.Warn("oauth refresh: cannot save Claude Code's newer login", "err", serr)
+		log.Warn("oauth refresh: cannot save Claude Code's newer login", logkeys.Err, serr)
 	}
 	log.Info("oauth refresh failed, but Claude Code holds a newer login; using that")
 	return cc, nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -110,7 +111,7 @@ func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error
 		return r.Out.Reply(ctx, ue.Msg, private)
 	}
 	ref := NewRef()
-	e.log.Error("command failed", "ref", ref, "command", r.Cmd.Name, "err", err)
+	e.log.Error("command failed", logkeys.Ref, ref, logkeys.Command, r.Cmd.Name, logkeys.Err, err)
 	if rerr := r.Out.Reply(ctx, fmt.Sprintf("Something went wrong (ref %s).", ref), private); rerr != nil {
 		return errors.Join(err, rerr)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -40,7 +41,7 @@ type Engine struct {
 
 // New returns an engine with the built-in commands.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, log: logger(cfg.Log).With("component", "commands"), now: cfg.Now, stores: map[string]*auth.Live{}}
+	e := &Engine{cfg: cfg, log: logger(cfg.Log).With(logkeys.Component, "commands"), now: cfg.Now, stores: map[string]*auth.Live{}}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -85,7 +86,7 @@ func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) 
 		return nil, fmt.Errorf("commands: load credentials of agent %s: %w", agent, err)
 	}
 	if o.ClaudeErr != nil {
-		e.log.Warn("Claude Code credentials unreadable", "err", o.ClaudeErr)
+		e.log.Warn("Claude Code credentials unreadable", logkeys.Err, o.ClaudeErr)
 	}
 	return o, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
@@ -36,7 +37,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	}
 	s, _, err := c.Sessions.Get(ctx, agent, key)
 	if err != nil {
-		log.Error("load session", "session", string(key), "err", err)
+		log.Error("load session", logkeys.Session, string(key), logkeys.Err, err)
 		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
 	}
 	target := c.Catalog.Default()
@@ -52,7 +53,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	}
 	hist, err := c.Sessions.History(ctx, agent, key, turns)
 	if err != nil {
-		log.Error("load history", "session", string(key), "err", err)
+		log.Error("load history", logkeys.Session, string(key), logkeys.Err, err)
 		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
 	}
 	req := models.Request{}
@@ -69,11 +70,11 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	if err != nil {
 		var re *models.ReplyError
 		if errors.As(err, &re) {
-			log.Warn("chat turn failed", "session", string(key), "provider", target.Provider, "err", err)
+			log.Warn("chat turn failed", logkeys.Session, string(key), logkeys.Provider, target.Provider, logkeys.Err, err)
 			return re
 		}
 		ref := commands.NewRef()
-		log.Error("chat turn failed", "ref", ref, "session", string(key), "err", err)
+		log.Error("chat turn failed", logkeys.Ref, ref, logkeys.Session, string(key), logkeys.Err, err)
 		return fmt.Errorf("Something went wrong (ref %s).", ref)
 	}
 	send(res.Response.Text)
@@ -86,13 +87,13 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	if err := c.Sessions.AppendTurns(ctx, agent, key,
 		sessions.Turn{Role: sessions.RoleUser, Text: text},
 		sessions.Turn{Role: sessions.RoleAssistant, Text: res.Response.Text}); err != nil {
-		log.Warn("store the exchange", "session", string(key), "err", err)
+		log.Warn("store the exchange", logkeys.Session, string(key), logkeys.Err, err)
 	}
 	if res.Profile != "" && !(s.PinSource == sessions.SourceUser && s.Profile != "") && string(res.Profile) != s.Profile {
 		if err := c.Sessions.SetPin(ctx, agent, key, string(res.Profile), sessions.SourceAuto); err != nil {
-			log.Warn("auto pin", "session", string(key), "err", err)
+			log.Warn("auto pin", logkeys.Session, string(key), logkeys.Err, err)
 		}
 	}
-	log.Info("chat turn", "session", string(key), "model", target.String(), "profile", string(res.Profile), "attempts", len(res.Attempts))
+	log.Info("chat turn", logkeys.Session, string(key), logkeys.Model, target.String(), logkeys.Profile, string(res.Profile), logkeys.Attempts, len(res.Attempts))
 	return nil
 }

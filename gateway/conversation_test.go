@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/logtest"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
 	"github.com/botgateway/bot/models/catalog"
@@ -84,7 +84,7 @@ func newConv(t *testing.T, cfg *config.Config, historyTurns int) *conv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	log := logtest.New(t)
 	engine := commands.New(commands.Config{Sessions: st, Catalog: cat, Config: cfg, Paths: paths, Log: log})
 	fake := fakes.NewAnthropic(t)
 	fake.Allow(keyWork, keyHome)

@@ -19,6 +19,7 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -78,7 +79,7 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{cfg: cfg, log: log.With("component", "gateway")}
+	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway")}
 	g.handlerCtx, g.cancelHandler = context.WithCancelCause(context.Background())
 	return g, nil
 }
@@ -91,7 +92,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	eg, ectx := errgroup.WithContext(ctx)
 	for _, a := range g.cfg.Adapters {
 		eg.Go(func() error {
-			g.log.Info("channel starting", "channel", a.Name())
+			g.log.Info("channel starting", logkeys.Channel, a.Name())
 			if err := a.Run(ectx, g); err != nil {
 				return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
 			}
@@ -137,7 +138,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 			// A bug, not the user's input: say so with a reference to the
 			// log line, and keep the gateway running.
 			ref := commands.NewRef()
-			g.log.Error("message handler panicked", "ref", ref, "channel", m.Channel, "panic", r)
+			g.log.Error("message handler panicked", logkeys.Ref, ref, logkeys.Channel, m.Channel, logkeys.Panic, r)
 			if m.Reply != nil {
 				m.Reply.Reply(ctx, adapters.Reply{Text: fmt.Sprintf("Something went wrong (ref %s).", ref)})
 			}
@@ -147,10 +148,10 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		return
 	}
 	key := sessions.Key(m.Channel + ":" + string(m.Chat))
-	log := g.log.With("channel", m.Channel, "session", string(key))
+	log := g.log.With(logkeys.Channel, m.Channel, logkeys.Session, string(key))
 	reply := func(text string, private bool) {
 		if err := m.Reply.Reply(ctx, adapters.Reply{Text: text, Private: private}); err != nil {
-			log.Warn("reply failed", "err", err)
+			log.Warn("reply failed", logkeys.Err, err)
 		}
 	}
 	if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
@@ -176,7 +177,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		Out:     responder(reply),
 	}
 	if err := g.cfg.Engine.Handle(ctx, req); err != nil {
-		log.Debug("command failed", "command", cmd.Name, "err", err)
+		log.Debug("command failed", logkeys.Command, cmd.Name, logkeys.Err, err)
 	}
 }
 

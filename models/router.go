@@ -10,6 +10,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/logkeys"
 )
 
 // UsageStore is the runtime usage the router reads before each call and
@@ -72,7 +73,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Router{cfg: cfg, log: log.With("component", "router")}, nil
+	return &Router{cfg: cfg, log: log.With(logkeys.Component, "router")}, nil
 }
 
 // Target says what to call: whose credentials, which provider and model,
@@ -175,7 +176,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		var err error
 		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
-			r.log.Warn("credential unavailable", "profile", c.ProfileID, "err", err)
+			r.log.Warn("credential unavailable", logkeys.Profile, c.ProfileID, logkeys.Err, err)
 			if re, ok := errors.AsType[*auth.RefreshError](err); ok {
 				r.refreshFailed(ctx, c.ProfileID, re)
 			}
@@ -185,18 +186,18 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 			// Usable again (refreshed, or logged in anew): status must
 			// stop judging it by the refresh that failed.
 			if rerr := r.cfg.Usage.SetRefreshFailed(context.WithoutCancel(ctx), c.ProfileID, false); rerr != nil {
-				r.log.Warn("recording refresh state failed", "profile", c.ProfileID, "err", rerr)
+				r.log.Warn("recording refresh state failed", logkeys.Profile, c.ProfileID, logkeys.Err, rerr)
 			}
 		}
 	}
 	req.Model = t.Model
 	resp, err := p.Complete(ctx, req, cred)
 	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.ProfileID != "" && cred.Type == auth.KindOAuth {
-		r.log.Info("provider says the token expired; refreshing once", "profile", c.ProfileID)
+		r.log.Info("provider says the token expired; refreshing once", logkeys.Profile, c.ProfileID)
 		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
 			resp, err = p.Complete(ctx, req, fresh)
 		} else {
-			r.log.Warn("forced refresh failed", "profile", c.ProfileID, "err", aerr)
+			r.log.Warn("forced refresh failed", logkeys.Profile, c.ProfileID, logkeys.Err, aerr)
 			if re, ok := errors.AsType[*auth.RefreshError](aerr); ok {
 				// The login, not the access token, is the problem: say so,
 				// as when the refresh fails before the call.
@@ -209,7 +210,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	if err == nil {
 		if c.ProfileID != "" {
 			if rerr := r.cfg.Usage.RecordSuccess(rctx, t.Provider, c.ProfileID); rerr != nil {
-				r.log.Warn("recording success failed", "profile", c.ProfileID, "err", rerr)
+				r.log.Warn("recording success failed", logkeys.Profile, c.ProfileID, logkeys.Err, rerr)
 			}
 		}
 		return resp, nil
@@ -222,9 +223,9 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	if c.ProfileID != "" && ce.Kind != KindFormat && !unreachable(ce) {
 		until, reason := r.setAside(c.ProfileID, ce)
 		if rerr := r.cfg.Usage.RecordFailure(rctx, c.ProfileID, reason, until); rerr != nil {
-			r.log.Warn("recording failure failed", "profile", c.ProfileID, "err", rerr)
+			r.log.Warn("recording failure failed", logkeys.Profile, c.ProfileID, logkeys.Err, rerr)
 		}
-		r.log.Warn("provider call failed; profile set aside", "profile", c.ProfileID, "kind", ce.Kind, "status", ce.Status, "until", until)
+		r.log.Warn("provider call failed; profile set aside", logkeys.Profile, c.ProfileID, logkeys.Kind, ce.Kind, logkeys.Status, ce.Status, logkeys.Until, until)
 	}
 	return nil, err
 }
@@ -235,12 +236,12 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 func (r *Router) refreshFailed(ctx context.Context, id auth.ProfileID, re *auth.RefreshError) {
 	rctx := context.WithoutCancel(ctx)
 	if err := r.cfg.Usage.SetRefreshFailed(rctx, id, true); err != nil {
-		r.log.Warn("recording refresh state failed", "profile", id, "err", err)
+		r.log.Warn("recording refresh state failed", logkeys.Profile, id, logkeys.Err, err)
 	}
 	if re.NeedsLogin {
 		until, reason := r.setAside(id, &CallError{Kind: KindAuth})
 		if err := r.cfg.Usage.RecordFailure(rctx, id, reason, until); err != nil {
-			r.log.Warn("recording failure failed", "profile", id, "err", err)
+			r.log.Warn("recording failure failed", logkeys.Profile, id, logkeys.Err, err)
 		}
 	}
 }

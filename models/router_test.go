@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/logtest"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
 	"github.com/botgateway/bot/models/openai"
@@ -111,15 +111,10 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 		HTTPClient: &http.Client{},
 		TokenURL:   func(string) string { return r.oauth.URL() },
 		Now:        r.clock.Now,
-		Log:        testLog(t),
+		Log:        logtest.New(t),
 	}
 	r.open()
 	return r
-}
-
-// testLog sends log lines to the test's output.
-func testLog(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func (r *rig) agentDir(agent string) string { return filepath.Join(r.dir, "agents", agent) }
@@ -184,7 +179,7 @@ func (r *rig) open() {
 		Usage:    commands.Usage{S: st},
 		Budget:   r.cfg.budget,
 		Now:      r.clock.Now,
-		Log:      testLog(r.t),
+		Log:      logtest.New(r.t),
 	})
 	if err != nil {
 		r.t.Fatal(err)

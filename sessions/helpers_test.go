@@ -1,12 +1,12 @@
 package sessions
 
 import (
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/logtest"
 )
 
 // t0 is the fake clock's start: a whole millisecond, as stored.
@@ -16,11 +16,6 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 type clock = fakes.Clock
 
 func newClock() *clock { return fakes.NewClock(t0) }
-
-// testLogger writes the store's log lines to the test's output.
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
 
 // openAt opens a store at path with the fake clock c (nil: a new one) and
 // closes it at the end of the test.
@@ -33,7 +28,7 @@ func openAt(t testing.TB, path string, c *clock, opts Options) *Store {
 		opts.Now = c.Now
 	}
 	if opts.Logger == nil {
-		opts.Logger = testLogger(t)
+		opts.Logger = logtest.New(t)
 	}
 	s, err := Open(t.Context(), path, opts)
 	if err != nil {

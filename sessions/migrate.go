@@ -9,6 +9,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/botgateway/bot/internal/logkeys"
 )
 
 // schemaFS holds the migrations, schema/NNNN_name.sql, applied in order.
@@ -113,7 +115,7 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) err
 	if err := tx.Commit(); err != nil {
 		return s.openError("commit migration "+m.name, err)
 	}
-	s.log.Info("sessions: applied migration", "file", s.path, "migration", m.name, "version", m.version)
+	s.log.Info("sessions: applied migration", logkeys.File, s.path, logkeys.Migration, m.name, logkeys.Version, m.version)
 	return nil
 }
 

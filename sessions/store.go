@@ -16,6 +16,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/botgateway/bot/internal/logkeys"
 )
 
 // Defaults for the zero Options.
@@ -298,7 +300,7 @@ func (s *Store) Close() error {
 	// TRUNCATE leaves an empty -wal file behind. It may find another
 	// process reading; then the checkpoint is partial, which is harmless.
 	if _, err := s.wdb.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		s.log.Warn("sessions: checkpoint on close failed", "file", s.path, "err", err)
+		s.log.Warn("sessions: checkpoint on close failed", logkeys.File, s.path, logkeys.Err, err)
 	}
 	if err := errors.Join(rerr, s.wdb.Close()); err != nil {
 		return fmt.Errorf("sessions: close %s: %w", s.path, err)
@@ -358,7 +360,7 @@ func (s *Store) maybeRecheck(ctx context.Context) {
 		return
 	}
 	if err := s.syncLocked(ctx); err != nil {
-		s.log.Warn("sessions: check for changes by other processes failed", "file", s.path, "err", err)
+		s.log.Warn("sessions: check for changes by other processes failed", logkeys.File, s.path, logkeys.Err, err)
 	}
 }
 
@@ -382,7 +384,7 @@ func (s *Store) syncLocked(ctx context.Context) error {
 	s.epoch++
 	s.dropAllHistoryLocked()
 	s.mu.Unlock()
-	s.log.Debug("sessions: another process wrote the database; caches dropped", "file", s.path, "dropped", n)
+	s.log.Debug("sessions: another process wrote the database; caches dropped", logkeys.File, s.path, logkeys.Dropped, n)
 	return nil
 }
 

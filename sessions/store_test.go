@@ -12,13 +12,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/botgateway/bot/internal/logtest"
 )
 
 // TestRestart checks that a pin, the model and the history survive Close
 // and a new Open, as across a restart of bot.
 func TestRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sessions.db")
-	s, err := Open(t.Context(), path, Options{Now: newClock().Now, Logger: testLogger(t)})
+	s, err := Open(t.Context(), path, Options{Now: newClock().Now, Logger: logtest.New(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

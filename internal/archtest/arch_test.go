@@ -53,6 +53,10 @@ var forbidden = []struct {
 	{"commands", "gateway", "the gateway calls commands, not the other way"},
 }
 
+// stdlibOnly lists the packages every other package may import (STYLE §2
+// rule 8's log keys and test logger); they import only the standard library.
+var stdlibOnly = []string{"internal/logkeys", "internal/logtest"}
+
 // TestImportArrows checks DESIGN §2's arrows with go list.
 func TestImportArrows(t *testing.T) {
 	if testing.Short() {
@@ -79,6 +83,13 @@ func TestImportArrows(t *testing.T) {
 			continue
 		}
 		checked++
+		if slices.Contains(stdlibOnly, rel) {
+			for _, d := range p.Deps {
+				if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") {
+					t.Errorf("%s imports %s: every package may import it, so it imports only the standard library", rel, d)
+				}
+			}
+		}
 		for _, f := range forbidden {
 			if rel != f.from && !strings.HasPrefix(rel, f.from+"/") {
 				continue

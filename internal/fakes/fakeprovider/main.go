@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/secret"
 )
 
@@ -151,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		servers = append(servers, srv)
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				log.Error("serve", "provider", f.name, "err", err)
+				log.Error("serve", logkeys.Provider, f.name, logkeys.Err, err)
 			}
 		})
 		fmt.Fprintf(&exports, "export %s=http://%s%s\n", f.env, ln.Addr(), path)
@@ -252,11 +253,11 @@ func logged(log *slog.Logger, name string, h http.Handler) http.Handler {
 			req.RefreshToken = form.Get("refresh_token")
 		}
 		how, cred := credential(r.Header, req.RefreshToken)
-		attrs := []any{"provider", name, "auth", how, "credential", secret.New(cred)}
+		attrs := []any{logkeys.Provider, name, logkeys.Auth, how, logkeys.Credential, secret.New(cred)}
 		if req.Model != "" {
-			attrs = append(attrs, "model", req.Model)
+			attrs = append(attrs, logkeys.Model, req.Model)
 		}
-		log.Info(r.Method+" "+r.URL.Path, append(attrs, "answer", rec.answer())...)
+		log.Info(r.Method+" "+r.URL.Path, append(attrs, logkeys.Answer, rec.answer())...)
 	})
 }
 
