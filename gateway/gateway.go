@@ -1,7 +1,8 @@
-// Package gateway runs the chat channels, the command engine and (later)
-// the router together: adapters deliver messages, the gateway authorizes
-// and parses each one, runs a command or a chat turn, and replies through
-// the message's own reply handle.
+// Package gateway runs the chat channels, the command engine and the
+// router together: adapters deliver messages, the gateway authorizes and
+// parses each one, runs a command or a chat turn, and replies through the
+// message's own reply handle. The messages of one session are handled one
+// at a time, in the order delivered; sessions run in parallel.
 package gateway
 
 import (
@@ -58,6 +59,11 @@ type Gateway struct {
 	log *slog.Logger
 
 	inflight sync.WaitGroup
+	// queues holds, per session with a message being handled, the
+	// messages delivered after it, in order; a key is present exactly
+	// while a goroutine drains it (Deliver, drain).
+	qmu    sync.Mutex
+	queues map[sessions.Key][]adapters.Message
 	// handlerCtx is the parent of every message's context; it outlives
 	// Run's ctx by the grace period.
 	handlerCtx    context.Context
@@ -79,7 +85,7 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway")}
+	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway"), queues: make(map[sessions.Key][]adapters.Message)}
 	g.handlerCtx, g.cancelHandler = context.WithCancelCause(context.Background())
 	return g, nil
 }
@@ -112,14 +118,49 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return err
 }
 
-// Deliver implements adapters.Inbox: it handles m on a tracked goroutine.
+// Deliver implements adapters.Inbox. It never blocks: the messages of one
+// session are handled one at a time, in the order delivered, so that
+// "/model @work" followed at once by a question is answered on work, and
+// each exchange is stored before the next message of the session reads the
+// history; different sessions are handled in parallel.
 func (g *Gateway) Deliver(_ context.Context, m adapters.Message) {
-	g.inflight.Go(func() {
-		if m.Done != nil {
-			defer m.Done()
+	key := sessionKey(m)
+	g.qmu.Lock()
+	q, draining := g.queues[key]
+	g.queues[key] = append(q, m)
+	g.qmu.Unlock()
+	if !draining {
+		g.inflight.Go(func() { g.drain(key) })
+	}
+}
+
+// drain handles the queued messages of key until none is left. Once the
+// grace period is over, what is still queued is dropped.
+func (g *Gateway) drain(key sessions.Key) {
+	for {
+		g.qmu.Lock()
+		q := g.queues[key]
+		if len(q) == 0 {
+			delete(g.queues, key)
+			g.qmu.Unlock()
+			return
 		}
-		g.handle(g.handlerCtx, m)
-	})
+		m := q[0]
+		q[0] = adapters.Message{} // release it
+		g.queues[key] = q[1:]
+		g.qmu.Unlock()
+		if g.handlerCtx.Err() == nil {
+			g.handle(g.handlerCtx, m)
+		}
+		if m.Done != nil {
+			m.Done()
+		}
+	}
+}
+
+// sessionKey is the session a message belongs to: one per channel and chat.
+func sessionKey(m adapters.Message) sessions.Key {
+	return sessions.Key(m.Channel + ":" + string(m.Chat))
 }
 
 // allowed reports whether m's sender may run commands and spend credits.
@@ -147,7 +188,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	if m.Sender.IsBot {
 		return
 	}
-	key := sessions.Key(m.Channel + ":" + string(m.Chat))
+	key := sessionKey(m)
 	log := g.log.With(logkeys.Channel, m.Channel, logkeys.Session, string(key))
 	reply := func(text string, private bool) {
 		if err := m.Reply.Reply(ctx, adapters.Reply{Text: text, Private: private}); err != nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -207,5 +208,87 @@ func TestNewValidates(t *testing.T) {
 	_, err := New(Config{Adapters: []adapters.Adapter{&blocking{}}})
 	if err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("New without engine = %v", err)
+	}
+}
+
+// burst is an adapter that delivers all its messages at once, without
+// waiting for any to be handled, as a busy chat platform does.
+type burst struct{ msgs []adapters.Message }
+
+func (b *burst) Name() string { return "burst" }
+
+func (b *burst) Run(ctx context.Context, in adapters.Inbox) error {
+	for _, m := range b.msgs {
+		m.Channel = "burst"
+		m.Sender.IsOwner = true
+		m.Reply = nopReply{}
+		in.Deliver(ctx, m)
+	}
+	return nil
+}
+
+// TestSessionOrder delivers bursts to two sessions: each session's
+// messages are handled one at a time in the order delivered, and the two
+// sessions run in parallel (the first message of "a" is answered only once
+// "b" has been handled).
+func TestSessionOrder(t *testing.T) {
+	var msgs []adapters.Message
+	for i := range 40 {
+		msgs = append(msgs, adapters.Message{Chat: "a", Text: fmt.Sprint(i)})
+		if i == 0 {
+			msgs = append(msgs, adapters.Message{Chat: "b", Text: "b"})
+		}
+	}
+	var (
+		mu     sync.Mutex
+		order  []string
+		active = map[sessions.Key]int{}
+		bDone  = make(chan struct{})
+	)
+	g, err := New(Config{
+		Adapters: []adapters.Adapter{&burst{msgs: msgs}},
+		Engine:   newEngine(t),
+		Agent:    "main",
+		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error {
+			mu.Lock()
+			active[key]++
+			if active[key] > 1 {
+				t.Errorf("two messages of %s handled at once", key)
+			}
+			mu.Unlock()
+			switch text {
+			case "0":
+				select {
+				case <-bDone:
+				case <-time.After(10 * time.Second): // a hang guard, not a timing check
+					t.Error("session b waited for session a")
+				}
+			case "b":
+				close(bDone)
+			}
+			mu.Lock()
+			if key == "burst:a" {
+				order = append(order, text)
+			}
+			active[key]--
+			mu.Unlock()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 40 {
+		want = append(want, fmt.Sprint(i))
+	}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("session a's messages out of order (-want +got):\n%s", diff)
+	}
+	if len(g.queues) != 0 {
+		t.Errorf("queues left behind: %v", g.queues)
 	}
 }
