@@ -78,6 +78,26 @@ func TestRateLimitFailsOverAndCoolsDown(t *testing.T) {
 	if !strings.Contains(show, "Pin: anthropic:home (auto)") {
 		t.Errorf("no automatic pin after the failover:\n%s", show)
 	}
+	// bot models status asks the same resolver with the same records: the
+	// order the router follows now, and the cooldown.
+	status, errOut, code := e.bot("models", "status")
+	if code != 0 {
+		t.Fatalf("models status exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"effective=profile:anthropic:home",
+		"order (stored profiles, round-robin): anthropic:home, anthropic:work\n",
+		"cooldown anthropic:work until ",
+		"(rate_limit): tried last",
+	} {
+		if !strings.Contains(status, want) {
+			t.Errorf("models status lacks %q:\n%s", want, status)
+		}
+	}
+	js, _, _ := e.bot("models", "status", "--json")
+	if !strings.Contains(js, `"kind": "cooldown"`) || !strings.Contains(js, `"reason": "rate_limit"`) {
+		t.Errorf("models status --json lacks the cooldown:\n%s", js)
+	}
 }
 
 func TestPinnedProfileIsNotRotatedEvenInCooldown(t *testing.T) {

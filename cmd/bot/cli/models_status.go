@@ -97,6 +97,27 @@ type profileReport struct {
 	Label       string      `json:"label"`
 	Secret      string      `json:"secret"` // masked
 	Email       string      `json:"email,omitempty"`
+	// SetAside is the router's cooldown or disable in force, if any.
+	SetAside *setAsideReport `json:"setAside,omitempty"`
+}
+
+// setAsideReport says until when the router skips a profile, and why.
+type setAsideReport struct {
+	Until  int64  `json:"until"`  // ms since the epoch
+	Kind   string `json:"kind"`   // cooldown or disabled
+	Reason string `json:"reason"` // rate_limit, billing, auth_permanent, ...
+}
+
+// setAsideOf reports u's cooldown or disable in force at now, or nil.
+func setAsideOf(u auth.UsageState, now time.Time) *setAsideReport {
+	until := u.UnusableUntil()
+	if !until.After(now) {
+		return nil
+	}
+	if u.DisabledUntil.Equal(until) {
+		return &setAsideReport{Until: until.UnixMilli(), Kind: "disabled", Reason: u.DisabledReason}
+	}
+	return &setAsideReport{Until: until.UnixMilli(), Kind: "cooldown", Reason: u.CooldownReason}
 }
 
 // Run prints the status and applies --check.
@@ -188,9 +209,23 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		rep.Check = 1
 	}
 
+	// The router's records: with them the order below is the one the
+	// next call follows (cooldowns last, least recently used first).
+	usage, closeUsage, err := app.openUsage(ctx)
+	if err != nil {
+		rep.Auth.Warnings = append(rep.Auth.Warnings, fmt.Sprintf("cooldowns not shown: %v; run bot doctor", err))
+	}
+	defer closeUsage()
+	state := func(id auth.ProfileID) auth.UsageState {
+		if usage == nil {
+			return auth.UsageState{}
+		}
+		return usage.ProfileUsage(id)
+	}
+
 	inUse := providerOf(rep.DefaultModel)
 	rep.Auth.ProvidersInUse = []string{inUse}
-	resolver := &auth.Resolver{Store: store, Config: cfg, Env: env, Now: func() time.Time { return now }}
+	resolver := &auth.Resolver{Store: store, Config: cfg, Env: env, Usage: usage, Now: func() time.Time { return now }}
 
 	// Every profile of the store, by provider then id.
 	ids := store.IDs()
@@ -202,7 +237,8 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	})
 	for _, id := range ids {
 		cred := store.Profiles[id]
-		h := auth.CredentialHealth(cred, now, false)
+		u := state(id)
+		h := auth.CredentialHealth(cred, now, u.LastRefreshFailed)
 		pr := profileReport{
 			ProfileID: string(id),
 			Provider:  auth.NormalizeProvider(cred.Provider),
@@ -217,6 +253,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			pr.Source = "claude-cli"
 		}
 		setExpiry(&pr.ExpiresAt, &pr.RemainingMs, h.ExpiresAt, now)
+		pr.SetAside = setAsideOf(u, now)
 		rep.Auth.Profiles = append(rep.Auth.Profiles, pr)
 		if !auth.KnownProvider(cred.Provider) {
 			continue
@@ -274,7 +311,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		// an expiring credential is never hidden by another one.
 		hs = hs[:0]
 		for _, id := range store.ForProvider(p) {
-			hs = append(hs, auth.CredentialHealth(store.Profiles[id], now, false))
+			hs = append(hs, auth.CredentialHealth(store.Profiles[id], now, state(id).LastRefreshFailed))
 		}
 		roll := auth.RollUp(hs)
 		pr.Status = roll.Status
@@ -476,6 +513,12 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 		}
 		for _, e := range p.Excluded {
 			fmt.Fprintf(w, "  skipped %s: %s\n", e.ProfileID, e.Reason)
+		}
+		for _, pr := range r.Auth.Profiles {
+			if pr.Provider == p.Provider && pr.SetAside != nil {
+				until := time.UnixMilli(pr.SetAside.Until).In(app.Now().Location()).Format("15:04")
+				fmt.Fprintf(w, "  %s %s until %s (%s): tried last\n", pr.SetAside.Kind, pr.ProfileID, until, pr.SetAside.Reason)
+			}
 		}
 	}
 

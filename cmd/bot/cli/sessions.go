@@ -3,10 +3,15 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 	"time"
 
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -43,6 +48,25 @@ func (a *App) openSessions(ctx context.Context) (*sessions.Store, error) {
 		return nil, err
 	}
 	return sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log()})
+}
+
+// openUsage opens the profile usage the router records (cooldowns, last
+// used, failed refreshes) for a command that only reads it: nil, and no
+// file created, when the sessions database does not exist yet. The
+// returned close is never nil.
+func (a *App) openUsage(ctx context.Context) (auth.Usage, func(), error) {
+	p, err := a.Paths()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	if _, err := os.Stat(p.SessionsDB()); errors.Is(err, fs.ErrNotExist) {
+		return nil, func() {}, nil
+	}
+	st, err := sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log(), Recheck: -1, HistoryCache: -1})
+	if err != nil {
+		return nil, func() {}, err
+	}
+	return commands.Usage{S: st}, func() { st.Close() }, nil
 }
 
 // SessionsListCmd is "bot sessions list".
