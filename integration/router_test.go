@@ -94,6 +94,10 @@ func TestRateLimitFailsOverAndCoolsDown(t *testing.T) {
 			t.Errorf("models status lacks %q:\n%s", want, status)
 		}
 	}
+	doc, _, _ := e.bot("doctor", "--non-interactive")
+	if !strings.Contains(doc, "anthropic:work is cooling down until ") || !strings.Contains(doc, "(rate_limit); the router tries it last") {
+		t.Errorf("doctor does not note the cooldown:\n%s", doc)
+	}
 	js, _, _ := e.bot("models", "status", "--json")
 	if !strings.Contains(js, `"kind": "cooldown"`) || !strings.Contains(js, `"reason": "rate_limit"`) {
 		t.Errorf("models status --json lacks the cooldown:\n%s", js)

@@ -123,6 +123,14 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 		text += " — " + reauthHint(auth.ProfileID(pr.ProfileID), pr.Provider)
 		creds = append(creds, finding{pr.Status != auth.StatusExpiring, text})
 	}
+	for _, pr := range rep.Auth.Profiles {
+		if sa := pr.SetAside; sa != nil {
+			// The router's own state: it ends by itself, so a note. A
+			// disabled profile (billing, a refused credential) wants a look.
+			until := time.UnixMilli(sa.Until).In(app.Now().Location()).Format("2006-01-02 15:04")
+			creds = append(creds, finding{false, fmt.Sprintf("%s is %s until %s (%s); the router tries it last", pr.ProfileID, setAsideWord(sa.Kind), until, sa.Reason)})
+		}
+	}
 	for _, p := range rep.Auth.Providers {
 		for _, e := range p.Excluded {
 			if e.Reason == "not in the auth store" {
@@ -174,4 +182,12 @@ func reauthHint(id auth.ProfileID, provider string) string {
 		return "Run `claude setup-token` on the gateway host."
 	}
 	return fmt.Sprintf("Paste a new token: bot models auth paste-token --provider %s --profile-id %s (or run bot onboard).", provider, id)
+}
+
+// setAsideWord turns a set-aside kind into the word doctor uses.
+func setAsideWord(kind string) string {
+	if kind == "disabled" {
+		return "disabled"
+	}
+	return "cooling down"
 }
