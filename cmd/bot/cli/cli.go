@@ -34,6 +34,7 @@ type CLI struct {
 // ModelsCmd groups the model and credential commands.
 type ModelsCmd struct {
 	Status ModelsStatusCmd `cmd:"" help:"Show the configured model and the state of every credential."`
+	List   ModelsListCmd   `cmd:"" help:"List the models users may pick, by provider, with aliases."`
 	Auth   ModelsAuthCmd   `cmd:"" help:"Add credentials and choose their order."`
 }
 
