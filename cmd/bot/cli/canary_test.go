@@ -70,6 +70,10 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"chat", "--message", "/model status", "--message", "/model list", "--message", "/model", "--message", "/model sonnet@anthropic:key"},
 		{"chat", "--message", "/model @anthropic:tok", "--message", "/model status", "--message", "hello"},
 		{"sessions", "list", "--json"},
+		{"models", "list"},
+		{"models", "list", "--json"},
+		{"models", "status"}, // now with the router's records in sessions.db
+		{"doctor"},
 		{"--help"},
 	}
 	var all strings.Builder
