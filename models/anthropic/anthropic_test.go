@@ -419,6 +419,24 @@ func TestProviderEchoesCredential(t *testing.T) {
 	}
 }
 
+// TestProxyEchoesCredentialAtTheCut: a proxy's page that quotes the
+// credential right where the error snippet is cut must not leave a piece
+// of it in the error (redact first, then shorten).
+func TestProxyEchoesCredentialAtTheCut(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			f := fakes.NewAnthropic(t)
+			f.Handle(func(c fakes.Call) fakes.Response {
+				return fakes.Response{Status: 502, Body: strings.Repeat("x", 180) + " key=" + c.Credential}
+			})
+			_, err := m.call(t.Context(), newClient(f), request, apiKey(canaryKey))
+			if strings.Contains(err.Error(), canaryKey[:10]) {
+				t.Errorf("error %q holds a piece of the credential", err)
+			}
+		})
+	}
+}
+
 func assertNoCanary(t *testing.T, err error) {
 	t.Helper()
 	for _, text := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {

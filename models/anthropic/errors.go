@@ -52,7 +52,7 @@ func (c *Client) httpFailure(status int, h http.Header, body string, redact func
 	msg := redact(e.Error.Message)
 	ce := models.Classify(status, models.RetryAfterHeader(h), e.Error.Type, msg, c.now())
 	if msg == "" {
-		ce.Err = fmt.Errorf("anthropic messages: unexpected error body %q", redact(models.Snippet(body)))
+		ce.Err = fmt.Errorf("anthropic messages: unexpected error body %q", models.Snippet(redact(body)))
 	}
 	return ce
 }

@@ -85,7 +85,7 @@ func (c *Client) httpFailure(status int, h http.Header, obj []byte, redact func(
 	msg := redact(e.Message)
 	ce := models.Classify(status, models.RetryAfterHeader(h), typ, msg, c.now())
 	if msg == "" {
-		ce.Err = fmt.Errorf("%s chat completions: unexpected error body %q", c.id, redact(models.Snippet(string(obj))))
+		ce.Err = fmt.Errorf("%s chat completions: unexpected error body %q", c.id, models.Snippet(redact(string(obj))))
 	}
 	return ce
 }
