@@ -53,9 +53,12 @@ func (l *Live) Current(ctx context.Context) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Stamp after the load: a sync may have written the store.
+	// Keep the stamps taken before the load: a file written while it ran
+	// then differs at the next call and is read again. (Stamping after the
+	// load would miss such a write for good; the cost of this way is one
+	// more load after a Claude Code sync has written the store.)
 	l.cur = o
-	l.stamps = [2]stamp{statStamp(StorePath(l.opener.AgentDir)), statStamp(l.opener.Claude.Path())}
+	l.stamps = now
 	return o, nil
 }
 

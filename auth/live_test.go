@@ -50,4 +50,13 @@ func TestLiveReloadsOnChange(t *testing.T) {
 	if _, ok := o4.Store.Profiles[ClaudeCLIProfile]; !ok {
 		t.Error("Claude Code file not synced after it appeared")
 	}
+	// The sync wrote the store, so the next call loads it once more; then
+	// nothing changes and nothing is loaded.
+	o5, err := l.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o6, _ := l.Current(ctx); o6 != o5 {
+		t.Error("the store is loaded again and again after a sync")
+	}
 }
