@@ -56,7 +56,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 		log.Error("load history", logkeys.Session, string(key), logkeys.Err, err)
 		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
 	}
-	req := models.Request{}
+	req := models.Request{Messages: make([]models.Message, 0, len(hist)+1)}
 	for _, t := range hist {
 		req.Messages = append(req.Messages, models.Message{Role: models.Role(t.Role), Text: t.Text})
 	}
