@@ -18,7 +18,7 @@ import (
 type ChatCmd struct {
 	Agent   string   `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
 	Session string   `default:"local" help:"Session name: the chat is console:NAME." placeholder:"NAME"`
-	Message []string `short:"m" help:"Send this message instead of reading stdin (repeatable)." placeholder:"TEXT"`
+	Message []string `short:"m" sep:"none" help:"Send this message instead of reading stdin (repeatable)." placeholder:"TEXT"`
 }
 
 // Run wires the console adapter, the command engine and the sessions

@@ -65,14 +65,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			panic(r)
 		}
 	}()
-	parser, err := kong.New(&root,
-		kong.Name("bot"),
-		kong.Description("A chat gateway for AI models, with the owner's provider credentials."),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { panic(exitPanic{code}) }),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-	)
+	parser, err := newParser(&root, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot: %v\n", err)
 		return 2
@@ -87,6 +80,19 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(app)
 	return report(stderr, err)
+}
+
+// newParser builds the kong parser of the command tree rooted at root.
+// Its Exit panics with exitPanic, which Main recovers, so that --help ends
+// Main and not the process.
+func newParser(root *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
+	return kong.New(root,
+		kong.Name("bot"),
+		kong.Description("A chat gateway for AI models, with the owner's provider credentials."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitPanic{code}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
 }
 
 // report prints err as one line and maps it to an exit code.
