@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/botgateway/bot/internal/atomicfile"
 )
@@ -172,6 +171,10 @@ func lineOf(b []byte, offset int64) int {
 //     file, fsync, rename), mode 0600, and removes the temporary files a
 //     writer killed mid-write left behind.
 //
+// A store that is a symbolic link (agents sharing one store) stays one: the
+// lock, the read and the write are those of the file it names, and the
+// temporary file is made in that file's directory.
+//
 // A file LoadStore rejects (corrupt, empty, newer version) is never
 // overwritten: UpdateStore returns LoadStore's *StoreError without calling
 // fn. When fn returns an error nothing is written and that error is
@@ -186,8 +189,8 @@ func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bo
 		return nil, err
 	}
 	var out *Store
-	err := WithFileLock(ctx, path, func() error {
-		s, _, err := LoadStore(path)
+	err := withTargetLock(ctx, path, func(target string) error {
+		s, _, err := LoadStore(target)
 		if err != nil {
 			return err
 		}
@@ -204,8 +207,10 @@ func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bo
 		if err != nil {
 			return err // "auth: encode store: ..."
 		}
-		removeOrphanTemps(path)
-		if err := atomicfile.WriteFile(path, b, storeFileMode); err != nil {
+		// The temporary files a writer killed mid-write left hold
+		// credentials, possibly ones since removed from the store.
+		atomicfile.RemoveTemps(target)
+		if err := atomicfile.WriteFile(target, b, storeFileMode); err != nil {
 			return fmt.Errorf("auth: write %s: %w", path, err)
 		}
 		out = s
@@ -215,25 +220,6 @@ func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bo
 		return nil, err
 	}
 	return out, nil
-}
-
-// removeOrphanTemps removes the temporary files a writer of path killed
-// during atomicfile.WriteFile left behind (".auth-profiles.json.tmp-*").
-// They hold credentials, possibly ones since removed from the store. Every
-// writer of path holds the lock while its temporary file exists, so under
-// the lock any such file is an orphan. Failures are ignored: the files are
-// only litter.
-func removeOrphanTemps(path string) {
-	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp-"
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // mkdirPrivate creates dir and its missing parents with mode 0700. It sets

@@ -570,3 +570,73 @@ func TestWithFileLock(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateStoreSharedThroughSymlinks: two agents whose auth-profiles.json
+// are links to one shared store (an absolute and a relative link) keep
+// their links, write to the shared file, and lock the same file.
+func TestUpdateStoreSharedThroughSymlinks(t *testing.T) {
+	root := t.TempDir()
+	shared := filepath.Join(root, "shared", StoreFile)
+	if err := os.MkdirAll(filepath.Dir(shared), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shared, []byte(`{"version":1,"profiles":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := StorePath(filepath.Join(root, "agents", "a", "agent"))
+	b := StorePath(filepath.Join(root, "agents", "b", "agent"))
+	for link, to := range map[string]string{a: shared, b: filepath.Join("..", "..", "..", "shared", StoreFile)} {
+		if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(to, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{a, b} {
+		id := ProfileID("openai:" + filepath.Base(filepath.Dir(filepath.Dir(p))))
+		if _, err := UpdateStore(t.Context(), p, func(s *Store) (bool, error) {
+			s.Set(id, apiKey("openai", "k-"+string(id)))
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{a, b} {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a symlink: %v, %v", p, fi.Mode(), err)
+		}
+		entries, _ := os.ReadDir(filepath.Dir(p))
+		if len(entries) != 1 {
+			t.Errorf("%s holds %d entries, want the link alone (a lock or temporary file went there)", filepath.Dir(p), len(entries))
+		}
+	}
+	s, _, err := LoadStore(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]ProfileID{"openai:a", "openai:b"}, s.IDs()); diff != "" {
+		t.Errorf("shared store IDs (-want +got):\n%s", diff)
+	}
+
+	// While agent a's lock is held, agent b cannot write: the lock is the
+	// shared file's. (The lock is held for the whole wait, so the outcome
+	// does not depend on the deadline's length.)
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- WithFileLock(t.Context(), a, func() error { close(entered); <-release; return nil })
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	_, err = UpdateStore(ctx, b, func(*Store) (bool, error) { return true, nil })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Errorf("UpdateStore through the other link while the lock is held = %v, want ErrLocked", err)
+	}
+}

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/tailscale/hujson"
+
+	"github.com/botgateway/bot/internal/atomicfile"
 )
 
 // Edit changes the config file at path: it loads the file (an absent file
@@ -30,23 +31,25 @@ import (
 // (wrapping the *Error). An error from fn is returned as is and nothing is
 // written. When the document ends up unchanged, nothing is written.
 //
-// Edit does not lock the file: two processes editing it at the same moment
-// may lose one change. Config edits come from interactive commands.
+// Edit holds a cross-process lock on "<path>.lock" (on the target's when
+// path is a symbolic link, which stays one) from the read to the write, so
+// two processes editing at once never lose a change, and it removes the
+// temporary files a config write killed midway left behind.
 func Edit(path string, fn func(doc *Doc) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("config: create the directory of %s: %w", path, err)
 	}
 	// A cross-process lock (flock, released by the kernel if the process
 	// dies) so two commands changing the config at once never lose an
-	// edit; the file is re-read inside it.
-	lock := flock.New(path + ".lock")
+	// edit; the file is re-read inside it. A symbolic link's target is
+	// what is locked and written.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
-	if err != nil || !ok {
+	lk, err := atomicfile.Acquire(ctx, path)
+	if err != nil {
 		return fmt.Errorf("config: %s is being changed by another bot process; try again", path)
 	}
-	defer lock.Unlock()
+	defer lk.Unlock()
 	return edit(path, fn)
 }
 
@@ -95,8 +98,11 @@ func edit(path string, fn func(doc *Doc) error) error {
 	return writeEdited(path, out, !exists)
 }
 
-// writeEdited writes an edited config file.
+// writeEdited writes an edited config file, first removing the temporary
+// files of config writes killed midway (Edit holds the lock every writer
+// holds, so they are orphans).
 func writeEdited(path string, data []byte, create bool) error {
+	atomicfile.RemoveTemps(path)
 	if err := writeFile(path, data, create); err != nil {
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}

@@ -401,3 +401,27 @@ func TestEditConcurrent(t *testing.T) {
 		t.Errorf("%d profiles after 20 concurrent edits, want 20", n)
 	}
 }
+
+// TestEditRemovesOrphanTemps: the temporary files of a config write killed
+// midway are removed by the next edit, as the store's are; those of other
+// files stay.
+func TestEditRemovesOrphanTemps(t *testing.T) {
+	path := writeConfig(t, "{}\n")
+	dir := filepath.Dir(path)
+	orphan := filepath.Join(dir, ".bot.json.tmp-4242")
+	other := filepath.Join(dir, ".auth-profiles.json.tmp-4242")
+	for _, p := range []string{orphan, other} {
+		if err := os.WriteFile(p, []byte(`{"channels": {"telegram": {"token": "123:secret"}}}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile("openai:x", "openai", ModeAPIKey) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the config's orphan temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another file's temporary file was touched: %v", err)
+	}
+}

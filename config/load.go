@@ -69,16 +69,20 @@ func Load(path string) (*File, error) {
 	f := &File{Path: path, Exists: true, Config: cfg}
 	if len(changes) > 0 {
 		f.Warnings = append(f.Warnings, "Auto-migrated config: "+strings.Join(changes, " "))
-		if err := saveMigrated(path, doc.packed(), false); err != nil {
+		if err := saveMigrated(path); err != nil {
 			f.Warnings = append(f.Warnings, fmt.Sprintf("Could not save the migrated config to %s (%v); the change applies in memory only until the file is writable.", path, err))
 		}
 	}
 	return f, nil
 }
 
-// saveMigrated writes a migrated config file; tests replace it to make the
-// write fail (the tests run as root, so permissions cannot).
-var saveMigrated = writeFile
+// saveMigrated writes a migrated config file: an Edit that changes nothing
+// itself, so the file is re-read, migrated and written under the lock every
+// config writer takes. Tests replace it to make the write fail (the tests
+// run as root, so permissions cannot).
+var saveMigrated = func(path string) error {
+	return Edit(path, func(*Doc) error { return nil })
+}
 
 // readError describes a failed read of path without repeating the path.
 func readError(path string, err error) error {
@@ -230,23 +234,23 @@ func offsetOf(data []byte, line, col int) int {
 }
 
 // writeFile writes data to path atomically. An existing file keeps its
-// mode (and a symlink keeps pointing at the file it names); a new file gets
-// 0600, and missing parent directories are created with 0700 when create
-// is set.
+// mode (and a symlink keeps pointing at the file it names: see
+// atomicfile.WriteFile); a new file gets 0600, and missing parent
+// directories are created with 0700 when create is set.
 func writeFile(path string, data []byte, create bool) error {
-	target := path
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		target = t
-	}
 	perm := os.FileMode(0o600)
-	if fi, err := os.Stat(target); err == nil {
+	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()
 	} else if create {
+		target, err := atomicfile.Target(path)
+		if err != nil {
+			return err
+		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 			return err
 		}
 	}
-	return atomicfile.WriteFile(target, data, perm)
+	return atomicfile.WriteFile(path, data, perm)
 }
 
 // wireConfig is the decoding shape of bot.json; config turns it into a

@@ -117,7 +117,7 @@ func TestMigrateKeepsFileMode(t *testing.T) {
 func TestMigrateRewriteFails(t *testing.T) {
 	orig := saveMigrated
 	t.Cleanup(func() { saveMigrated = orig })
-	saveMigrated = func(string, []byte, bool) error { return errors.New("read-only file system") }
+	saveMigrated = func(string) error { return errors.New("read-only file system") }
 
 	content := `{"auth": {"profiles": {"anthropic:claude-cli": {"provider": "anthropic", "mode": "token"}}}}`
 	path := writeConfig(t, content)

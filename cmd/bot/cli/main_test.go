@@ -29,6 +29,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"islink":   cmdIsLink,
 		},
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
@@ -73,5 +74,20 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Logf("stdout:\n%s\nstderr:\n%s", ts.ReadFile("stdout"), ts.ReadFile("stderr"))
 		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// cmdIsLink checks that a path is a symbolic link, not the file it names:
+// "islink home/.bot/agents/main/agent/auth-profiles.json".
+func cmdIsLink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: islink path")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("islink: %v", err)
+	}
+	if isLink := fi.Mode()&os.ModeSymlink != 0; isLink == neg {
+		ts.Fatalf("%s: mode %v, symlink %v", args[0], fi.Mode(), isLink)
 	}
 }
