@@ -23,12 +23,33 @@ type Globals struct {
 // CLI is the root of the command tree.
 type CLI struct {
 	Globals
+	Version versionFlag `name:"version" help:"Print the version and exit."`
 
-	Chat     ChatCmd     `cmd:"" help:"Chat on the console: each stdin line is a message, each reply goes to stdout."`
-	Sessions SessionsCmd `cmd:"" help:"List, show or reset chat sessions."`
-	Models   ModelsCmd   `cmd:"" help:"Model credentials: status, auth."`
-	Doctor   DoctorCmd   `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
-	Onboard  OnboardCmd  `cmd:"" help:"Store a provider credential for daemon use."`
+	Chat       ChatCmd       `cmd:"" help:"Chat on the console: each stdin line is a message, each reply goes to stdout."`
+	Sessions   SessionsCmd   `cmd:"" help:"List, show or reset chat sessions."`
+	Models     ModelsCmd     `cmd:"" help:"Model credentials: status, auth."`
+	Doctor     DoctorCmd     `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
+	Onboard    OnboardCmd    `cmd:"" help:"Store a provider credential for daemon use."`
+	VersionCmd VersionCmd    `cmd:"" name:"version" help:"Print the version, commit and Go version."`
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
+}
+
+// BeforeApply prints the help of a command group run without a
+// subcommand ("bot", "bot models", "bot models auth order") and exits 0,
+// as gh and kubectl do; kong would call it a usage error.
+func (c *CLI) BeforeApply(kctx *kong.Context) error {
+	node := kctx.Selected()
+	if node == nil {
+		node = kctx.Model.Node
+	}
+	if len(node.Children) == 0 || node.Target.Addr().MethodByName("Run").IsValid() {
+		return nil
+	}
+	if err := kctx.PrintUsage(false); err != nil {
+		return err
+	}
+	kctx.Exit(0)
+	return nil
 }
 
 // ModelsCmd groups the model and credential commands.
@@ -70,6 +91,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "bot: %v\n", err)
 		return 2
 	}
+	completeIfAsked(parser, getenv)
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot: %v\n", err)
@@ -92,7 +114,34 @@ func newParser(root *CLI, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitPanic{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(printHelp),
 	)
+}
+
+// printHelp is kong's help with the root's flags (--state-dir, --config,
+// --version) shown once, in "bot --help": a command's help lists its own
+// flags and then names the global ones in one line, as kubectl does.
+func printHelp(options kong.HelpOptions, kctx *kong.Context) error {
+	if kctx.Selected() == nil {
+		return kong.DefaultHelpPrinter(options, kctx)
+	}
+	var global []string
+	for _, f := range kctx.Model.Flags {
+		if f.Hidden || f.Name == "help" {
+			continue
+		}
+		global = append(global, "--"+f.Name)
+		f.Hidden = true
+		defer func() { f.Hidden = false }()
+	}
+	if err := kong.DefaultHelpPrinter(options, kctx); err != nil {
+		return err
+	}
+	if options.Summary || len(global) == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(kctx.Stdout, "\nGlobal flags: %s (see \"%s --help\").\n", strings.Join(global, ", "), kctx.Model.Name)
+	return err
 }
 
 // report prints err as one line and maps it to an exit code.
