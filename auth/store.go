@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/safefile"
 )
 
 // StoreFile is the name of an agent's credential store in its agent dir.
@@ -41,8 +42,13 @@ type StoreError struct {
 	Fix  string
 }
 
-// Error returns "auth: <path>: <problem>; <fix>".
+// Error returns "auth: <path>: <problem>; <fix>", or, for a file others
+// could have written, the *safefile.Error's own line, which names the file
+// and the command that fixes it.
 func (e *StoreError) Error() string {
+	if se, ok := errors.AsType[*safefile.Error](e.Err); ok {
+		return se.Error()
+	}
 	msg := e.Err.Error()
 	var pe *fs.PathError
 	if errors.As(e.Err, &pe) {
@@ -85,12 +91,20 @@ var errEmptyStore = errors.New("file is empty")
 // *StoreError and the store is nil; exists is then true when the file was
 // read but is not a store bot can use (empty, corrupt, newer version).
 //
+// A store that another user owns, or that group or others may write (the
+// file, or a directory above it: see internal/safefile), is refused
+// unread, with a *StoreError whose Err is the *safefile.Error: someone else
+// could have put a credential of theirs in it.
+//
 // LoadStore takes no lock: the file is only ever replaced atomically, so it
 // always reads a whole store. Read-modify-write goes through UpdateStore.
 func LoadStore(path string) (s *Store, exists bool, err error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewStore(), false, nil
+	}
+	if _, ok := errors.AsType[*safefile.Error](err); ok {
+		return nil, true, &StoreError{Path: path, Err: err}
 	}
 	if err != nil {
 		fix := fixRead

@@ -4,7 +4,7 @@
 // import).
 //
 // It sits at the bottom of the import graph: it imports no other package of
-// the module except internal/atomicfile and internal/secret.
+// the module except internal/atomicfile, internal/safefile and internal/secret.
 //
 // # bot.json
 //

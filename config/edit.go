@@ -55,10 +55,10 @@ func Edit(path string, fn func(doc *Doc) error) error {
 
 // edit is Edit under the lock.
 func edit(path string, fn func(doc *Doc) error) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return readError(path, err)
+		return err
 	}
 	doc, err := parseDocument(path, data)
 	if err != nil {

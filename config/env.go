@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botgateway/bot/internal/safefile"
 	"github.com/botgateway/bot/internal/secret"
 )
 
@@ -161,11 +162,11 @@ func LoadEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	}
 	if wd != "" {
 		if p := filepath.Join(wd, ".env"); stateEnv == "" || !sameFile(p, stateEnv) {
-			e.loadDotEnv(p, "./.env", SourceWorkDotEnv)
+			e.loadDotEnv(p, "./.env", SourceWorkDotEnv, o.Paths.Display)
 		}
 	}
 	if stateEnv != "" {
-		e.loadDotEnv(stateEnv, o.Paths.Display(stateEnv), SourceStateDotEnv)
+		e.loadDotEnv(stateEnv, o.Paths.Display(stateEnv), SourceStateDotEnv, o.Paths.Display)
 	}
 	vars := o.Config.EnvVars()
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
@@ -257,9 +258,21 @@ func (e *Env) warnf(format string, args ...any) {
 }
 
 // loadDotEnv adds the variables of the .env file at path, shown as label.
-func (e *Env) loadDotEnv(path, label string, kind SourceKind) {
-	data, err := os.ReadFile(path)
+// A file someone else could have written (see internal/safefile) is
+// ignored with a warning naming the fix: it could set a provider's base URL.
+// The directories above ./.env are not judged, as the working directory is
+// the user's project, not bot's; those above the state .env are.
+func (e *Env) loadDotEnv(path, label string, kind SourceKind, display func(string) string) {
+	read := safefile.ReadFile
+	if kind == SourceWorkDotEnv {
+		read = safefile.ReadFileAlone
+	}
+	data, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if se, ok := errors.AsType[*safefile.Error](err); ok {
+		e.warnf("%s, so its variables are ignored; run: %s", se.Problem(display), se.Fix(display))
 		return
 	}
 	if err != nil {

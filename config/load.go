@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/safefile"
 	"github.com/botgateway/bot/internal/secret"
 	"github.com/tailscale/hujson"
 )
@@ -35,19 +36,21 @@ type File struct {
 // file is not an error: it yields a File with Exists false and a zero
 // Config (the defaults). A file that cannot be read, is not valid JSON with
 // comments, or does not match the schema is an error: an *Error, or
-// several joined with errors.Join (see the package documentation).
+// several joined with errors.Join (see the package documentation). A file
+// that another user owns or that group or others may write, or one in such
+// a directory, is refused unread with a *safefile.Error.
 //
 // When the auth.profiles["anthropic:claude-cli"].mode migration applies,
 // Load rewrites the file atomically, keeping its comments, layout and mode,
 // and adds a warning. When that rewrite fails, Load still returns the
 // migrated Config, with a second warning naming the failure.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{Path: path, Config: &Config{}}, nil
 	}
 	if err != nil {
-		return nil, readError(path, err)
+		return nil, err
 	}
 	doc, err := parseDocument(path, data)
 	if err != nil {
@@ -74,6 +77,22 @@ func Load(path string) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// readConfig reads the config file at path, refusing one that someone else
+// could have written (see internal/safefile): a config can point a
+// provider's base URL, and with it every credential, at another host. Such a
+// refusal is returned as the *safefile.Error itself, whose line names the
+// file and the fix; other errors are readError's.
+func readConfig(path string) ([]byte, error) {
+	data, err := safefile.ReadFile(path)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return data, err
+	}
+	if _, ok := errors.AsType[*safefile.Error](err); ok {
+		return nil, err
+	}
+	return nil, readError(path, err)
 }
 
 // saveMigrated writes a migrated config file: an Edit that changes nothing

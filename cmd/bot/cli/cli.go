@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/botgateway/bot/internal/safefile"
 )
 
 // Globals are the flags every command accepts.
@@ -101,7 +103,23 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer app.Close()
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(app)
-	return report(stderr, err)
+	return report(stderr, unsafeFileLine(app, err))
+}
+
+// unsafeFileLine returns err, or, when it is a refusal to read a file
+// someone else could have written, that refusal's own line with paths shown
+// as "~/…": it names the file and the command that fixes it, which is all
+// the user needs.
+func unsafeFileLine(app *App, err error) error {
+	se, ok := errors.AsType[*safefile.Error](err)
+	if !ok {
+		return err
+	}
+	display := func(p string) string { return p }
+	if paths, perr := app.Paths(); perr == nil {
+		display = paths.Display
+	}
+	return userError{se.Message(display)}
 }
 
 // newParser builds the kong parser of the command tree rooted at root.

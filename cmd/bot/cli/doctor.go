@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 	"time"
@@ -50,51 +49,24 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 		}
 	}
 
+	// Files first: a config or store bot refuses to read must not stop
+	// doctor from saying why, or --fix from repairing its mode.
+	wd, _ := os.Getwd()
+	section("Files", checkFilePerms(paths, wd, c.Fix))
+
 	// Config: loading it runs the migrations and prints their lines.
 	cf, err := app.Config()
 	if err != nil {
-		section("Config", []finding{{true, err.Error()}})
+		section("Config", []finding{{true, unsafeFileLine(app, err).Error()}})
 		return exitError{1}
 	}
 	section("Config", nil)
-
-	// Files and permissions.
 	agent := cf.Config.DefaultAgent()
-	agentDir := paths.AgentDir(agent)
-	var perms []finding
-	for _, f := range []struct {
-		path string
-		mode fs.FileMode
-	}{
-		{paths.StateDir, 0o700},
-		{cf.Path, 0o600},
-		{paths.EnvFile(), 0o600},
-		{agentDir, 0o700},
-		{auth.StorePath(agentDir), 0o600},
-	} {
-		fi, err := os.Stat(f.path)
-		if err != nil {
-			continue
-		}
-		if fi.Mode().Perm()&^f.mode == 0 {
-			continue
-		}
-		if c.Fix {
-			if err := os.Chmod(f.path, f.mode); err != nil {
-				perms = append(perms, finding{true, fmt.Sprintf("%s: chmod %o failed: %v", paths.Display(f.path), f.mode, err)})
-				continue
-			}
-			perms = append(perms, finding{false, fmt.Sprintf("%s: mode %o set to %o", paths.Display(f.path), fi.Mode().Perm(), f.mode)})
-			continue
-		}
-		perms = append(perms, finding{true, fmt.Sprintf("%s is mode %o, readable by others; run: bot doctor --fix (sets %o)", paths.Display(f.path), fi.Mode().Perm(), f.mode)})
-	}
-	section("Files", perms)
 
 	// Credentials: the same report as models status.
 	rep, err := buildStatus(ctx, app, "")
 	if err != nil {
-		section("Model auth", []finding{{true, err.Error()}})
+		section("Model auth", []finding{{true, unsafeFileLine(app, err).Error()}})
 		return exitError{1}
 	}
 	var creds []finding

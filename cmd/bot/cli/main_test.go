@@ -30,6 +30,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"islink":   cmdIsLink,
+			"perm":     cmdPerm,
 		},
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
@@ -89,5 +90,24 @@ func cmdIsLink(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if isLink := fi.Mode()&os.ModeSymlink != 0; isLink == neg {
 		ts.Fatalf("%s: mode %v, symlink %v", args[0], fi.Mode(), isLink)
+	}
+}
+
+// cmdPerm checks the permission bits of a path, not following a link:
+// "perm 0600 home/.bot/bot.json".
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: perm MODE path")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("perm: bad mode %q", args[0])
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[1]))
+	if err != nil {
+		ts.Fatalf("perm: %v", err)
+	}
+	if got := fi.Mode().Perm(); uint64(got) != want {
+		ts.Fatalf("%s: mode %o, want %o", args[1], got, want)
 	}
 }
