@@ -74,7 +74,7 @@ func runModels(ctx context.Context, e *Engine, r *Request) error {
 	}
 	text, err := e.cfg.Catalog.ModelsText(r.Cmd.Args[0].Value)
 	if err != nil {
-		return &UserError{Msg: err.Error()}
+		return atColumn(r.Cmd.Args[0].Pos.Col, err.Error())
 	}
 	return r.Out.Reply(ctx, text, false)
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/logkeys"
@@ -77,6 +79,22 @@ func userErrorf(format string, args ...any) error {
 	return &UserError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// atColumn is the one style of a chat error about a place in the command:
+// "At column 8: unknown model "sonet". Did you mean …?". The first letter
+// of problem is lowered after the colon; problem brings its own final
+// punctuation.
+func atColumn(col int, problem string) *UserError {
+	if r, n := utf8.DecodeRuneInString(problem); unicode.IsUpper(r) {
+		problem = string(unicode.ToLower(r)) + problem[n:]
+	}
+	return &UserError{Msg: "At column " + strconv.Itoa(col) + ": " + problem}
+}
+
+// grammarError is atColumn for an error of the grammar, as a sentence.
+func grammarError(ge *grammar.Error) *UserError {
+	return atColumn(ge.Col, ge.Problem()+".")
+}
+
 // Replies kept exactly as DESIGN §5 lists them.
 const (
 	msgNotAuthorized = "You are not authorized to use this command."
@@ -95,7 +113,7 @@ func (e *Engine) Handle(ctx context.Context, r *Request) error {
 	}
 	if len(r.Cmd.Args) > c.MaxArgs {
 		a := r.Cmd.Args[c.MaxArgs]
-		return e.replyErr(ctx, r, c, userErrorf("Unexpected argument %q at column %d. Usage: %s", a.Value, a.Pos.Col, c.Usage))
+		return e.replyErr(ctx, r, c, atColumn(a.Pos.Col, fmt.Sprintf("unexpected argument %q. Usage: %s", a.Value, c.Usage)))
 	}
 	return e.replyErr(ctx, r, c, c.Run(ctx, e, r))
 }
@@ -120,11 +138,11 @@ func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error
 
 // unknownCommand builds the reply to a command nobody registered.
 func (e *Engine) unknownCommand(cmd *grammar.Command) error {
-	msg := fmt.Sprintf("Unknown command /%s at column %d.", cmd.Name, max(cmd.NamePos.Col-1, 1)) // the slash
+	msg := fmt.Sprintf("unknown command /%s.", cmd.Name)
 	if s := e.registry.Suggest(cmd.Name); s != "" {
 		msg += fmt.Sprintf(" Did you mean /%s?", s)
 	}
-	return &UserError{Msg: msg + " Send /help for the commands."}
+	return atColumn(max(cmd.NamePos.Col-1, 1), msg+" Send /help for the commands.") // the slash
 }
 
 // ParseError turns a grammar error into the one-line reply DESIGN §5 asks
@@ -134,14 +152,7 @@ func (e *Engine) ParseError(err error) string {
 	if !errors.As(err, &ge) {
 		return "Could not read that command. Send /help for the commands."
 	}
-	msg := ge.Error()
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg + " Send /help for the commands."
+	return grammarError(ge).Msg + " Send /help for the commands."
 }
 
 // logger returns l or a discarding logger.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +156,40 @@ func TestGoldenReplies(t *testing.T) {
 				t.Errorf("replies (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestOnePositionStyle: every reply in the golden files that names a
+// column starts with "At column N: ", whatever found the problem (the
+// grammar, the registry, the catalog, an argument count).
+func TestOnePositionStyle(t *testing.T) {
+	files, err := filepath.Glob("testdata/replies/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	style := regexp.MustCompile(`^At column \d+: \P{Lu}`)
+	n := 0
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if f.Name != "replies" {
+				continue
+			}
+			for line := range strings.Lines(string(f.Data)) {
+				if strings.HasPrefix(line, "> ") || !strings.Contains(strings.ToLower(line), "column") {
+					continue
+				}
+				n++
+				if !style.MatchString(line) {
+					t.Errorf("%s: %q does not start with \"At column N: \" and a lower-case word", file, strings.TrimSpace(line))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no reply names a column")
 	}
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,6 +35,9 @@ func runModel(ctx context.Context, e *Engine, r *Request) error {
 	}
 	ref, err := grammar.ParseModelRef(arg)
 	if err != nil {
+		if ge, ok := errors.AsType[*grammar.Error](err); ok {
+			return grammarError(ge)
+		}
 		return &UserError{Msg: sentence(err.Error())}
 	}
 	if ref.Model == "" && ref.Provider == "" {
@@ -56,7 +60,7 @@ func runModel(ctx context.Context, e *Engine, r *Request) error {
 		if ref.Provider != "" {
 			col = ref.ProviderPos.Col
 		}
-		return &UserError{Msg: fmt.Sprintf("At column %d: %s", col, err.Error())}
+		return atColumn(col, err.Error())
 	}
 	if ref.Profile != "" {
 		if err := e.checkProfile(ctx, r.Agent, ref.Profile, target.Provider); err != nil {

@@ -8,7 +8,7 @@
 // into a Command (name "model", the bot name, one argument) and
 // ParseModelRef splits a /model argument into provider, model and auth
 // profile. Every part carries its column, so a reply can say where the
-// input went wrong ("column 15: expected a profile id after "@", got the
+// input went wrong ("at column 15: expected a profile id after "@", got the
 // end of the command").
 //
 // # What is parsed with what

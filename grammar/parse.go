@@ -44,13 +44,19 @@ type Error struct {
 	Msg string
 }
 
-// Error formats the error as `column 8: expected a command name after
-// "/", got "@"`, or `column 8: <Msg>` when Msg is set.
+// Error formats the error as `at column 8: expected a command name after
+// "/", got "@"`: the position, then Problem.
 func (e *Error) Error() string {
+	return "at column " + strconv.Itoa(e.Col) + ": " + e.Problem()
+}
+
+// Problem describes the problem without its position: `expected a command
+// name after "/", got "@"`, or Msg when it is set.
+func (e *Error) Problem() string {
 	if e.Msg != "" {
-		return "column " + strconv.Itoa(e.Col) + ": " + e.Msg
+		return e.Msg
 	}
-	return "column " + strconv.Itoa(e.Col) + ": expected " + e.Expected + ", got " + describe(e.Got)
+	return "expected " + e.Expected + ", got " + describe(e.Got)
 }
 
 // describe names what was found for an error message.

@@ -347,11 +347,11 @@ func TestErrorText(t *testing.T) {
 		err  *Error
 		want string
 	}{
-		{&Error{Col: 8, Expected: `a command name after "/"`, Got: "@"}, `column 8: expected a command name after "/", got "@"`},
-		{&Error{Col: 2, Expected: "x", Got: ""}, `column 2: expected x, got the end of the command`},
-		{&Error{Col: 2, Expected: "x", Got: " "}, `column 2: expected x, got a space`},
-		{&Error{Col: 2, Expected: "x", Got: "\u00a0"}, `column 2: expected x, got a space (U+00A0)`},
-		{&Error{Col: 3, Expected: "x", Got: ";", Msg: "no"}, `column 3: no`},
+		{&Error{Col: 8, Expected: `a command name after "/"`, Got: "@"}, `at column 8: expected a command name after "/", got "@"`},
+		{&Error{Col: 2, Expected: "x", Got: ""}, `at column 2: expected x, got the end of the command`},
+		{&Error{Col: 2, Expected: "x", Got: " "}, `at column 2: expected x, got a space`},
+		{&Error{Col: 2, Expected: "x", Got: "\u00a0"}, `at column 2: expected x, got a space (U+00A0)`},
+		{&Error{Col: 3, Expected: "x", Got: ";", Msg: "no"}, `at column 3: no`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
