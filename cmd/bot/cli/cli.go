@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -96,7 +97,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	completeIfAsked(parser, getenv)
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "bot: %v\n", err)
+		fmt.Fprintln(stderr, usageLine(err))
 		return 2
 	}
 	app := newApp(&root.Globals, stdin, stdout, stderr, getenv)
@@ -161,6 +162,34 @@ func printHelp(options kong.HelpOptions, kctx *kong.Context) error {
 	_, err := fmt.Fprintf(kctx.Stdout, "\nGlobal flags: %s (see \"%s --help\").\n", strings.Join(global, ", "), kctx.Model.Name)
 	return err
 }
+
+// usageLine is the one line for a command line kong could not parse: its
+// message without kong's internals (an optional enum's empty value offered
+// as a choice, token types), and the help that shows the right usage.
+func usageLine(err error) string {
+	msg := kongEnumChoices.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		return strings.Replace(strings.ReplaceAll(m, `,""`, ""), `"",`, "", 1)
+	})
+	if m := kongNoValue.FindStringSubmatch(msg); m != nil {
+		msg = m[1] + " needs a value"
+	}
+	help := "bot --help"
+	if pe, ok := errors.AsType[*kong.ParseError](err); ok && pe.Context != nil {
+		if n := pe.Context.Selected(); n != nil {
+			help = n.FullPath() + " --help"
+		}
+	}
+	return fmt.Sprintf("bot: %s (see %q)", msg, help)
+}
+
+// kongEnumChoices matches the choices in kong's enum error: `--x must be
+// one of "a","b","" but got "c"`.
+var kongEnumChoices = regexp.MustCompile(`must be one of ("[^"]*",?)+ but got`)
+
+// kongNoValue matches kong's errors for a flag given last without its
+// value: `--session: expected string value but got "EOL" (<EOL>)`,
+// `--message: missing value, expecting "<arg>"`.
+var kongNoValue = regexp.MustCompile(`^(-[^:]+): (?:expected \S+ value but got "EOL" \(<EOL>\)|missing value, expecting .*)$`)
 
 // report prints err as one line and maps it to an exit code.
 func report(stderr io.Writer, err error) int {
