@@ -145,6 +145,11 @@ func TestLoadErrors(t *testing.T) {
 			want:    `config: $F:1: "models.providers.anthropic.baseUrl" must be an http:// or https:// URL`,
 		},
 		{
+			name:    "agent id",
+			content: `{"agents": {"default": "../../etc"}}`,
+			want:    `config: $F:1: "agents.default" is not a valid agent id ("../../etc"): use ` + AgentIDForm,
+		},
+		{
 			name:    "log level",
 			content: `{"log": {"level": "verbose"}}`,
 			want:    `config: $F:1: "log.level" must be one of "debug", "info", "warn", "error"`,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -92,21 +93,71 @@ func (p Paths) Display(path string) string {
 	return path
 }
 
+// AgentIDForm describes a valid agent id, for error messages.
+const AgentIDForm = "1 to 64 letters, digits, '_' or '-', starting with a letter or digit (for example main or work-2)"
+
+// maxAgentLen is the longest agent id.
+const maxAgentLen = 64
+
+// agentChar reports whether c may appear in an agent id (lower case).
+func agentChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// ValidAgent reports whether id is a valid agent id: 1 to 64 letters,
+// digits, '_' or '-', the first a letter or digit (OpenClaw's
+// /^[a-z0-9][a-z0-9_-]{0,63}$/i). Letters may be upper case; the id is
+// the lower-cased form (ParseAgent).
+func ValidAgent(id string) bool {
+	if id == "" || len(id) > maxAgentLen || id[0] == '_' || id[0] == '-' {
+		return false
+	}
+	for i := range len(id) {
+		if !agentChar(lower(id[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// lower lower-cases an ASCII letter.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// ParseAgent checks an agent id given by the user (--agent, agents.default)
+// and returns its canonical, lower-case form. Surrounding spaces are
+// ignored; any other id that is not ValidAgent is an error naming it and
+// the allowed form. Nothing is rewritten: "../../etc" is refused, never
+// turned into "etc".
+func ParseAgent(id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if !ValidAgent(id) {
+		return "", fmt.Errorf("invalid agent id %q: use %s", id, AgentIDForm)
+	}
+	return strings.ToLower(id), nil
+}
+
 // NormalizeAgent returns the canonical form of an agent id: trimmed and
 // lower-cased, every character other than a-z, 0-9, '_' and '-' replaced by
 // '-', leading and trailing '-' dropped, at most 64 characters. An id that
-// ends up empty is DefaultAgent.
+// ends up empty is DefaultAgent. Ids from users go through ParseAgent,
+// which refuses what NormalizeAgent would rewrite; NormalizeAgent keeps a
+// path built from an id inside the agents directory whatever it is given.
 func NormalizeAgent(id string) string {
 	id = strings.ToLower(strings.TrimSpace(id))
 	b := []byte(id)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+		if !agentChar(c) {
 			b[i] = '-'
 		}
 	}
 	id = strings.Trim(string(b), "-")
-	if len(id) > 64 {
-		id = strings.TrimRight(id[:64], "-")
+	if len(id) > maxAgentLen {
+		id = strings.TrimRight(id[:maxAgentLen], "-")
 	}
 	if id == "" {
 		return DefaultAgent

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,6 +77,32 @@ func TestPathsHelpers(t *testing.T) {
 				t.Errorf("got %q, want %q", tt.got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseAgent checks the agent id syntax (OpenClaw's): valid ids come
+// back lower-cased, others are refused with the id and the allowed form,
+// never rewritten.
+func TestParseAgent(t *testing.T) {
+	for in, want := range map[string]string{
+		"main":                  "main",
+		" Ops-Team_2 ":          "ops-team_2",
+		"0":                     "0",
+		strings.Repeat("a", 64): strings.Repeat("a", 64),
+	} {
+		if got, err := ParseAgent(in); err != nil || got != want {
+			t.Errorf("ParseAgent(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "  ", "../../etc", "etc/passwd", "a b", "-x", "_x", ".", "..", "é", "a\x00", "a.b", strings.Repeat("a", 65)} {
+		got, err := ParseAgent(in)
+		if err == nil {
+			t.Errorf("ParseAgent(%q) = %q, want an error", in, got)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("%q", strings.TrimSpace(in))) || !strings.Contains(msg, AgentIDForm) {
+			t.Errorf("ParseAgent(%q) error %q: want the id and the allowed form", in, msg)
+		}
 	}
 }
 

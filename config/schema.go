@@ -35,6 +35,7 @@ type node struct {
 	enum     []string
 	url      bool
 	nonEmpty bool
+	agentID  bool // empty, or a valid agent id (ValidAgent)
 }
 
 // field is one fixed key of an object.
@@ -76,7 +77,7 @@ func envVars() *node {
 // root is the schema of bot.json.
 var root = object(
 	f("agents", object(
-		f("default", str()),
+		f("default", &node{kind: kindString, agentID: true}),
 	)),
 	f("models", object(
 		f("default", str()),

@@ -144,6 +144,8 @@ func (v *validator) walk(n *node, val *hujson.Value, key keyPath) {
 			v.errorf(val.StartOffset, key, "%s must not be empty", key.q())
 		case n.url && strings.TrimSpace(s) != "" && !httpURL(strings.TrimSpace(s)):
 			v.errorf(val.StartOffset, key, "%s must be an http:// or https:// URL", key.q())
+		case n.agentID && strings.TrimSpace(s) != "" && !ValidAgent(strings.TrimSpace(s)):
+			v.errorf(val.StartOffset, key, "%s is not a valid agent id (%q): use %s", key.q(), s, AgentIDForm)
 		}
 	case kindBool:
 		if k := val.Value.Kind(); k != 't' && k != 'f' {

@@ -132,9 +132,14 @@ func (a *App) Env(ctx context.Context) (*config.Env, error) {
 }
 
 // Agent returns the agent id to use: the flag, else the configured default.
+// An id that is not valid is refused, never rewritten (config.ParseAgent).
 func (a *App) Agent(flag string) (string, error) {
 	if flag != "" {
-		return config.NormalizeAgent(flag), nil
+		id, err := config.ParseAgent(flag)
+		if err != nil {
+			return "", userError{err.Error()}
+		}
+		return id, nil
 	}
 	f, err := a.Config()
 	if err != nil {
