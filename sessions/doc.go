@@ -11,13 +11,34 @@
 //
 // # The file
 //
-// Open creates the parent directory 0700 and the file 0600 (SQLite gives
-// the -wal and -shm files the same mode). Every connection runs
-// busy_timeout(5000), journal_mode(WAL), synchronous(NORMAL) and
-// foreign_keys(1) from the DSN, so the settings hold on every pooled
-// connection. WAL with synchronous=NORMAL survives a killed process with
-// every committed transaction; a power cut may lose the last commits but
-// never corrupts the file. WAL needs shared memory: not on NFS or SMB.
+// Open creates the parent directory 0700. A new database is built whole,
+// schema included, in a temporary file beside it (mode 0600) and
+// hard-linked into place, so sessions.db never exists empty or half made;
+// an empty file is therefore refused as truncated, like one that is not a
+// database or is damaged (a *FileError matching ErrCorrupt, one line
+// naming the file and the fix: move it aside, and bot starts a new one
+// without the old history, or put back a backup). Every connection runs
+// busy_timeout(5000) first, from the DSN, so the setting holds on every
+// pooled connection; writers add synchronous(NORMAL) and foreign_keys(1).
+//
+// While a Store is open the file is in WAL mode: readers and the writer do
+// not block each other, and WAL with synchronous=NORMAL survives a killed
+// process with every committed transaction (a power cut may lose the last
+// commits but never corrupts the file). Open switches the file to WAL
+// itself (enterWAL), retrying for up to 5 s while another connection
+// holds the lock: SQLite takes that lock without its busy handler, so
+// busy_timeout alone let one of 16 processes opening at once fail with
+// "database is locked". The last writer to Close switches the file back
+// to rollback-journal mode, which removes the -wal and -shm files. WAL
+// needs shared memory: not on NFS or SMB.
+//
+// OpenReadOnly is for commands that only read (bot sessions list, bot
+// models status, bot doctor): it opens the file read-only (mode=ro) and
+// never creates or changes one. A file at rest is in rollback mode and
+// read without extra files; a file a running bot holds is read through
+// its -wal and -shm files. A file at rest in WAL mode (last closed by an
+// older bot) would make SQLite create empty -wal and -shm files, which
+// the next writer's Close removes. Check runs PRAGMA quick_check.
 //
 // Writes go through one connection whose transactions all begin
 // IMMEDIATE (_txlock=immediate), so a read-then-write transaction never
@@ -31,9 +52,8 @@
 // set in the same transaction; two processes opening a fresh file at once
 // apply each migration once. A file whose user_version is newer than the
 // last migration this binary embeds is refused (ErrNewerSchema: "upgrade
-// bot"); a file that is not a database is refused with a one-line error
-// naming it and the fix (ErrCorrupt). Check runs PRAGMA quick_check for
-// bot doctor.
+// bot"); a read-only Store also refuses an older one (ErrOlderSchema),
+// which the next writer upgrades.
 //
 // # Memory
 //

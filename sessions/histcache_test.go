@@ -112,10 +112,10 @@ func TestHistoryCacheMatchesDisk(t *testing.T) {
 					err = s.NewConversation(ctx, k.agent, k.key)
 				case op < 19:
 					what = fmt.Sprintf("Delete(%v)", k)
-					err = s.Delete(ctx, k.agent, k.key)
+					_, err = s.Delete(ctx, k.agent, k.key)
 				default:
 					what = fmt.Sprintf("Delete(all agents, %s)", k.key)
-					err = s.Delete(ctx, "", k.key)
+					_, err = s.Delete(ctx, "", k.key)
 				}
 				if err != nil {
 					t.Fatalf("step %d: %s: %v", step, what, err)
@@ -298,7 +298,7 @@ func TestHistoryCacheOtherProcess(t *testing.T) {
 	}{
 		{"TrimHistory", func() error { return a.TrimHistory(ctx, agent, key, 1) }},
 		{"NewConversation", func() error { return a.NewConversation(ctx, agent, key) }},
-		{"Delete", func() error { return a.Delete(ctx, "", key) }},
+		{"Delete", func() error { _, err := a.Delete(ctx, "", key); return err }},
 	} {
 		appendText(b, "b before "+w.name)
 		appendText(b, "b again before "+w.name)
@@ -354,7 +354,7 @@ func TestHistoryCacheFailedWrite(t *testing.T) {
 	for name, fn := range map[string]func() error{
 		"TrimHistory":     func() error { return s.TrimHistory(canceled, agent, key, 0) },
 		"NewConversation": func() error { return s.NewConversation(canceled, agent, key) },
-		"Delete":          func() error { return s.Delete(canceled, "", key) },
+		"Delete":          func() error { _, err := s.Delete(canceled, "", key); return err },
 	} {
 		if _, err := s.History(ctx, agent, key, 20); err != nil { // fills
 			t.Fatal(err)

@@ -108,7 +108,7 @@ func TestDeleteRemovesHistory(t *testing.T) {
 	if err := s.AppendTurn(ctx, agent, key, RoleUser, "secret plans"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, agent, key); err != nil {
+	if _, err := s.Delete(ctx, agent, key); err != nil {
 		t.Fatal(err)
 	}
 	var rows int

@@ -133,6 +133,6 @@ func userVersion(ctx context.Context, q queryRower) (int, error) {
 
 // tooNew is the error for a database written by a newer bot.
 func (s *Store) tooNew(have, know int) error {
-	return fmt.Errorf("sessions: %s has schema version %d but this bot knows only up to %d: upgrade bot: %w",
-		s.path, have, know, ErrNewerSchema)
+	return &FileError{Path: s.path, Problem: fmt.Sprintf("has schema version %d but this bot knows only up to %d", have, know),
+		Fix: fixUpgrade, Kind: ErrNewerSchema}
 }

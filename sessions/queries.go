@@ -92,9 +92,9 @@ var (
 	}
 )
 
-// prepare prepares readQueries on the read pool and writeQueries on the
-// write connection. It runs in Open, before any transaction holds the
-// write connection.
+// prepare prepares readQueries on the read pool and, unless the store is
+// read-only, writeQueries on the write connection. It runs in Open, before
+// any transaction holds the write connection.
 func (s *Store) prepare(ctx context.Context) error {
 	s.stmts = make(map[string]*sql.Stmt, len(readQueries)+len(writeQueries))
 	for _, q := range readQueries {
@@ -103,6 +103,9 @@ func (s *Store) prepare(ctx context.Context) error {
 			return fmt.Errorf("prepare %q: %w", q, err)
 		}
 		s.stmts[q] = st
+	}
+	if s.readOnly {
+		return nil
 	}
 	for _, q := range writeQueries {
 		st, err := s.wdb.PrepareContext(ctx, q)

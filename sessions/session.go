@@ -290,8 +290,10 @@ func (s *Store) NewConversation(ctx context.Context, agent string, key Key) erro
 
 // Delete removes everything stored for the session key: model, pin and
 // history ("bot sessions reset KEY"). An empty agent deletes the key for
-// every agent. Deleting a missing session is not an error.
-func (s *Store) Delete(ctx context.Context, agent string, key Key) error {
+// every agent. It returns how many sessions it removed; deleting a missing
+// session removes none and is not an error.
+func (s *Store) Delete(ctx context.Context, agent string, key Key) (int, error) {
+	var deleted int
 	err := key.Validate()
 	if err == nil && agent != "" {
 		err = checkAgent(agent)
@@ -316,6 +318,7 @@ func (s *Store) Delete(ctx context.Context, agent string, key Key) error {
 			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return nil, err
 			}
+			deleted = len(agents)
 			return s.lockedAfter(func() {
 				if agent != "" {
 					s.putLocked(skey{agent, key}, centry{})
@@ -342,9 +345,9 @@ func (s *Store) Delete(ctx context.Context, agent string, key Key) error {
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("sessions: delete %q: %w", key, err)
+		return 0, fmt.Errorf("sessions: delete %q: %w", key, err)
 	}
-	return nil
+	return deleted, nil
 }
 
 // List returns the sessions of agent, or of every agent when agent is "",

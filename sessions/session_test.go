@@ -47,7 +47,7 @@ var (
 	clearPin        step = func(ctx context.Context, s *Store) error { return s.ClearPin(ctx, agent, key) }
 	resetModel      step = func(ctx context.Context, s *Store) error { return s.ResetModel(ctx, agent, key) }
 	newConversation step = func(ctx context.Context, s *Store) error { return s.NewConversation(ctx, agent, key) }
-	deleteKey       step = func(ctx context.Context, s *Store) error { return s.Delete(ctx, agent, key) }
+	deleteKey       step = func(ctx context.Context, s *Store) error { _, err := s.Delete(ctx, agent, key); return err }
 )
 
 // sess is the expected session of the table tests (all written at t0).
@@ -248,7 +248,7 @@ func TestAgentsAreSeparate(t *testing.T) {
 	if err := s.SetModel(ctx, "other", "console:local", "anthropic/x"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, "", key); err != nil {
+	if _, err := s.Delete(ctx, "", key); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []string{"main", "work"} {
@@ -329,7 +329,7 @@ func TestInvalidArguments(t *testing.T) {
 		{"empty role", func() error { return s.AppendTurn(ctx, agent, key, "", "x") }},
 		{"negative trim", func() error { return s.TrimHistory(ctx, agent, key, -1) }},
 		{"Get empty key", func() error { _, _, err := s.Get(ctx, agent, ""); return err }},
-		{"Delete bad key", func() error { return s.Delete(ctx, "", "a\tb") }},
+		{"Delete bad key", func() error { _, err := s.Delete(ctx, "", "a\tb"); return err }},
 		{"bad reason", func() error { return s.RecordFailure(ctx, "p:x", "Rate Limit", t0) }},
 		{"empty provider", func() error { return s.RecordSuccess(ctx, "", "p:x") }},
 	}

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,8 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	_ "modernc.org/sqlite" // the "sqlite" driver
 
 	"github.com/botgateway/bot/internal/logkeys"
 )
@@ -44,8 +45,15 @@ var (
 	ErrInvalid = errors.New("invalid argument")
 	// ErrNewerSchema marks a database written by a newer bot.
 	ErrNewerSchema = errors.New("written by a newer version of bot")
-	// ErrCorrupt marks a file that is not a usable SQLite database.
+	// ErrCorrupt marks a file that is not a usable SQLite database: empty,
+	// not a database, or damaged.
 	ErrCorrupt = errors.New("not a valid SQLite database")
+	// ErrOlderSchema marks a database an older bot wrote, which a
+	// read-only Store cannot upgrade.
+	ErrOlderSchema = errors.New("written by an older version of bot")
+	// ErrReadOnly is the error of every write to a Store opened with
+	// OpenReadOnly.
+	ErrReadOnly = errors.New("sessions database opened read-only")
 )
 
 // Options configure Open. The zero value gives the defaults.
@@ -92,6 +100,8 @@ type Store struct {
 	cacheSize int
 	recheck   time.Duration
 
+	// readOnly is set by OpenReadOnly: wdb is then rdb, and write refuses.
+	readOnly bool
 	// wdb has exactly one connection. Every write goes through it, so
 	// PRAGMA data_version on it changes only when another process (or
 	// another Store) commits.
@@ -128,14 +138,111 @@ type Store struct {
 	lastGood map[string]string // provider → profile id
 }
 
+// busyTimeout bounds every wait for another connection's lock: SQLite's
+// busy handler (busy_timeout, set first on every connection) and the
+// retries of the one step it does not cover, the switch to WAL (enterWAL).
+const busyTimeout = 5 * time.Second
+
 // Open opens (creating if needed) the session database at path, usually
 // ~/.bot/sessions.db, and brings its schema up to date. The parent
-// directory is created with mode 0700 and a new file with mode 0600. A
-// database written by a newer bot (ErrNewerSchema), or a file that is not a
-// SQLite database (ErrCorrupt), is refused with a one-line error that names
-// the file and the fix. The profile usage is loaded into memory; sessions
-// are loaded lazily, one key at a time, on first use.
+// directory is created with mode 0700. A new file is built whole in a
+// temporary file and linked into place, mode 0600, so the file never
+// exists empty or half made; an empty file is therefore refused, like one
+// that is not a database or is damaged (a *FileError matching ErrCorrupt)
+// and one written by a newer bot (ErrNewerSchema), each with a one-line
+// error that names the file and the fix. The profile usage is loaded into
+// memory; sessions are loaded lazily, one key at a time, on first use.
+//
+// Many processes may open the same file at once: every step waits for the
+// others' locks for up to 5 s.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	s, err := storeWith(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, fmt.Errorf("sessions: open %s: create directory: %w", s.path, err)
+	}
+	if err := create(ctx, s.path, s.log); err != nil {
+		return nil, err
+	}
+	if s.wdb, err = sql.Open("sqlite", dsn(s.path, dsnWrite)); err != nil {
+		return nil, fmt.Errorf("sessions: open %s: %w", s.path, err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	if s.rdb, err = sql.Open("sqlite", dsn(s.path, dsnQueryOnly)); err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("sessions: open %s: %w", s.path, err)
+	}
+	s.rdb.SetMaxOpenConns(readConns)
+	s.rdb.SetMaxIdleConns(readConns)
+
+	if err := s.open(ctx); err != nil {
+		s.closeStmts()
+		s.rdb.Close()
+		s.wdb.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens the existing database at path for a command that only
+// reads it (bot sessions list, models status, doctor). It never creates or
+// changes a file: no directory, no database, no -wal or -shm file. A
+// missing file is an error matching fs.ErrNotExist. An empty, damaged or
+// unreadable file, or one written by a newer bot, is a *FileError, as with
+// Open; a file an older bot wrote is a *FileError matching ErrOlderSchema,
+// since it cannot be upgraded without writing. Every write method of the
+// returned Store fails with ErrReadOnly, and it never looks for other
+// processes' commits (Options.Recheck is ignored): it is meant to live for
+// one command.
+//
+// A database that no process has open is in rollback-journal mode (Close
+// leaves it so), which SQLite reads without creating files. One that a
+// running bot has open is in WAL mode with its -wal and -shm files, which
+// the reader shares.
+func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts.Recheck = -1
+	s, err := storeWith(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sessions: open %s: %w", s.path, fs.ErrNotExist)
+		}
+		return nil, s.openError("stat", err)
+	}
+	if err := checkFileInfo(s.path, fi); err != nil {
+		return nil, err
+	}
+	// SQLite says only "unable to open database file" when it may not
+	// read the file: ask the system first, for a message with the cause.
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, s.openError("open", err)
+	}
+	f.Close()
+
+	s.readOnly = true
+	if s.rdb, err = sql.Open("sqlite", dsn(s.path, dsnReadOnly)); err != nil {
+		return nil, fmt.Errorf("sessions: open %s: %w", s.path, err)
+	}
+	s.rdb.SetMaxOpenConns(readConns)
+	s.rdb.SetMaxIdleConns(readConns)
+	s.wdb = s.rdb
+	if err := s.openRead(ctx); err != nil {
+		s.closeStmts()
+		s.rdb.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// storeWith checks path and applies the defaults of opts.
+func storeWith(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sessions: open: empty path: %w", ErrInvalid)
 	}
@@ -179,43 +286,84 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	case s.hcap < 0:
 		s.hcap = 0
 	}
-
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("sessions: open %s: create directory: %w", abs, err)
-	}
-	// SQLite creates files with mode 0644 and gives the -wal and -shm
-	// files the mode of the database file: create it 0600 first.
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("sessions: open %s: %w", abs, err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("sessions: open %s: %w", abs, err)
-	}
-
-	if s.wdb, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-		return nil, fmt.Errorf("sessions: open %s: %w", abs, err)
-	}
-	s.wdb.SetMaxOpenConns(1)
-	s.wdb.SetMaxIdleConns(1)
-	if s.rdb, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
-		s.wdb.Close()
-		return nil, fmt.Errorf("sessions: open %s: %w", abs, err)
-	}
-	s.rdb.SetMaxOpenConns(readConns)
-	s.rdb.SetMaxIdleConns(readConns)
-
-	if err := s.open(ctx); err != nil {
-		s.closeStmts()
-		s.rdb.Close()
-		s.wdb.Close()
-		return nil, err
-	}
 	return s, nil
 }
 
-// open migrates the schema and loads the state kept in memory.
+// tempPrefix starts the names of the temporary files create builds a new
+// database in: ".sessions.db.tmp-".
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// staleTemp is the age from which a temporary file of create is taken for
+// one a killed process left behind. Building one takes milliseconds.
+const staleTemp = 10 * time.Minute
+
+// create makes the database file at path when there is none: it builds the
+// schema in a temporary file beside it (mode 0600) and hard-links that into
+// place, so the file appears whole or not at all. When several processes
+// create it at once, one link wins and the others open the winner's file.
+// An existing file is only checked (checkFileInfo).
+func create(ctx context.Context, path string, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if err == nil {
+		return checkFileInfo(path, fi)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return (&Store{path: path}).openError("stat", err)
+	}
+	dir := filepath.Dir(path)
+	removeStaleTemps(dir, tempPrefix(path))
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
+	if err != nil {
+		return fmt.Errorf("sessions: create %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sessions: create %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn(tmp, dsnCreate))
+	if err != nil {
+		return fmt.Errorf("sessions: create %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	// The migrations run as for any file, with messages naming path.
+	err = (&Store{path: path, log: log, wdb: db}).migrate(ctx)
+	if err := errors.Join(err, db.Close()); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("sessions: create %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil { // make the link durable
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// removeStaleTemps removes the temporary files of create that a killed
+// process left in dir. Failures are ignored: the files are only litter.
+func removeStaleTemps(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// open switches the file to WAL, migrates the schema and loads the state
+// kept in memory.
 func (s *Store) open(ctx context.Context) error {
+	if err := s.enterWAL(ctx); err != nil {
+		return err
+	}
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
@@ -232,53 +380,136 @@ func (s *Store) open(ctx context.Context) error {
 	return nil
 }
 
-// dsn builds the driver's data source name. Every connection gets a busy
-// timeout, WAL, synchronous=NORMAL (durable across a process crash; a power
-// loss may drop the last commits but never corrupts) and foreign keys. The
-// write pool begins every transaction IMMEDIATE, so a read-then-write
-// transaction can never fail with SQLITE_BUSY_SNAPSHOT; the read pool is
-// query_only.
-func dsn(path string, readOnly bool) string {
+// openRead checks the schema of a read-only store and loads the usage.
+func (s *Store) openRead(ctx context.Context) error {
+	// Reading the schema reads page 1 and the schema pages: a truncated
+	// or damaged file fails here, before its version is trusted.
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		return s.openError("read schema", err)
+	}
+	v, err := userVersion(ctx, s.rdb)
+	if err != nil {
+		return s.openError("read schema version", err)
+	}
+	switch {
+	case v > schemaVersion:
+		return s.tooNew(v, schemaVersion)
+	case v < schemaVersion:
+		return &FileError{Path: s.path, Problem: fmt.Sprintf("has schema version %d, older than this bot's %d", v, schemaVersion),
+			Fix: fixMigrate, Kind: ErrOlderSchema}
+	}
+	if err := s.prepare(ctx); err != nil {
+		return s.openError("prepare statements", err)
+	}
+	if err := s.loadUsage(ctx); err != nil {
+		return s.openError("load profile usage", err)
+	}
+	return nil
+}
+
+// enterWAL puts the file in WAL mode, in which readers and the writer do
+// not block each other. Switching takes an exclusive lock, and SQLite
+// upgrades to it from the read lock the statement already holds without
+// calling the busy handler: when another connection is switching or
+// writing at that moment, the PRAGMA fails at once with SQLITE_BUSY
+// whatever busy_timeout says (one "bot chat" in eight started together on
+// a fresh state directory failed so). enterWAL retries it, with a growing
+// pause, for up to busyTimeout.
+func (s *Store) enterWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	pause := time.Millisecond
+	for {
+		var mode string
+		err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("sessions: open %s: its file system does not support WAL (journal mode %q); keep the state directory on a local disk", s.path, mode)
+		case !isBusy(err) || !time.Now().Before(deadline):
+			return s.openError("enter WAL mode", err)
+		}
+		s.log.Debug("sessions: database busy, retrying", logkeys.File, s.path, logkeys.Err, err)
+		t := time.NewTimer(pause + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return s.openError("enter WAL mode", ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// dsnMode selects the settings of a connection.
+type dsnMode int
+
+const (
+	dsnWrite     dsnMode = iota // the write connection: IMMEDIATE transactions
+	dsnQueryOnly                // the writer's read pool: query_only
+	dsnReadOnly                 // OpenReadOnly: the file opened read-only
+	dsnCreate                   // create: a new file, rollback journal
+)
+
+// dsn builds the driver's data source name. Every connection runs
+// busy_timeout first; the writer's also synchronous=NORMAL (durable across
+// a process crash; a power loss may drop the last commits but never
+// corrupts) and foreign keys. The write connection begins every
+// transaction IMMEDIATE, so a read-then-write transaction can never fail
+// with SQLITE_BUSY_SNAPSHOT. The journal mode is not in the DSN: WAL is a
+// property of the file, set once by enterWAL, and a PRAGMA in the DSN could
+// not be retried.
+func dsn(path string, mode dsnMode) string {
 	// The "file:" prefix makes SQLite parse a URI, whose path must escape
 	// '%', '?' and '#'.
 	p := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(path))
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	if readOnly {
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	switch mode {
+	case dsnWrite:
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Set("_txlock", "immediate")
+	case dsnQueryOnly:
 		q.Add("_pragma", "query_only(1)")
-	} else {
+	case dsnReadOnly:
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	case dsnCreate:
+		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + p + "?" + q.Encode()
 }
 
-// Check runs SQLite's quick integrity check (for bot doctor). It reads the
-// whole file, so it takes time proportional to its size.
+// Check runs SQLite's quick integrity check (bot doctor, bot models status
+// --check): a *FileError matching ErrCorrupt lists what it found. It reads
+// the whole file, about 150 ms for 50 MiB.
 func (s *Store) Check(ctx context.Context) error {
 	rows, err := s.rdb.QueryContext(ctx, "PRAGMA quick_check")
 	if err != nil {
-		return fmt.Errorf("sessions: check %s: %w", s.path, err)
+		return s.openError("check", err)
 	}
 	defer rows.Close()
 	var problems []string
 	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return fmt.Errorf("sessions: check %s: %w", s.path, err)
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return s.openError("check", err)
 		}
-		if line != "ok" {
-			problems = append(problems, line)
+		for line := range strings.Lines(text) {
+			line = strings.TrimSpace(line)
+			if line != "ok" && line != "" && !strings.HasPrefix(line, "*** in database") {
+				problems = append(problems, line)
+			}
 		}
+	}
+	if len(problems) > 0 {
+		return damaged(s.path, problems)
 	}
 	if err := rows.Err(); err != nil {
 		return s.openError("check", err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("sessions: %s: %w (%s); move it aside with its -wal and -shm files (mv %s %s.broken) and start bot again, which starts with no sessions",
-			s.path, ErrCorrupt, strings.Join(problems, "; "), s.path, s.path)
 	}
 	return nil
 }
@@ -286,8 +517,11 @@ func (s *Store) Check(ctx context.Context) error {
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close checkpoints the write-ahead log into the database file and closes
-// the store. The Store must not be used afterwards. Close is idempotent.
+// Close closes the store; the Store must not be used afterwards. Close is
+// idempotent. A writer that is the last connection to the file checkpoints
+// the write-ahead log into it and leaves it in rollback-journal mode,
+// which removes the -wal and -shm files: read-only commands then read it
+// without creating them again.
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -296,16 +530,38 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.closeStmts()
-	rerr := s.rdb.Close()
-	// TRUNCATE leaves an empty -wal file behind. It may find another
-	// process reading; then the checkpoint is partial, which is harmless.
-	if _, err := s.wdb.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		s.log.Warn("sessions: checkpoint on close failed", logkeys.File, s.path, logkeys.Err, err)
+	if s.readOnly {
+		if err := s.rdb.Close(); err != nil {
+			return fmt.Errorf("sessions: close %s: %w", s.path, err)
+		}
+		return nil
 	}
+	rerr := s.rdb.Close()
+	s.leaveWAL()
 	if err := errors.Join(rerr, s.wdb.Close()); err != nil {
 		return fmt.Errorf("sessions: close %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// leaveWAL switches the file back to rollback-journal mode when this is the
+// last connection to it. The switch needs an exclusive lock and fails at
+// once (SQLITE_BUSY, no wait) while another process has the file open;
+// that process's Close does it later. Then the log is only checkpointed:
+// TRUNCATE leaves an empty -wal file behind, and a checkpoint that finds
+// another process reading is partial, which is harmless.
+func (s *Store) leaveWAL() {
+	ctx := context.Background()
+	_, err := s.wdb.ExecContext(ctx, "PRAGMA journal_mode = DELETE")
+	if err == nil {
+		return
+	}
+	if !isBusy(err) {
+		s.log.Warn("sessions: leaving WAL mode on close failed", logkeys.File, s.path, logkeys.Err, err)
+	}
+	if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		s.log.Warn("sessions: checkpoint on close failed", logkeys.File, s.path, logkeys.Err, err)
+	}
 }
 
 // closeStmts closes the prepared statements.
@@ -315,28 +571,14 @@ func (s *Store) closeStmts() {
 	}
 }
 
-// openError wraps an error met while opening: a file that is not a
-// database gets the one-line fix.
+// openError wraps an error met while opening or reading the file: one that
+// says something about the file (not a database, damaged, unreadable) is
+// a *FileError with the fix.
 func (s *Store) openError(op string, err error) error {
-	if isCorrupt(err) {
-		return fmt.Errorf("sessions: %s: %w (%v); move it aside with its -wal and -shm files (mv %s %s.broken) and start bot again, which starts with no sessions",
-			s.path, ErrCorrupt, err, s.path, s.path)
+	if fe := fileError(s.path, err); fe != nil {
+		return fe
 	}
 	return fmt.Errorf("sessions: open %s: %s: %w", s.path, op, err)
-}
-
-// isCorrupt reports whether err is SQLite's "not a database" or "database
-// disk image is malformed".
-func isCorrupt(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-		return true
-	}
-	return false
 }
 
 // maybeRecheck runs the cross-process check of Options.Recheck when it is
@@ -394,6 +636,9 @@ func (s *Store) syncLocked(ctx context.Context) error {
 // are dropped, so that memory never runs ahead of, or stays behind, a disk
 // whose state is uncertain.
 func (s *Store) write(ctx context.Context, dropKey *skey, fn func(t tx) (after func(), err error)) (err error) {
+	if s.readOnly {
+		return ErrReadOnly
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	defer func() {

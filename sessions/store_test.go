@@ -96,7 +96,7 @@ func TestTwoStores(t *testing.T) {
 	}
 
 	// A write through b is built on the disk state, not on b's memory.
-	if err := a.Delete(ctx, agent, key); err != nil {
+	if _, err := a.Delete(ctx, agent, key); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.SetPin(ctx, agent, key, "anthropic:home", SourceAuto); err != nil {
@@ -207,16 +207,7 @@ func TestCorrupt(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := 100; i < len(b) && i < 4096; i++ { // page 1 after the header: sqlite_schema
-				b[i] = 0xa5
-			}
-			if err := os.WriteFile(path, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			scribble(t, path, func(size int) (int, int) { return 100, min(size, 4096) }, 0xa5) // page 1 after the header: sqlite_schema
 		}},
 	}
 	for _, tt := range tests {
@@ -314,7 +305,8 @@ func TestAllWritesPrepared(t *testing.T) {
 	}
 	_, _, err := s.Get(ctx, agent, "console:other")
 	_, herr := s.History(ctx, agent, key, 5)
-	calls = append(calls, err, herr, s.Delete(ctx, agent, key))
+	_, derr := s.Delete(ctx, agent, key)
+	calls = append(calls, err, herr, derr)
 	for i, err := range calls {
 		if err != nil {
 			t.Errorf("call %d: %v", i, err)

@@ -22,16 +22,7 @@ const canaryCore = "CANARY-7f3a9c"
 func TestCanaryNeverPrinted(t *testing.T) {
 	home := t.TempDir()
 	secret := func(prefix string) string { return prefix + "-" + canaryCore + "-0123456789abcdef" }
-	write := func(rel, content string) {
-		t.Helper()
-		p := filepath.Join(home, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, content string) { t.Helper(); writeUnder(t, home, rel, content) }
 	write(".bot/.env", "OPENROUTER_API_KEY="+secret("sk-or-v1")+"\n")
 	write(".bot/bot.json", `{"env": {"OPENAI_API_KEY": "`+secret("sk-proj")+`"},
 		"channels": {"telegram": {"token": "`+secret("123:tg")+`"}}}`)

@@ -52,7 +52,7 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 		HistoryCache: max(sessions.DefaultHistoryCache, cf.Config.Sessions.HistoryTurns),
 	})
 	if err != nil {
-		return err
+		return app.sessionsError(err)
 	}
 	defer store.Close()
 	engine := commands.New(commands.Config{

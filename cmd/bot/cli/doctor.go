@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/sessions"
 )
 
 // DoctorCmd is "bot doctor": check the config, the state files, the
@@ -62,6 +64,7 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	}
 	section("Config", nil)
 	agent := cf.Config.DefaultAgent()
+	section("Sessions", sessionsFindings(ctx, app))
 
 	// Credentials: the same report as models status.
 	rep, err := buildStatus(ctx, app, "")
@@ -146,6 +149,27 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	}
 	fmt.Fprintln(w, "\nDoctor found no problems.")
 	return nil
+}
+
+// sessionsFindings checks the sessions database as the bot will use it: it
+// must open and pass SQLite's quick check (PRAGMA quick_check), or the bot
+// cannot run. It only reads: a missing database is fine (the first message
+// creates it), an empty one is reported, never initialized. One an older
+// bot wrote is a note: the next bot chat upgrades it.
+func sessionsFindings(ctx context.Context, app *App) []finding {
+	st, err := app.readSessions(ctx)
+	if err == nil && st != nil {
+		err = st.Check(ctx)
+		st.Close()
+	}
+	if err == nil {
+		return nil
+	}
+	line, ok := app.sessionsLine(err)
+	if !ok {
+		line = err.Error()
+	}
+	return []finding{{!errors.Is(err, sessions.ErrOlderSchema), line}}
 }
 
 // reauthHint says how to renew a profile's credential.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/sessions"
 )
 
 // ModelsStatusCmd is "bot models status": the configured model, every
@@ -35,6 +37,10 @@ type statusReport struct {
 	Auth          authReport        `json:"auth"`
 	Check         int               `json:"check"`
 	CheckProblems []string          `json:"checkProblems"`
+
+	// sessionsProblem is what is wrong with the sessions database, one
+	// line, or "" (noteSessions).
+	sessionsProblem string
 }
 
 type authReport struct {
@@ -129,6 +135,12 @@ func (c *ModelsStatusCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
+	if c.Check && rep.sessionsProblem == "" {
+		rep.checkSessions(ctx, app)
+	}
+	if rep.sessionsProblem != "" {
+		app.warn(rep.sessionsProblem)
+	}
 	switch {
 	case c.JSON:
 		enc := json.NewEncoder(app.Stdout)
@@ -149,6 +161,38 @@ func (c *ModelsStatusCmd) Run(ctx context.Context, app *App) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// noteSessions records what is wrong with the sessions database. The
+// router records every call in it, so a database that does not open means
+// the bot cannot run (--check 1). One an older bot wrote only leaves the
+// cooldowns out of the report: the next bot chat upgrades it.
+func (r *statusReport) noteSessions(app *App, err error) {
+	line, ok := app.sessionsLine(err)
+	if !ok {
+		line = err.Error()
+	}
+	if errors.Is(err, sessions.ErrOlderSchema) {
+		r.Auth.Warnings = append(r.Auth.Warnings, "cooldowns not shown: "+line)
+		return
+	}
+	r.sessionsProblem = line
+	r.Auth.Warnings = append(r.Auth.Warnings, line)
+	r.CheckProblems = append(r.CheckProblems, line)
+	r.Check = 1
+}
+
+// checkSessions is the sessions database part of --check: SQLite's quick
+// check of the whole file (about 150 ms for 50 MiB), read-only.
+func (r *statusReport) checkSessions(ctx context.Context, app *App) {
+	st, err := app.readSessions(ctx)
+	if err == nil && st != nil {
+		err = st.Check(ctx)
+		st.Close()
+	}
+	if err != nil {
+		r.noteSessions(app, err)
+	}
 }
 
 // buildStatus gathers everything models status shows. The provider rows
@@ -213,7 +257,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	// next call follows (cooldowns last, least recently used first).
 	usage, closeUsage, err := app.openUsage(ctx)
 	if err != nil {
-		rep.Auth.Warnings = append(rep.Auth.Warnings, fmt.Sprintf("cooldowns not shown: %v; run bot doctor", err))
+		rep.noteSessions(app, err)
 	}
 	defer closeUsage()
 	state := func(id auth.ProfileID) auth.UsageState {

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,13 +41,70 @@ func toJSON(s sessions.Session) sessionJSON {
 	}
 }
 
-// openSessions opens the sessions database.
+// openSessions opens the sessions database for a command that changes it,
+// creating it when there is none.
 func (a *App) openSessions(ctx context.Context) (*sessions.Store, error) {
 	p, err := a.Paths()
 	if err != nil {
 		return nil, err
 	}
-	return sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log()})
+	st, err := sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log()})
+	if err != nil {
+		return nil, a.sessionsError(err)
+	}
+	return st, nil
+}
+
+// readSessions opens the sessions database for a command that only reads
+// it: read-only, creating and changing no file (no directory, database,
+// -wal, -shm or lock file). It returns nil, and no error, when there is
+// no database yet.
+func (a *App) readSessions(ctx context.Context) (*sessions.Store, error) {
+	p, err := a.Paths()
+	if err != nil {
+		return nil, err
+	}
+	st, err := sessions.OpenReadOnly(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log(), HistoryCache: -1})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, a.sessionsError(err)
+	}
+	return st, nil
+}
+
+// sessionsError turns a *sessions.FileError into the line the user sees,
+// with the file shown as ~/...; other errors are returned unchanged.
+func (a *App) sessionsError(err error) error {
+	if line, ok := a.sessionsLine(err); ok {
+		return shownError{line, err}
+	}
+	return err
+}
+
+// shownError is an error whose message is ready for the user and which
+// still matches its cause with errors.Is and errors.As.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e shownError) Error() string { return e.msg }
+func (e shownError) Unwrap() error { return e.err }
+
+// sessionsLine is the one line that says what is wrong with the sessions
+// database and what to do, when err is a *sessions.FileError.
+func (a *App) sessionsLine(err error) (string, bool) {
+	fe, ok := errors.AsType[*sessions.FileError](err)
+	if !ok {
+		return "", false
+	}
+	p, perr := a.Paths()
+	if perr != nil {
+		return fe.Line(fe.Path), true
+	}
+	return fe.Line(p.Display(fe.Path)), true
 }
 
 // openUsage opens the profile usage the router records (cooldowns, last
@@ -55,15 +112,8 @@ func (a *App) openSessions(ctx context.Context) (*sessions.Store, error) {
 // file created, when the sessions database does not exist yet. The
 // returned close is never nil.
 func (a *App) openUsage(ctx context.Context) (auth.Usage, func(), error) {
-	p, err := a.Paths()
-	if err != nil {
-		return nil, func() {}, err
-	}
-	if _, err := os.Stat(p.SessionsDB()); errors.Is(err, fs.ErrNotExist) {
-		return nil, func() {}, nil
-	}
-	st, err := sessions.Open(ctx, p.SessionsDB(), sessions.Options{Now: a.Now, Logger: a.Log(), Recheck: -1, HistoryCache: -1})
-	if err != nil {
+	st, err := a.readSessions(ctx)
+	if err != nil || st == nil {
 		return nil, func() {}, err
 	}
 	return commands.Usage{S: st}, func() { st.Close() }, nil
@@ -77,14 +127,23 @@ type SessionsListCmd struct {
 
 // Run lists the sessions.
 func (c *SessionsListCmd) Run(ctx context.Context, app *App) error {
-	st, err := app.openSessions(ctx)
+	agent := ""
+	if c.Agent != "" {
+		var err error
+		if agent, err = app.Agent(c.Agent); err != nil {
+			return err
+		}
+	}
+	st, err := app.readSessions(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	list, err := st.List(ctx, c.Agent)
-	if err != nil {
-		return err
+	var list []sessions.Session
+	if st != nil {
+		defer st.Close()
+		if list, err = st.List(ctx, agent); err != nil {
+			return err
+		}
 	}
 	if c.JSON {
 		out := make([]sessionJSON, 0, len(list))
@@ -134,17 +193,12 @@ func (c *SessionsShowCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	st, err := app.openSessions(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	s, ok, err := st.Get(ctx, agent, sessions.Key(c.Key))
+	s, ok, err := app.readSession(ctx, agent, c.Key)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return userErrorf("no session %q for agent %s; list them with: bot sessions list", c.Key, agent)
+		return noSession(c.Key, agent)
 	}
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)
@@ -163,10 +217,17 @@ type SessionsResetCmd struct {
 	Agent string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
 }
 
-// Run forgets the session.
+// Run forgets the session. An unknown key is an error, and then nothing
+// is written (not even a new database).
 func (c *SessionsResetCmd) Run(ctx context.Context, app *App) error {
 	agent, err := app.Agent(c.Agent)
 	if err != nil {
+		return err
+	}
+	if _, ok, err := app.readSession(ctx, agent, c.Key); err != nil || !ok {
+		if err == nil {
+			err = noSession(c.Key, agent)
+		}
 		return err
 	}
 	st, err := app.openSessions(ctx)
@@ -174,9 +235,31 @@ func (c *SessionsResetCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Delete(ctx, agent, sessions.Key(c.Key)); err != nil {
+	n, err := st.Delete(ctx, agent, sessions.Key(c.Key))
+	if err != nil {
 		return err
+	}
+	if n == 0 { // another process reset it in between
+		return noSession(c.Key, agent)
 	}
 	fmt.Fprintf(app.Stdout, "Session %s reset: model, pin and history forgotten.\n", c.Key)
 	return nil
+}
+
+// readSession looks key of agent up without changing any file.
+func (a *App) readSession(ctx context.Context, agent, key string) (sessions.Session, bool, error) {
+	if err := sessions.Key(key).Validate(); err != nil {
+		return sessions.Session{}, false, userErrorf("%s; list the sessions with: bot sessions list", strings.TrimSuffix(err.Error(), ": "+sessions.ErrInvalid.Error()))
+	}
+	st, err := a.readSessions(ctx)
+	if err != nil || st == nil {
+		return sessions.Session{}, false, err
+	}
+	defer st.Close()
+	return st.Get(ctx, agent, sessions.Key(key))
+}
+
+// noSession is the error for a key that names no session.
+func noSession(key, agent string) error {
+	return userErrorf("no session %q for agent %s; list them with: bot sessions list", key, agent)
 }

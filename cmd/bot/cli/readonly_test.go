@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fileInfo is what TestReadOnlyCommandsChangeNothing compares of every file
+// and directory under HOME.
+type fileInfo struct {
+	Size  int64
+	Mode  fs.FileMode
+	MTime int64 // ns
+}
+
+// snapshot walks root (without following links) and returns every entry
+// below it by relative path; nil when root does not exist.
+func snapshot(t *testing.T, root string) map[string]fileInfo {
+	t.Helper()
+	out := map[string]fileInfo{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		size := fi.Size()
+		if fi.IsDir() {
+			size = 0 // a directory's size says nothing about its entries
+		}
+		out[rel] = fileInfo{size, fi.Mode(), fi.ModTime().UnixNano()}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// readOnlyRuns are the commands that only read: none may create, change or
+// remove a file or directory, whatever state they find. Exit codes do not
+// matter here (a missing credential is exit 1).
+var readOnlyRuns = [][]string{
+	{"models", "status"},
+	{"models", "status", "--check"},
+	{"models", "status", "--json"},
+	{"models", "status", "--plain"},
+	{"models", "status", "--agent", "work"},
+	{"models", "list"},
+	{"models", "list", "--json"},
+	{"models", "auth", "order", "get", "--provider", "anthropic"},
+	{"sessions", "list"},
+	{"sessions", "list", "--json", "--agent", "main"},
+	{"sessions", "show", "console:local"},
+	{"sessions", "show", "console:local", "--json"},
+	{"sessions", "show", "console:none"},
+	{"sessions", "reset", "console:none"},
+	{"sessions", "list", "--agent", "../../etc"},
+	{"doctor"},
+	{"doctor", "--non-interactive"},
+}
+
+// TestReadOnlyCommandsChangeNothing runs every command that only reads
+// against several states of HOME (nothing at all; a state directory with a
+// config, a credential store and a sessions.db at rest; Claude Code's
+// login already synced into the store; an empty sessions.db; one that is
+// not a database) and fails on any difference in
+// the names, sizes, modes or modification times under HOME: no
+// sessions.db, -wal, -shm, .lock file or directory may appear (issue 8,
+// item 9).
+func TestReadOnlyCommandsChangeNothing(t *testing.T) {
+	write := writeUnder
+	state := func(t *testing.T, home string) {
+		write(t, home, ".bot/bot.json", `{"auth": {"profiles": {"anthropic:work": {"provider": "anthropic", "mode": "api_key"}}}}`)
+		write(t, home, ".bot/.env", "OPENAI_API_KEY=sk-proj-0123456789abcdef0123\n")
+		write(t, home, ".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+			"anthropic:work":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-work-0123456789work"}},
+			"order":{"anthropic":["anthropic:work"]}}`)
+		// A session and the router's records, written by the commands
+		// that write.
+		run(t, home, "chat", "--message", "/model haiku@anthropic:work")
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, home string)
+	}{
+		{"nothing", func(t *testing.T, home string) {}},
+		{"state", state},
+		{"Claude Code synced", func(t *testing.T, home string) {
+			state(t, home)
+			write(t, home, ".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-access-0123456789abcdef","refreshToken":"sk-ant-ort01-refresh-0123456789","expiresAt":4102444800000}}`)
+			// Loading a store syncs Claude Code's login into it when it
+			// is missing there (DESIGN §3), a write: once per agent.
+			run(t, home, "models", "status")
+			run(t, home, "models", "status", "--agent", "work")
+		}},
+		{"empty sessions.db", func(t *testing.T, home string) {
+			state(t, home)
+			write(t, home, ".bot/sessions.db", "")
+		}},
+		{"sessions.db not a database", func(t *testing.T, home string) {
+			state(t, home)
+			write(t, home, ".bot/sessions.db", strings.Repeat("not a database\n", 300))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			tt.setup(t, home)
+			before := snapshot(t, home)
+			for _, args := range readOnlyRuns {
+				run(t, home, args...)
+				if diff := cmp.Diff(before, snapshot(t, home)); diff != "" {
+					t.Fatalf("bot %s changed HOME (-before +after):\n%s", strings.Join(args, " "), diff)
+				}
+			}
+		})
+	}
+}
+
+// writeUnder writes content to root/rel, mode 0600, creating the missing
+// directories 0700.
+func writeUnder(t *testing.T, root, rel, content string) {
+	t.Helper()
+	p := filepath.Join(root, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs bot in-process with HOME as its home, every provider pointed at
+// a closed port, and returns its exit code.
+func run(t *testing.T, home string, args ...string) int {
+	t.Helper()
+	env := map[string]string{
+		"HOME":                          home,
+		"ANTHROPIC_BASE_URL":            "http://127.0.0.1:1",
+		"OPENAI_BASE_URL":               "http://127.0.0.1:1",
+		"OPENROUTER_BASE_URL":           "http://127.0.0.1:1",
+		"BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1",
+	}
+	var out bytes.Buffer
+	code := Main(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string { return env[k] })
+	t.Logf("bot %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
+	return code
+}
