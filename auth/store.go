@@ -199,6 +199,22 @@ func lineOf(b []byte, offset int64) int {
 // the lock again (no UpdateStore or WithFileLock on the same path) and must
 // not keep s after it returns.
 func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bool, err error)) (*Store, error) {
+	return updateStore(ctx, path, nil, fn)
+}
+
+// UpdateStoreIn is UpdateStore for a change that touches another file too
+// (paste-token declares the credential in bot.json): instead of writing
+// the store, it adds the store's new content to txn and commits txn, under
+// the store's lock, so the store and the other files change together or
+// not at all (see atomicfile.Txn). The caller holds the locks of the
+// txn's other files (config.EditWith does for bot.json), taken before the
+// store's. txn is committed even when fn reports no change.
+func UpdateStoreIn(ctx context.Context, path string, txn *atomicfile.Txn, fn func(s *Store) (changed bool, err error)) (*Store, error) {
+	return updateStore(ctx, path, txn, fn)
+}
+
+// updateStore is UpdateStore, or UpdateStoreIn when txn is not nil.
+func updateStore(ctx context.Context, path string, txn *atomicfile.Txn, fn func(s *Store) (changed bool, err error)) (*Store, error) {
 	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
@@ -215,6 +231,9 @@ func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bo
 		}
 		if !changed {
 			out = read
+			if txn != nil {
+				return txn.Commit()
+			}
 			return nil
 		}
 		b, err := s.Encode()
@@ -224,7 +243,14 @@ func UpdateStore(ctx context.Context, path string, fn func(s *Store) (changed bo
 		// The temporary files a writer killed mid-write left hold
 		// credentials, possibly ones since removed from the store.
 		atomicfile.RemoveTemps(target)
-		if err := atomicfile.WriteFile(target, b, storeFileMode); err != nil {
+		if txn != nil {
+			if err := txn.Add(target, b, storeFileMode); err != nil {
+				return err
+			}
+			if err := txn.Commit(); err != nil {
+				return err
+			}
+		} else if err := atomicfile.WriteFile(target, b, storeFileMode); err != nil {
 			return fmt.Errorf("auth: write %s: %w", path, err)
 		}
 		out = s

@@ -39,6 +39,10 @@
 //
 // Edit changes the file in place through a Doc, keeping comments and layout:
 // only the touched objects and lists are re-indented.
+// EditWith does the same as part of a change to other files too (the
+// credential store), committed through one atomicfile.Txn anchored at the
+// config; Load and every edit first finish or undo such a change that a
+// killed process left.
 //
 // # Secrets
 //

@@ -36,6 +36,22 @@ import (
 // two processes editing at once never lose a change, and it removes the
 // temporary files a config write killed midway left behind.
 func Edit(path string, fn func(doc *Doc) error) error {
+	return EditWith(path, fn, nil)
+}
+
+// EditWith is Edit for a change that touches other files too (paste-token
+// stores a credential and declares it here): the config's new content is
+// not written but added to a Txn anchored at the config, and also is
+// called with it, still under the config's lock. also adds the other
+// files' content and commits the Txn, normally under their own locks (a
+// config writer takes the config's lock first). The Txn holds no config
+// content when the document is unchanged. When also is nil, EditWith is
+// Edit.
+//
+// Every config writer first finishes or undoes a change that a killed
+// process left (atomicfile.Recover), so the config and the other files of
+// a change are either all old or all new.
+func EditWith(path string, fn func(doc *Doc) error, also func(txn *atomicfile.Txn) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("config: create the directory of %s: %w", path, err)
 	}
@@ -43,18 +59,39 @@ func Edit(path string, fn func(doc *Doc) error) error {
 	// dies) so two commands changing the config at once never lose an
 	// edit; the file is re-read inside it. A symbolic link's target is
 	// what is locked and written.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
 	defer cancel()
-	lk, err := atomicfile.Acquire(ctx, path)
+	lk, err := lockConfig(ctx, path)
 	if err != nil {
-		return fmt.Errorf("config: %s is being changed by another bot process; try again", path)
+		return err
 	}
 	defer lk.Unlock()
-	return edit(path, fn)
+	if _, err := atomicfile.Recover(ctx, path); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return edit(path, fn, also)
 }
 
-// edit is Edit under the lock.
-func edit(path string, fn func(doc *Doc) error) error {
+// lockWait bounds the wait for the config's lock.
+const lockWait = 10 * time.Second
+
+// lockConfig takes the config's cross-process lock.
+func lockConfig(ctx context.Context, path string) (*atomicfile.Lock, error) {
+	lk, err := atomicfile.Acquire(ctx, path)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("config: %s is being changed by another bot process; try again", path)
+	case err != nil:
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("config: cannot lock %s: %w; check that its directory is writable", path, err)
+	}
+	return lk, nil
+}
+
+// edit is EditWith under the lock.
+func edit(path string, fn func(doc *Doc) error, also func(txn *atomicfile.Txn) error) error {
 	data, err := readConfig(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -79,23 +116,41 @@ func edit(path string, fn func(doc *Doc) error) error {
 		return err
 	}
 	out := d.root.Pack()
-	if !migrated && bytes.Equal(out, before) {
-		return nil
-	}
-	check, err := parseDocument(path, out)
-	if err == nil {
-		err = check.validate()
-	}
-	if err != nil {
-		// The lines of a file that was never written mean nothing to
-		// the user: name the key only.
-		msg := err.Error()
-		if e := (*Error)(nil); errors.As(err, &e) {
-			msg = e.Msg
+	changed := migrated || !bytes.Equal(out, before)
+	if changed {
+		check, err := parseDocument(path, out)
+		if err == nil {
+			err = check.validate()
 		}
-		return &wrapped{msg: fmt.Sprintf("config: the change would leave %s invalid: %s", path, msg), err: err}
+		if err != nil {
+			// The lines of a file that was never written mean nothing to
+			// the user: name the key only.
+			msg := err.Error()
+			if e := (*Error)(nil); errors.As(err, &e) {
+				msg = e.Msg
+			}
+			return &wrapped{msg: fmt.Sprintf("config: the change would leave %s invalid: %s", path, msg), err: err}
+		}
 	}
-	return writeEdited(path, out, !exists)
+	if also == nil {
+		if !changed {
+			return nil
+		}
+		return writeEdited(path, out, !exists)
+	}
+	txn, err := atomicfile.NewTxn(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if changed {
+		// Edit's temporary files are orphans under the lock, as for a
+		// plain write.
+		atomicfile.RemoveTemps(path)
+		if err := txn.Add(path, out, fileMode(path)); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+	}
+	return also(txn)
 }
 
 // writeEdited writes an edited config file, first removing the temporary

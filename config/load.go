@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ type File struct {
 // and adds a warning. When that rewrite fails, Load still returns the
 // migrated Config, with a second warning naming the failure.
 func Load(path string) (*File, error) {
+	recovered := recoverPending(path)
 	data, err := readConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{Path: path, Config: &Config{}}, nil
@@ -70,6 +72,9 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	f := &File{Path: path, Exists: true, Config: cfg}
+	if recovered != "" {
+		f.Warnings = append(f.Warnings, recovered)
+	}
 	if len(changes) > 0 {
 		f.Warnings = append(f.Warnings, "Auto-migrated config: "+strings.Join(changes, " "))
 		if err := saveMigrated(path); err != nil {
@@ -77,6 +82,29 @@ func Load(path string) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// recoverPending finishes or undoes a change to the config and other files
+// (EditWith) that a killed process left, before the config is read, so a
+// reader never sees half of it for longer than the next command takes to
+// start. It does nothing (one stat) when there is none, and never waits
+// long: a writer holding the lock recovers itself. It returns a warning
+// line when the change could not be finished.
+func recoverPending(path string) string {
+	if !atomicfile.Pending(path) {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	lk, err := lockConfig(ctx, path)
+	if err != nil {
+		return ""
+	}
+	defer lk.Unlock()
+	if _, err := atomicfile.Recover(ctx, path); err != nil {
+		return fmt.Sprintf("Could not finish an interrupted change to %s: %v", path, err)
+	}
+	return ""
 }
 
 // readConfig reads the config file at path, refusing one that someone else
@@ -257,10 +285,8 @@ func offsetOf(data []byte, line, col int) int {
 // atomicfile.WriteFile); a new file gets 0600, and missing parent
 // directories are created with 0700 when create is set.
 func writeFile(path string, data []byte, create bool) error {
-	perm := os.FileMode(0o600)
-	if fi, err := os.Stat(path); err == nil {
-		perm = fi.Mode().Perm()
-	} else if create {
+	perm := fileMode(path)
+	if _, err := os.Stat(path); err != nil && create {
 		target, err := atomicfile.Target(path)
 		if err != nil {
 			return err
@@ -270,6 +296,15 @@ func writeFile(path string, data []byte, create bool) error {
 		}
 	}
 	return atomicfile.WriteFile(path, data, perm)
+}
+
+// fileMode returns the mode a write of the config file at path gives it:
+// the existing file's, else 0600.
+func fileMode(path string) os.FileMode {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Mode().Perm()
+	}
+	return 0o600
 }
 
 // wireConfig is the decoding shape of bot.json; config turns it into a

@@ -21,6 +21,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/atomicfile"
 )
 
 // PasteTokenCmd is "bot models auth paste-token": store a token that arrives
@@ -78,17 +79,12 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	cred := &auth.Credential{Provider: provider, Type: auth.KindToken, Token: token, Expires: expires}
-	if _, err := auth.UpdateStore(ctx, auth.StorePath(paths.AgentDir(agent)), func(s *auth.Store) (bool, error) {
+	if err := storeAndDeclare(ctx, cf.Path, auth.StorePath(paths.AgentDir(agent)), id, provider, auth.KindToken, func(s *auth.Store) (bool, error) {
 		if old, ok := s.Profiles[id]; ok {
 			cred.Email, cred.Extra = old.Email, old.Extra
 		}
 		s.Set(id, cred)
 		return true, nil
-	}); err != nil {
-		return err
-	}
-	if err := config.Edit(cf.Path, func(d *config.Doc) error {
-		return d.SetAuthProfile(string(id), provider, string(auth.KindToken))
 	}); err != nil {
 		return err
 	}
@@ -214,13 +210,8 @@ func (c *SetupTokenCmd) Run(ctx context.Context, app *App) error {
 	if cred == nil {
 		return userError{"No Claude Code CLI credentials found after setup-token. Expected auth profile anthropic:claude-cli."}
 	}
-	if _, err := auth.UpdateStore(ctx, auth.StorePath(paths.AgentDir(agent)), func(s *auth.Store) (bool, error) {
+	if err := storeAndDeclare(ctx, cf.Path, auth.StorePath(paths.AgentDir(agent)), auth.ClaudeCLIProfile, "anthropic", auth.KindOAuth, func(s *auth.Store) (bool, error) {
 		return auth.MergeClaudeCode(s, cred, app.Now()), nil
-	}); err != nil {
-		return err
-	}
-	if err := config.Edit(cf.Path, func(d *config.Doc) error {
-		return d.SetAuthProfile(string(auth.ClaudeCLIProfile), "anthropic", string(auth.KindOAuth))
 	}); err != nil {
 		return err
 	}
@@ -396,4 +387,21 @@ func (c *OrderClearCmd) Run(ctx context.Context, app *App) error {
 	}
 	fmt.Fprintln(app.Stdout, "Cleared per-agent order override.")
 	return nil
+}
+
+// storeAndDeclare changes the credential store at storePath with change
+// and declares profile id in the config at configPath (auth.profiles[id] =
+// {provider, mode}) as one change: both files or neither. It holds the
+// config's lock, then the store's, while it builds both and commits them
+// through one atomicfile.Txn, so a config that cannot be written leaves the
+// store untouched, and a process killed at any moment leaves both old or
+// both new once the next command has started (config.Load finishes or
+// undoes the change it finds).
+func storeAndDeclare(ctx context.Context, configPath, storePath string, id auth.ProfileID, provider string, mode auth.Kind, change func(*auth.Store) (bool, error)) error {
+	return config.EditWith(configPath, func(d *config.Doc) error {
+		return d.SetAuthProfile(string(id), provider, string(mode))
+	}, func(txn *atomicfile.Txn) error {
+		_, err := auth.UpdateStoreIn(ctx, storePath, txn, change)
+		return err
+	})
 }

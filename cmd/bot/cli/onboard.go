@@ -115,15 +115,15 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		cred, mode = &auth.Credential{Provider: provider, Type: auth.KindAPIKey, Key: key}, auth.KindAPIKey
 	}
 	if cred != nil {
-		if _, err := auth.UpdateStore(ctx, storePath, func(s *auth.Store) (bool, error) {
+		// The store and the config change together or not at all.
+		if err := storeAndDeclare(ctx, cf.Path, storePath, id, provider, mode, func(s *auth.Store) (bool, error) {
 			s.Set(id, cred)
 			return true, nil
 		}); err != nil {
 			return err
 		}
 		fmt.Fprintf(app.Stdout, "Updated %s\n", paths.Display(storePath))
-	}
-	if err := config.Edit(cf.Path, func(d *config.Doc) error {
+	} else if err := config.Edit(cf.Path, func(d *config.Doc) error {
 		return d.SetAuthProfile(string(id), provider, string(mode))
 	}); err != nil {
 		return err
