@@ -38,7 +38,9 @@
 // read without extra files; a file a running bot holds is read through
 // its -wal and -shm files. A file at rest in WAL mode (last closed by an
 // older bot) would make SQLite create empty -wal and -shm files, which
-// the next writer's Close removes. Check runs PRAGMA quick_check.
+// the next writer's Close removes. Check runs PRAGMA quick_check on the
+// whole file; CheckState only on the tables bot cannot run without (not
+// the history), so its cost does not grow with the history.
 //
 // Writes go through one connection whose transactions all begin
 // IMMEDIATE (_txlock=immediate), so a read-then-write transaction never

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/internal/logtest"
+	"github.com/botgateway/bot/internal/sqlitetest"
 )
 
 // fileState is what a test compares of the files in a directory: name,
@@ -69,23 +70,6 @@ func writeDB(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// scribble overwrites the bytes [from, to) of the file at path with c;
-// span computes the range from the file's size.
-func scribble(t *testing.T, path string, span func(size int) (from, to int), c byte) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from, to := span(len(b))
-	for i := from; i < to; i++ {
-		b[i] = c
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -310,7 +294,7 @@ func TestCheckFindsDamage(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	scribble(t, path, func(size int) (int, int) { return size / 2, size/2 + 4096 }, 0x5a)
+	sqlitetest.Overwrite(t, path, func(size int) (int, int) { return size / 2, size/2 + 4096 }, 0x5a)
 	r, err := OpenReadOnly(t.Context(), path, Options{})
 	if err != nil {
 		t.Fatalf("OpenReadOnly: %v (the damage should not be on the pages it reads)", err)
@@ -319,6 +303,25 @@ func TestCheckFindsDamage(t *testing.T) {
 	err = r.Check(t.Context())
 	if !errors.Is(err, ErrCorrupt) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "is damaged (") {
 		t.Errorf("Check = %q, want one line saying the file is damaged", err)
+	}
+	if err := r.CheckState(t.Context()); err != nil {
+		t.Errorf("CheckState = %v; the history is not its business", err)
+	}
+}
+
+// TestCheckStateFindsDamage checks that CheckState reports a damaged page
+// of the sessions table, which opening does not read.
+func TestCheckStateFindsDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	writeDB(t, path)
+	sqlitetest.DamageTable(t, path, "sessions")
+	r, err := OpenReadOnly(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v (the damage should not be on the pages it reads)", err)
+	}
+	defer r.Close()
+	if err := r.CheckState(t.Context()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "is damaged (") {
+		t.Errorf("CheckState = %v, want the file reported damaged", err)
 	}
 }
 

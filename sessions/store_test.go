@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/internal/logtest"
+	"github.com/botgateway/bot/internal/sqlitetest"
 )
 
 // TestRestart checks that a pin, the model and the history survive Close
@@ -207,7 +208,7 @@ func TestCorrupt(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			scribble(t, path, func(size int) (int, int) { return 100, min(size, 4096) }, 0xa5) // page 1 after the header: sqlite_schema
+			sqlitetest.Overwrite(t, path, func(size int) (int, int) { return 100, min(size, 4096) }, 0xa5) // page 1 after the header: sqlite_schema
 		}},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/botgateway/bot/internal/sqlitetest"
 )
 
 // fileInfo is what TestReadOnlyCommandsChangeNothing compares of every file
@@ -141,9 +143,43 @@ func writeUnder(t *testing.T, root, rel, content string) {
 	}
 }
 
+// TestDamagedSessionsReported checks a sessions.db that opens but whose
+// sessions table is damaged: models status --check and doctor say so, with
+// the fix, and exit 1 (issue 8, item 9); plain status still exits 0.
+func TestDamagedSessionsReported(t *testing.T) {
+	home := t.TempDir()
+	writeUnder(t, home, ".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-work-0123456789work"}}}`)
+	if code, out := runOut(t, home, "chat", "--message", "/model haiku"); code != 0 {
+		t.Fatalf("bot chat: exit %d\n%s", code, out)
+	}
+	sqlitetest.DamageTable(t, filepath.Join(home, ".bot", "sessions.db"), "sessions")
+	const want = "~/.bot/sessions.db is damaged ("
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"models", "status", "--check"}, 1},
+		{[]string{"doctor"}, 1},
+		{[]string{"models", "status"}, 0},
+	} {
+		code, out := runOut(t, home, tt.args...)
+		if code != tt.code || (tt.code != 0 && !strings.Contains(out, want)) || (tt.code != 0 && !strings.Contains(out, "move it aside")) {
+			t.Errorf("bot %s: exit %d, want %d and %q\n%s", strings.Join(tt.args, " "), code, tt.code, want, out)
+		}
+	}
+}
+
 // run runs bot in-process with HOME as its home, every provider pointed at
 // a closed port, and returns its exit code.
 func run(t *testing.T, home string, args ...string) int {
+	t.Helper()
+	code, _ := runOut(t, home, args...)
+	return code
+}
+
+// runOut is run that also returns stdout and stderr together.
+func runOut(t *testing.T, home string, args ...string) (int, string) {
 	t.Helper()
 	env := map[string]string{
 		"HOME":                          home,
@@ -155,5 +191,5 @@ func run(t *testing.T, home string, args ...string) int {
 	var out bytes.Buffer
 	code := Main(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string { return env[k] })
 	t.Logf("bot %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
-	return code
+	return code, out.String()
 }
