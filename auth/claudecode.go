@@ -142,9 +142,10 @@ func (cc ClaudeCode) runner() securityFunc {
 // missing, unreadable or holds no credential, the file is read.
 //
 // Read returns (nil, nil) when Claude Code is not set up: no file, no
-// "claudeAiOauth" object, an empty access token or an expiresAt that is not
-// a positive number of milliseconds. An unreadable or malformed file is a
-// *ClaudeCodeError.
+// "claudeAiOauth" object, or an expiresAt that is missing or not positive.
+// An unreadable or malformed file is a *ClaudeCodeError, and so is one whose
+// accessToken is empty or only white space (no credential, DESIGN §6) or
+// whose tokens or expiresAt have the wrong JSON type.
 func (cc ClaudeCode) Read(ctx context.Context) (*Credential, error) {
 	if cc.Home == "" {
 		return nil, errors.New("auth: claude code: home directory not set")
@@ -279,13 +280,27 @@ func parseClaudeCode(b []byte) (*Credential, error) {
 	if err := json.Unmarshal(raw, &o); err != nil || o == nil {
 		return nil, fmt.Errorf("%q is not a JSON object", claudeOAuthKey)
 	}
-	access := jsonString(o["accessToken"])
-	if access == "" {
-		return nil, nil
+	// A field of the wrong type is reported, never skipped in silence
+	// (the messages name the field, never its value).
+	for _, k := range []string{"accessToken", "refreshToken"} {
+		if v, ok := o[k]; ok && string(v) != "null" && jsonString(v) == "" && !isJSONString(v) {
+			return nil, fmt.Errorf("%s.%s is %s, want a string", claudeOAuthKey, k, jsonKind(v))
+		}
+	}
+	if v, ok := o["accessToken"]; ok && string(v) == "null" {
+		return nil, fmt.Errorf("%s.accessToken is null, want a string", claudeOAuthKey)
 	}
 	var ms float64
-	if v, ok := o["expiresAt"]; !ok || json.Unmarshal(v, &ms) != nil ||
-		math.IsNaN(ms) || ms <= 0 || ms >= 1e16 {
+	if v, ok := o["expiresAt"]; ok && string(v) != "null" && json.Unmarshal(v, &ms) != nil {
+		return nil, fmt.Errorf("%s.expiresAt is %s, want milliseconds since the epoch", claudeOAuthKey, jsonKind(v))
+	}
+	access := jsonString(o["accessToken"])
+	if access == "" {
+		// Empty or only white space: no credential (DESIGN §6), and
+		// not "Claude Code is not set up" either.
+		return nil, errClaudeNoAccess
+	}
+	if math.IsNaN(ms) || ms <= 0 || ms >= 1e16 {
 		return nil, nil
 	}
 	expires := time.UnixMilli(int64(ms))
@@ -304,6 +319,16 @@ func parseClaudeCode(b []byte) (*Credential, error) {
 		Token:    NewSecret(access),
 		Expires:  expires,
 	}, nil
+}
+
+// errClaudeNoAccess is the problem of a "claudeAiOauth" object whose
+// accessToken is missing, empty or only white space.
+var errClaudeNoAccess = fmt.Errorf("%s.accessToken is empty", claudeOAuthKey)
+
+// isJSONString reports whether v is a JSON string.
+func isJSONString(v json.RawMessage) bool {
+	var s string
+	return v != nil && json.Unmarshal(v, &s) == nil
 }
 
 // jsonString returns v decoded as a trimmed string, or "" when v is not a
@@ -337,10 +362,13 @@ func lineCol(b []byte, off int64) (line, col int) {
 // NeedsClaudeSync reports whether Claude Code's credentials should be read
 // into s: when the ClaudeCLIProfile profile is missing, is not an anthropic
 // oauth credential, or its access token expires within ClaudeSyncWindow of
-// now (or has expired, or has no expiry).
+// now (or has expired, or has no expiry); never when s.ClaudeSyncOff.
 func NeedsClaudeSync(s *Store, now time.Time) bool {
 	if s == nil {
 		return true
+	}
+	if s.ClaudeSyncOff {
+		return false
 	}
 	c := s.Profiles[ClaudeCLIProfile]
 	if c == nil || c.Type != KindOAuth || NormalizeProvider(c.Provider) != "anthropic" {
@@ -365,10 +393,11 @@ func NeedsClaudeSync(s *Store, now time.Time) bool {
 //     changes nothing.
 //
 // The stored profile's Email and Extra are kept. A nil c, or one that is
-// neither oauth nor token, changes nothing. MergeClaudeCode does not write
+// neither oauth nor token, changes nothing, and so does any c while
+// s.ClaudeSyncOff (the user removed the profile). MergeClaudeCode does not write
 // the store file.
 func MergeClaudeCode(s *Store, c *Credential, now time.Time) (changed bool) {
-	if s == nil || c == nil || (c.Type != KindOAuth && c.Type != KindToken) {
+	if s == nil || c == nil || s.ClaudeSyncOff || (c.Type != KindOAuth && c.Type != KindToken) {
 		return false
 	}
 	old := s.Profiles[ClaudeCLIProfile]
@@ -572,7 +601,7 @@ func keychainAccount(attrs []byte) (string, bool) {
 // document b, keeping every other key and the order of keys. It reports
 // false, and no error, when b has no such object. Its errors never quote b.
 func mergeClaudeJSON(b []byte, c *Credential) ([]byte, bool, error) {
-	if _, err := parseClaudeCode(b); err != nil {
+	if _, err := parseClaudeCode(b); err != nil && !errors.Is(err, errClaudeNoAccess) {
 		return nil, false, err
 	}
 	keys, top, err := orderedObject(b)

@@ -100,8 +100,11 @@ func TestClaudeCodeRead(t *testing.T) {
 		{name: "token only", fixture: "token-only.json", want: &Credential{
 			Provider: "anthropic", Type: KindToken, Token: NewSecret(claudeCanary), Expires: expires,
 		}},
-		{name: "empty access", fixture: "empty-access.json"},
-		{name: "expiresAt a string", fixture: "bad-expires.json"},
+		// An empty token is no credential, and a token or expiry of the
+		// wrong type is reported, not skipped (issue 8, items 5 and 11).
+		{name: "empty access", fixture: "empty-access.json", wantErr: "claudeAiOauth.accessToken is empty"},
+		{name: "expiresAt a string", fixture: "bad-expires.json",
+			wantErr: "claudeAiOauth.expiresAt is a string, want milliseconds since the epoch"},
 		{name: "expiresAt zero", fixture: "zero-expires.json"},
 		{name: "no claudeAiOauth key", fixture: "missing-key.json"},
 		{name: "malformed", fixture: "malformed.json",
@@ -150,23 +153,35 @@ func TestClaudeCodeReadMapping(t *testing.T) {
 		name     string
 		oauth    string // the claudeAiOauth value
 		wantType Kind   // "" = no credential
+		wantErr  string // the problem of the *ClaudeCodeError, "" = none
 	}{
-		{"refresh empty is token", `{"accessToken":"a","refreshToken":"","expiresAt":5}`, KindToken},
-		{"refresh not a string is token", `{"accessToken":"a","refreshToken":7,"expiresAt":5}`, KindToken},
-		{"access blank", `{"accessToken":"  ","refreshToken":"r","expiresAt":5}`, ""},
-		{"access not a string", `{"accessToken":12,"refreshToken":"r","expiresAt":5}`, ""},
-		{"access missing", `{"refreshToken":"r","expiresAt":5}`, ""},
-		{"expiresAt missing", `{"accessToken":"a","refreshToken":"r"}`, ""},
-		{"expiresAt negative", `{"accessToken":"a","refreshToken":"r","expiresAt":-1}`, ""},
-		{"expiresAt null", `{"accessToken":"a","refreshToken":"r","expiresAt":null}`, ""},
-		{"expiresAt absurd", `{"accessToken":"a","refreshToken":"r","expiresAt":1e300}`, ""},
-		{"expiresAt fractional", `{"accessToken":"a","refreshToken":"r","expiresAt":1767268800000.5}`, KindOAuth},
-		{"claudeAiOauth null", `null`, ""},
+		{"refresh empty is token", `{"accessToken":"a","refreshToken":"","expiresAt":5}`, KindToken, ""},
+		{"refresh null is token", `{"accessToken":"a","refreshToken":null,"expiresAt":5}`, KindToken, ""},
+		{"refresh not a string", `{"accessToken":"a","refreshToken":7,"expiresAt":5}`, "", "claudeAiOauth.refreshToken is a number, want a string"},
+		{"access blank", `{"accessToken":"  ","refreshToken":"r","expiresAt":5}`, "", "claudeAiOauth.accessToken is empty"},
+		{"access not a string", `{"accessToken":12,"refreshToken":"r","expiresAt":5}`, "", "claudeAiOauth.accessToken is a number, want a string"},
+		{"access null", `{"accessToken":null,"refreshToken":"r","expiresAt":5}`, "", "claudeAiOauth.accessToken is null, want a string"},
+		{"access an object", `{"accessToken":{"v":"a"},"expiresAt":5}`, "", "claudeAiOauth.accessToken is an object, want a string"},
+		{"access missing", `{"refreshToken":"r","expiresAt":5}`, "", "claudeAiOauth.accessToken is empty"},
+		{"expiresAt missing", `{"accessToken":"a","refreshToken":"r"}`, "", ""},
+		{"expiresAt negative", `{"accessToken":"a","refreshToken":"r","expiresAt":-1}`, "", ""},
+		{"expiresAt null", `{"accessToken":"a","refreshToken":"r","expiresAt":null}`, "", ""},
+		{"expiresAt absurd", `{"accessToken":"a","refreshToken":"r","expiresAt":1e300}`, "", ""},
+		{"expiresAt a boolean", `{"accessToken":"a","refreshToken":"r","expiresAt":true}`, "", "claudeAiOauth.expiresAt is a boolean, want milliseconds since the epoch"},
+		{"expiresAt fractional", `{"accessToken":"a","refreshToken":"r","expiresAt":1767268800000.5}`, KindOAuth, ""},
+		{"claudeAiOauth null", `null`, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cc := ClaudeCode{Home: claudeHome(t, []byte(`{"claudeAiOauth":`+tt.oauth+`}`))}
 			got, err := cc.Read(t.Context())
+			if tt.wantErr != "" {
+				want := fmt.Sprintf(`auth: %s: %s; run "claude", then /login, or remove the file`, cc.Path(), tt.wantErr)
+				if _, ok := errors.AsType[*ClaudeCodeError](err); !ok || err.Error() != want {
+					t.Fatalf("Read() error = %v, want %s", err, want)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("Read() error = %v", err)
 			}
@@ -865,7 +880,9 @@ func FuzzClaudeCodeFile(f *testing.F) {
 			}
 		}
 		werr := cc.WriteBack(context.Background(), refreshed)
-		if (err == nil) != (werr == nil) {
+		// An empty access token is no credential to read, but the
+		// refreshed one may fill it.
+		if (err == nil) != (werr == nil) && !errors.Is(err, errClaudeNoAccess) {
 			t.Fatalf("Read() error %v but WriteBack() error %v", err, werr)
 		}
 		if werr != nil {

@@ -47,7 +47,7 @@ type ProfileHealth struct {
 // CredentialHealth classifies c at now (DESIGN §4, which wins over the
 // reference where they differ):
 //
-//   - nil, or no secret at all: missing;
+//   - nil, or no secret at all (empty or only white space): missing;
 //   - api_key: static;
 //   - token: static without expiry, else expired at or after it, expiring
 //     within ExpiryWarn of it, ok before that;
@@ -85,14 +85,14 @@ func CredentialHealth(c *Credential, now time.Time, lastRefreshFailed bool) Prof
 	}
 	switch c.Type {
 	case KindAPIKey:
-		if c.Key.IsZero() {
+		if c.Key.IsBlank() {
 			h.Status = StatusMissing
 		} else {
 			h.Status = StatusStatic
 		}
 	case KindToken:
 		switch {
-		case c.Token.IsZero():
+		case c.Token.IsBlank():
 			h.Status = StatusMissing
 		case c.Expires.IsZero():
 			h.Status = StatusStatic
@@ -100,10 +100,10 @@ func CredentialHealth(c *Credential, now time.Time, lastRefreshFailed bool) Prof
 			h.Status = expiring()
 		}
 	case KindOAuth:
-		hasRefresh := !c.Refresh.IsZero()
-		accessValid := !c.Access.IsZero() && !c.Expires.IsZero() && now.Before(c.Expires)
+		hasRefresh := !c.Refresh.IsBlank()
+		accessValid := !c.Access.IsBlank() && !c.Expires.IsZero() && now.Before(c.Expires)
 		switch {
-		case c.Access.IsZero() && !hasRefresh:
+		case c.Access.IsBlank() && !hasRefresh:
 			h.Status = StatusMissing
 		case !accessValid && hasRefresh && !lastRefreshFailed:
 			h.Status = StatusRefreshable

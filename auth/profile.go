@@ -107,19 +107,20 @@ func (c *Credential) Secret() Secret {
 }
 
 // Refreshable reports whether c is an OAuth credential with a refresh token.
-func (c *Credential) Refreshable() bool { return c.Type == KindOAuth && !c.Refresh.IsZero() }
+func (c *Credential) Refreshable() bool { return c.Type == KindOAuth && !c.Refresh.IsBlank() }
 
-// Usable reports whether c could be handed to a provider at now: a non-empty
-// key, an unexpired non-empty token, or an OAuth credential with an access
-// or a refresh token (an expired access token is refreshed on use).
+// Usable reports whether c could be handed to a provider at now: a key, an
+// unexpired token, or an OAuth credential with an access or a refresh token
+// (an expired access token is refreshed on use). A secret that is empty or
+// only white space is no secret (DESIGN §6).
 func (c *Credential) Usable(now time.Time) bool {
 	switch c.Type {
 	case KindAPIKey:
-		return !c.Key.IsZero()
+		return !c.Key.IsBlank()
 	case KindToken:
-		return !c.Token.IsZero() && (c.Expires.IsZero() || now.Before(c.Expires))
+		return !c.Token.IsBlank() && (c.Expires.IsZero() || now.Before(c.Expires))
 	case KindOAuth:
-		return !c.Access.IsZero() || !c.Refresh.IsZero()
+		return !c.Access.IsBlank() || !c.Refresh.IsBlank()
 	}
 	return false
 }
@@ -140,11 +141,15 @@ func (c *Credential) Clone() *Credential {
 var credentialFields = []string{"type", "provider", "key", "token", "access", "refresh", "expires", "email"}
 
 // UnmarshalJSON decodes a profile object of the store format, keeping
-// unknown fields.
+// unknown fields. A known field of the wrong JSON type, and a null where
+// the credential's secret belongs ("key" of an api_key, "token" of a token,
+// "access" of an oauth credential), is an error that names the field and
+// what it should be, never its value: `"key" is a number, want a string`.
+// Other nulls count as absent.
 func (c *Credential) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return fmt.Errorf("the entry is %s, want an object", jsonKind(b))
 	}
 	var n Credential
 	str := func(name string) (string, error) {
@@ -154,7 +159,7 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return "", fmt.Errorf("field %q: want a string", name)
+			return "", fmt.Errorf("%q is %s, want a string", name, jsonKind(v))
 		}
 		return s, nil
 	}
@@ -177,13 +182,16 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 		}
 		*f.dst = NewSecret(s)
 	}
+	if name := secretField(n.Type); name != "" && string(raw[name]) == "null" {
+		return fmt.Errorf("%q is null, want a string", name)
+	}
 	if n.Email, err = str("email"); err != nil {
 		return err
 	}
 	if v, ok := raw["expires"]; ok && string(v) != "null" {
 		var ms float64
 		if err := json.Unmarshal(v, &ms); err != nil {
-			return fmt.Errorf("field \"expires\": want milliseconds since the epoch")
+			return fmt.Errorf("%q is %s, want milliseconds since the epoch", "expires", jsonKind(v))
 		}
 		if ms > 0 && ms < 1e16 {
 			n.Expires = time.UnixMilli(max(int64(ms), 1)) // 0 < ms < 1 is expired, not "no expiry"
@@ -199,6 +207,42 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 	}
 	*c = n
 	return nil
+}
+
+// secretField is the field that holds the secret of a credential of kind
+// k, or "" for a kind bot does not know.
+func secretField(k Kind) string {
+	switch k {
+	case KindAPIKey:
+		return "key"
+	case KindToken:
+		return "token"
+	case KindOAuth:
+		return "access"
+	}
+	return ""
+}
+
+// jsonKind names the JSON type of the value v for messages: "a string",
+// "a number", "null", ... It never quotes the value.
+func jsonKind(v []byte) string {
+	t := bytes.TrimSpace(v)
+	if len(t) == 0 {
+		return "empty"
+	}
+	switch t[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 // encodeStored encodes c with its secrets revealed, known fields first in

@@ -234,7 +234,7 @@ func (r *Refresher) Acquire(ctx context.Context, agentDir string, id ProfileID, 
 	if p == nil && !force && accessValid(c, now, 0) {
 		return c.Clone(), nil
 	}
-	if c.Refresh.IsZero() {
+	if c.Refresh.IsBlank() {
 		return nil, &RefreshError{Profile: id, Provider: providerOf(id, c), NeedsLogin: true,
 			Err: errNoRefreshToken}
 	}
@@ -301,7 +301,7 @@ func (r *Refresher) refresh(ctx context.Context, path string, id ProfileID, seen
 			}
 			return false, nil
 		}
-		if cur.Refresh.IsZero() {
+		if cur.Refresh.IsBlank() {
 			return false, &RefreshError{Profile: id, Provider: providerOf(id, cur), NeedsLogin: true,
 				Err: errNoRefreshToken}
 		}
@@ -630,7 +630,7 @@ func fingerprint(s Secret) string {
 // accessValid reports whether c's access token is set and valid for more
 // than margin after now.
 func accessValid(c *Credential, now time.Time, margin time.Duration) bool {
-	return !c.Access.IsZero() && now.Add(margin).Before(c.Expires)
+	return !c.Access.IsBlank() && now.Add(margin).Before(c.Expires)
 }
 
 // withTokens returns base (nil allowed) with the type, provider, tokens and
@@ -651,11 +651,11 @@ func withTokens(base, c *Credential) *Credential {
 func staticCredential(id ProfileID, c *Credential, now time.Time) (*Credential, error) {
 	switch c.Type {
 	case KindAPIKey:
-		if c.Key.IsZero() {
+		if c.Key.IsBlank() {
 			return nil, fmt.Errorf("auth: %s holds an empty API key; %s", id, loginFix(id, providerOf(id, c)))
 		}
 	case KindToken:
-		if c.Token.IsZero() {
+		if c.Token.IsBlank() {
 			return nil, fmt.Errorf("auth: %s holds an empty token; %s", id, loginFix(id, providerOf(id, c)))
 		}
 		if !c.Expires.IsZero() && !now.Before(c.Expires) {

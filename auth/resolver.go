@@ -98,6 +98,11 @@ type Candidate struct {
 	// Excluded, when not empty, says why the profile can not be used; such
 	// candidates appear only in Plan.Excluded.
 	Excluded string
+	// From is the agent whose store holds the profile when the agent asked
+	// for has none of its own for the provider and uses the main agent's
+	// (Inherit); "" for the agent's own profiles and the environment.
+	// Such a credential is read-only: it is never refreshed or written.
+	From string
 }
 
 // Label returns how status output names the candidate: the profile id, or
@@ -108,6 +113,14 @@ func (c Candidate) Label() string {
 	}
 	return c.EnvSource
 }
+
+// Reasons of Candidate.Excluded that callers tell apart: a profile named
+// in a list but absent from the store, and one whose entry the store holds
+// but bot cannot use (ExcludedUnusable is followed by the problem).
+const (
+	ExcludedNotStored = "not in the auth store"
+	ExcludedUnusable  = "unusable in the auth store: "
+)
 
 // Plan is the resolved candidate order for one provider.
 type Plan struct {
@@ -269,11 +282,15 @@ func (r *Resolver) candidate(id ProfileID, provider string, basis Basis, now tim
 	c.InCooldown = now.Before(c.Usage.UnusableUntil())
 	cred, ok := r.Store.Profiles[id]
 	if !ok {
-		c.Excluded = "not in the auth store"
+		c.Excluded = ExcludedNotStored
+		if u, bad := r.Store.UnusableEntry(id); bad {
+			c.Excluded = ExcludedUnusable + u.Problem
+		}
 		c.Health = ProfileHealth{Status: StatusMissing}
 		return c
 	}
 	c.Credential = cred
+	c.From = r.Store.InheritedFrom(id)
 	c.Health = CredentialHealth(cred, now, c.Usage.LastRefreshFailed)
 	if p := NormalizeProvider(cred.Provider); p != provider {
 		c.Excluded = "is for " + p + ", not " + provider
@@ -294,12 +311,16 @@ func (r *Resolver) candidate(id ProfileID, provider string, basis Basis, now tim
 	if !cred.Usable(now) {
 		switch cred.Type {
 		case KindToken:
-			if !cred.Token.IsZero() {
+			if !cred.Token.IsBlank() {
 				c.Excluded = "token expired"
 				return c
 			}
 		}
-		c.Excluded = "no secret stored"
+		c.Excluded = "no secret stored (empty or only white space)"
+		return c
+	}
+	if c.From != "" && cred.Type == KindOAuth && !accessValid(cred, now, 0) {
+		c.Excluded = "access token expired; inherited from agent " + c.From + ", which renews it on its next use (this agent never writes its store)"
 		return c
 	}
 	return c
@@ -319,7 +340,7 @@ func (r *Resolver) envCandidate(provider string, now time.Time) (Candidate, bool
 	}
 	for _, name := range EnvVars[provider] {
 		v, src, ok := r.Env.Lookup(name)
-		if !ok || v.IsZero() {
+		if !ok || v.IsBlank() {
 			continue
 		}
 		cred := &Credential{Provider: provider, Type: KindAPIKey, Key: v}

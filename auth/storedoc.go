@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -30,6 +31,13 @@ type Store struct {
 	// Order is the per-agent candidate order per provider
 	// ("bot models auth order set"). Keys are normalized provider ids.
 	Order map[string][]ProfileID
+	// ClaudeSyncOff stops the sync of Claude Code's login into
+	// ClaudeCLIProfile for this agent: "bot models auth remove
+	// anthropic:claude-cli" sets it, so the next load does not bring the
+	// profile straight back while Claude Code stays logged in; "bot models
+	// auth setup-token" and "bot onboard --auth-choice claude-cli" clear it.
+	// It is the file's top-level "syncClaudeCode": false.
+	ClaudeSyncOff bool
 
 	// ids keeps the profiles' order of appearance in the file, so a rewrite
 	// keeps the user's layout; new profiles are appended.
@@ -37,11 +45,19 @@ type Store struct {
 	// foreign holds profile entries that are not credentials of a known
 	// kind, raw; they are written back in place and never used.
 	foreign map[ProfileID]json.RawMessage
+	// unusable says, per foreign entry, why bot cannot use it.
+	unusable map[ProfileID]Unusable
+	// inherited marks, in a view made by Inherit, the profiles taken from
+	// another agent's store, with that agent's id.
+	inherited map[ProfileID]string
 	// extra holds unknown top-level keys, raw.
 	extra map[string]json.RawMessage
 	// extraKeys keeps their order of appearance.
 	extraKeys []string
 }
+
+// claudeSyncKey is the top-level key of Store.ClaudeSyncOff.
+const claudeSyncKey = "syncClaudeCode"
 
 // NewStore returns an empty store of the current version.
 func NewStore() *Store {
@@ -121,7 +137,7 @@ func (s *Store) ForProvider(p string) []ProfileID {
 
 // Clone returns a deep copy of s.
 func (s *Store) Clone() *Store {
-	n := &Store{Version: s.Version, Profiles: make(map[ProfileID]*Credential, len(s.Profiles))}
+	n := &Store{Version: s.Version, Profiles: make(map[ProfileID]*Credential, len(s.Profiles)), ClaudeSyncOff: s.ClaudeSyncOff}
 	for id, c := range s.Profiles {
 		n.Profiles[id] = c.Clone()
 	}
@@ -137,7 +153,9 @@ func (s *Store) Clone() *Store {
 		for k, v := range s.foreign {
 			n.foreign[k] = slices.Clone(v)
 		}
+		n.unusable = maps.Clone(s.unusable)
 	}
+	n.inherited = maps.Clone(s.inherited)
 	n.extraKeys = slices.Clone(s.extraKeys)
 	if s.extra != nil {
 		n.extra = make(map[string]json.RawMessage, len(s.extra))
@@ -184,12 +202,15 @@ func DecodeStore(b []byte) (*Store, error) {
 		var c Credential
 		err := json.Unmarshal(praw[k], &c)
 		if err != nil || !c.Type.Valid() || strings.TrimSpace(c.Provider) == "" {
-			// Not a credential this format knows (OpenClaw ignores such
-			// entries too): never use it, but write it back unchanged.
+			// Not a credential bot can use (OpenClaw ignores such
+			// entries too): never use it, write it back unchanged, and
+			// say why, for status and doctor.
 			if s.foreign == nil {
 				s.foreign = map[ProfileID]json.RawMessage{}
+				s.unusable = map[ProfileID]Unusable{}
 			}
 			s.foreign[ProfileID(k)] = praw[k]
+			s.unusable[ProfileID(k)] = unusableEntry(ProfileID(k), praw[k], err)
 			s.ids = append(s.ids, ProfileID(k))
 			continue
 		}
@@ -221,7 +242,17 @@ func DecodeStore(b []byte) (*Store, error) {
 			}
 		}
 	}
+	if v, ok := raw[claudeSyncKey]; ok {
+		var on bool
+		if json.Unmarshal(v, &on) == nil {
+			s.ClaudeSyncOff = !on
+			delete(raw, claudeSyncKey) // known: not kept raw
+		}
+	}
 	for _, k := range keys {
+		if _, ok := raw[k]; !ok {
+			continue
+		}
 		switch k {
 		case "version", "profiles", "order":
 		default:
@@ -238,6 +269,10 @@ func DecodeStore(b []byte) (*Store, error) {
 // Encode renders s in the store format: 2-space indent and a trailing
 // newline, like OpenClaw, with secrets revealed.
 func (s *Store) Encode() ([]byte, error) {
+	if len(s.inherited) > 0 {
+		// Another agent's credentials must never land in this file.
+		return nil, errors.New("auth: encode store: a view with inherited profiles is not a store file")
+	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"version":`)
 	v := s.Version
@@ -287,6 +322,9 @@ func (s *Store) Encode() ([]byte, error) {
 			buf.Write(l)
 		}
 		buf.WriteByte('}')
+	}
+	if s.ClaudeSyncOff {
+		buf.WriteString(`,"` + claudeSyncKey + `":false`)
 	}
 	for _, k := range s.extraKeys {
 		kb, _ := json.Marshal(k)

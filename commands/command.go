@@ -15,6 +15,7 @@ import (
 
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/secret"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -126,7 +127,9 @@ func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error
 	}
 	private := c != nil && c.Private
 	if ue, ok := errors.AsType[*UserError](err); ok {
-		return r.Out.Reply(ctx, ue.Msg, private)
+		// Such a message may repeat what the user typed: never a secret
+		// pasted there by mistake ("/model sonnet@sk-ant-…").
+		return r.Out.Reply(ctx, secret.MaskText(ue.Msg), private)
 	}
 	ref := NewRef()
 	e.log.Error("command failed", logkeys.Ref, ref, logkeys.Command, r.Cmd.Name, logkeys.Err, err)
@@ -152,7 +155,7 @@ func (e *Engine) ParseError(err error) string {
 	if !errors.As(err, &ge) {
 		return "Could not read that command. Send /help for the commands."
 	}
-	return grammarError(ge).Msg + " Send /help for the commands."
+	return secret.MaskText(grammarError(ge).Msg + " Send /help for the commands.")
 }
 
 // logger returns l or a discarding logger.

@@ -37,11 +37,19 @@ type Engine struct {
 
 	mu     sync.Mutex
 	stores map[string]*auth.Live // per agent
+	views  map[string]view       // per agent other than the main one
+}
+
+// view is an agent's store with the main agent's credentials it inherits
+// (auth.Inherit), kept while neither store was reloaded.
+type view struct {
+	own, main *auth.Opened
+	o         *auth.Opened
 }
 
 // New returns an engine with the built-in commands.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, log: logger(cfg.Log).With(logkeys.Component, "commands"), now: cfg.Now, stores: map[string]*auth.Live{}}
+	e := &Engine{cfg: cfg, log: logger(cfg.Log).With(logkeys.Component, "commands"), now: cfg.Now, stores: map[string]*auth.Live{}, views: map[string]view{}}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -68,8 +76,34 @@ func (e *Engine) AuthStore(ctx context.Context, agent string) (*auth.Store, erro
 	return o.Store, nil
 }
 
-// store returns the current credential store of agent.
+// store returns the credentials agent sees: its current store and, for
+// the providers it holds no credential of, the main agent's (auth.Inherit).
+// The router, /model and bot models status all see this same view.
 func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) {
+	own, err := e.live(ctx, agent)
+	if err != nil {
+		return nil, err
+	}
+	mainAgent := e.cfg.Config.DefaultAgent()
+	if agent == mainAgent {
+		return own, nil
+	}
+	main, err := e.live(ctx, mainAgent)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.views[agent]; ok && v.own == own && v.main == main {
+		return v.o, nil
+	}
+	o := own.Inheriting(main, mainAgent)
+	e.views[agent] = view{own: own, main: main, o: o}
+	return o, nil
+}
+
+// live returns the current store of agent alone.
+func (e *Engine) live(ctx context.Context, agent string) (*auth.Opened, error) {
 	e.mu.Lock()
 	l, ok := e.stores[agent]
 	if !ok {

@@ -111,6 +111,13 @@ func (e *Engine) checkProfile(ctx context.Context, agent, id, provider string) e
 	}
 	c, ok := o.Store.Profiles[auth.ProfileID(id)]
 	if !ok {
+		if u, bad := o.Store.UnusableEntry(auth.ProfileID(id)); bad {
+			file := e.cfg.Paths.Display(o.Path)
+			if !u.Malformed {
+				return userErrorf("Auth profile %q in %s can not be used: %s.", id, file, u.Problem)
+			}
+			return userErrorf("Auth profile %q is malformed in %s: %s. To fix it, %s.", id, file, u.Problem, u.Fix())
+		}
 		return userErrorf("Auth profile %q not found.", id)
 	}
 	if p := auth.NormalizeProvider(c.Provider); p != provider {
@@ -322,8 +329,17 @@ func (e *Engine) endpoint(p string) string {
 	return "default"
 }
 
-// candidateLabel names a candidate with its secret masked.
+// candidateLabel names a candidate with its secret masked, and the agent
+// it is read from when it is not the session's agent's own.
 func candidateLabel(c auth.Candidate) string {
+	if c.From != "" {
+		return ownLabel(c) + " (from agent " + c.From + ")"
+	}
+	return ownLabel(c)
+}
+
+// ownLabel is candidateLabel without the agent.
+func ownLabel(c auth.Candidate) string {
 	cred := c.Credential
 	switch {
 	case c.ProfileID == "":

@@ -210,7 +210,7 @@ func TestRefusesFilesOfAnotherUser(t *testing.T) {
 			name:   "store of another user, paste-token",
 			spoil:  func(h *ownedHome) { h.own(nobodyStoreAt, u.other, 0o644) },
 			args:   []string{"models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work"},
-			stdin:  "sk-ant-oat01-new-0123456789abcdef",
+			stdin:  "sk-ant-oat01-new-0123456789abcdef-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
 			code:   1,
 			stderr: u.ownedLine(nobodyStoreAt, "") + "\n",
 		},

@@ -103,6 +103,10 @@ func (h *ownedHome) leftovers() []string {
 // pasteKillRounds is the number of kills of each loop.
 const pasteKillRounds = 60
 
+// setupPad makes the pasted tokens as long as a whole setup-token (at
+// least 80 characters), which paste-token checks for Anthropic.
+const setupPad = "-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 // TestPasteTokenSurvivesKill: paste-token killed at random moments, with a
 // config that can be written and with one that cannot.
 func TestPasteTokenSurvivesKill(t *testing.T) {
@@ -111,12 +115,12 @@ func TestPasteTokenSurvivesKill(t *testing.T) {
 	t.Run("config writable", func(t *testing.T) {
 		h := newStateHome(t, u)
 		h.write(".bot/bot.json", `{"auth": {"profiles": {"anthropic:work": {"provider": "anthropic", "mode": "api_key"}}}}`+"\n", 0o600)
-		d := h.pasteDuration("anthropic:warmup", "sk-ant-oat01-warmup-0123456789")
+		d := h.pasteDuration("anthropic:warmup", "sk-ant-oat01-warmup-0123456789"+setupPad)
 		var runs []pasteRun
 		kills, midCommit := 0, 0
 		for i := range pasteKillRounds {
 			id := fmt.Sprintf("anthropic:k%02d", i)
-			r := h.runPaste(id, fmt.Sprintf("sk-ant-oat01-kill-%02d-0123456789", i), 1+rand.N(d+d/4))
+			r := h.runPaste(id, fmt.Sprintf("sk-ant-oat01-kill-%02d-0123456789"+setupPad, i), 1+rand.N(d+d/4))
 			runs = append(runs, r)
 			if r.killed {
 				kills++
@@ -152,12 +156,12 @@ func TestPasteTokenSurvivesKill(t *testing.T) {
 		h := newStateHome(t, u)
 		h.write(".bot/bot.json", "{}\n", 0o600)
 		h.write(".bot/bot.json.lock", "", 0o600)
-		d := h.pasteDuration("anthropic:warmup", "sk-ant-oat01-warmup-0123456789")
+		d := h.pasteDuration("anthropic:warmup", "sk-ant-oat01-warmup-0123456789"+setupPad)
 		h.own(".bot", u.me, 0o500) // the config's directory: read-only
 		store, cfg := h.pair()
 		kills, refused, changed := 0, 0, 0
 		for i := range pasteKillRounds {
-			r := h.runPaste(fmt.Sprintf("anthropic:k%02d", i), fmt.Sprintf("sk-ant-oat01-kill-%02d-0123456789", i), 1+rand.N(d+d/4))
+			r := h.runPaste(fmt.Sprintf("anthropic:k%02d", i), fmt.Sprintf("sk-ant-oat01-kill-%02d-0123456789"+setupPad, i), 1+rand.N(d+d/4))
 			switch {
 			case r.killed:
 				kills++

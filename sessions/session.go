@@ -246,6 +246,49 @@ func (s *Store) ClearPin(ctx context.Context, agent string, key Key) error {
 	return nil
 }
 
+// ClearPinsTo removes every pin of agent's sessions that names profile,
+// whatever its source, keeping their models ("bot models auth remove":
+// those sessions fall back to the candidate order). It returns how many
+// sessions had such a pin. The sessions' histories are kept.
+func (s *Store) ClearPinsTo(ctx context.Context, agent, profile string) (int, error) {
+	err := checkAgent(agent)
+	if err == nil {
+		err = checkName("profile id", profile, maxNameLen)
+	}
+	var keys []Key
+	if err == nil {
+		err = s.write(ctx, nil, func(t tx) (func(), error) {
+			rows, err := t.QueryContext(ctx, `UPDATE sessions SET profile = '', pin_source = '', updated_at = ?3
+				WHERE agent = ?1 AND profile = ?2 RETURNING key`, agent, profile, toMS(s.now()))
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				keys = append(keys, Key(k))
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return nil, err
+			}
+			return s.lockedAfter(func() {
+				for _, k := range keys {
+					// Read again from disk on next use: only the pin changed.
+					delete(s.sessions, skey{agent, k})
+				}
+				s.epoch++
+			}), nil
+		})
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sessions: clear pins to %q: %w", profile, err)
+	}
+	return len(keys), nil
+}
+
 // ResetModel returns the session to the default: no model override and no
 // profile pin ("/model default"). The history is kept. A missing session
 // is left missing.

@@ -45,10 +45,10 @@ func (s Secret) Equal(o Secret) bool {
 
 // Mask returns the printable form of the secret: the first 4 and last 4
 // characters when the secret is 20 or more bytes long, otherwise "****".
-// An empty secret masks as "(empty)".
+// An empty secret, or one of white space only, masks as "(empty)".
 func (s Secret) Mask() string {
 	switch {
-	case s.v == "":
+	case s.IsBlank():
 		return "(empty)"
 	case len(s.v) >= 20:
 		return s.v[:4] + "..." + s.v[len(s.v)-4:]
@@ -83,3 +83,7 @@ func (s Secret) MarshalJSON() ([]byte, error) {
 
 // MarshalText encodes the mask.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.Mask()), nil }
+
+// IsBlank reports whether the secret is empty or only white space: such a
+// value is no credential at all (DESIGN §6), wherever it is stored.
+func (s Secret) IsBlank() bool { return strings.TrimSpace(s.v) == "" }

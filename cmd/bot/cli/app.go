@@ -174,6 +174,29 @@ func (a *App) Store(ctx context.Context, agent string) (*auth.Opened, error) {
 	return o, nil
 }
 
+// Credentials returns the credentials agent sees, the view the router
+// resolves from: its store (opened as Store does) and, for every provider
+// it holds no credential of, the main agent's (auth.Inherit, read-only).
+func (a *App) Credentials(ctx context.Context, agent string) (*auth.Opened, error) {
+	own, err := a.Store(ctx, agent)
+	if err != nil {
+		return nil, err
+	}
+	f, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	mainAgent := f.Config.DefaultAgent()
+	if agent == mainAgent {
+		return own, nil
+	}
+	main, err := a.Store(ctx, mainAgent)
+	if err != nil {
+		return nil, err
+	}
+	return own.Inheriting(main, mainAgent), nil
+}
+
 // stdinIsTerminal reports whether stdin is an interactive terminal.
 func (a *App) stdinIsTerminal() bool {
 	if a.isTerminal != nil {

@@ -67,6 +67,7 @@ type ModelsAuthCmd struct {
 	PasteToken PasteTokenCmd `cmd:"" name:"paste-token" help:"Store a token read from stdin (or a hidden prompt) as an auth profile."`
 	SetupToken SetupTokenCmd `cmd:"" name:"setup-token" help:"Run 'claude setup-token' and sync the result into anthropic:claude-cli."`
 	Order      OrderCmd      `cmd:"" help:"Show or set the agent's credential order for a provider."`
+	Remove     AuthRemoveCmd `cmd:"" help:"Remove a credential (log out): from the store, the config and session pins."`
 }
 
 // exitPanic carries kong's exit code out of Parse (for --help).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/botgateway/bot/auth"
@@ -82,9 +83,13 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	for _, p := range rep.Auth.MissingProvidersInUse {
 		creds = append(creds, finding{true, fmt.Sprintf("no credential for %s, the provider of the default model. %s", p, missingHint(p))})
 	}
+	for _, u := range rep.Auth.Unusable {
+		text := fmt.Sprintf("%s in %s: %s; %s", u.ProfileID, paths.Display(u.File), u.Problem, u.Fix)
+		creds = append(creds, finding{u.Malformed && auth.KnownProvider(u.Provider), text})
+	}
 	for _, pr := range rep.Auth.Profiles {
-		if !auth.KnownProvider(pr.Provider) {
-			continue
+		if !auth.KnownProvider(pr.Provider) || pr.Problem != "" {
+			continue // a Claude Code problem is reported above
 		}
 		switch pr.Status {
 		case auth.StatusExpired, auth.StatusMissing, auth.StatusExpiring:
@@ -108,8 +113,8 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	}
 	for _, p := range rep.Auth.Providers {
 		for _, e := range p.Excluded {
-			if e.Reason == "not in the auth store" {
-				continue // reported as missing above
+			if e.Reason == auth.ExcludedNotStored || strings.HasPrefix(e.Reason, auth.ExcludedUnusable) {
+				continue // reported as missing or unusable above
 			}
 			creds = append(creds, finding{false, fmt.Sprintf("%s is skipped for %s: %s", e.ProfileID, p.Provider, e.Reason)})
 		}

@@ -111,6 +111,28 @@ func (ModelsAuthCmd) Help() string {
 	bot models auth paste-token --provider anthropic
 	bot models auth setup-token
 	bot models auth order set --provider anthropic anthropic:work anthropic:claude-cli
+	bot models auth remove anthropic:work
+`
+}
+
+// Help is "bot models auth remove"'s detailed help.
+func (AuthRemoveCmd) Help() string {
+	return `Removes the credential from the agent's auth-profiles.json and its
+declaration from the config (auth.profiles and auth.order). Sessions pinned
+to it lose the pin and use the candidate order again. Removing
+anthropic:claude-cli also stops syncing Claude Code's login into the agent
+until "bot models auth setup-token"; Claude Code's own login is left alone.
+
+Examples:
+
+	# Log out of a pasted token
+	bot models auth remove anthropic:work
+
+	# Stop using the Claude subscription (claude itself stays logged in)
+	bot models auth remove anthropic:claude-cli
+
+	# Another agent's credential
+	bot models auth remove openrouter:default --agent research
 `
 }
 

@@ -74,6 +74,11 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
+	if provider == "anthropic" {
+		if err := auth.CheckAnthropicToken(token); err != nil {
+			return userError{err.Error()}
+		}
+	}
 	paths, err := app.Paths()
 	if err != nil {
 		return err
@@ -211,7 +216,10 @@ func (c *SetupTokenCmd) Run(ctx context.Context, app *App) error {
 		return userError{"No Claude Code CLI credentials found after setup-token. Expected auth profile anthropic:claude-cli."}
 	}
 	if err := storeAndDeclare(ctx, cf.Path, auth.StorePath(paths.AgentDir(agent)), auth.ClaudeCLIProfile, "anthropic", auth.KindOAuth, func(s *auth.Store) (bool, error) {
-		return auth.MergeClaudeCode(s, cred, app.Now()), nil
+		// A new login undoes "bot models auth remove anthropic:claude-cli".
+		wasOff := s.ClaudeSyncOff
+		s.ClaudeSyncOff = false
+		return auth.MergeClaudeCode(s, cred, app.Now()) || wasOff, nil
 	}); err != nil {
 		return err
 	}

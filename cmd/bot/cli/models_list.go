@@ -57,7 +57,7 @@ func (c *ModelsListCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	opened, err := app.Store(ctx, agent)
+	opened, err := app.Credentials(ctx, agent) // what the router sees, inherited ones included
 	if err != nil {
 		return err
 	}

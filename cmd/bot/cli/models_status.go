@@ -12,6 +12,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -41,6 +42,10 @@ type statusReport struct {
 	// sessionsProblem is what is wrong with the sessions database, one
 	// line, or "" (noteSessions).
 	sessionsProblem string
+
+	// ResolvedDefault is DefaultModel as chat resolves it (an alias
+	// replaced by its provider/model), by the same function.
+	ResolvedDefault string `json:"resolvedDefault"`
 }
 
 type authReport struct {
@@ -52,7 +57,23 @@ type authReport struct {
 	Providers             []providerReport  `json:"providers"`
 	Profiles              []profileReport   `json:"profiles"`
 	ClaudeCode            *claudeCodeReport `json:"claudeCode,omitempty"`
-	Warnings              []string          `json:"warnings"`
+	// Unusable lists the store entries bot keeps but cannot use.
+	Unusable []unusableReport `json:"unusable"`
+	Warnings []string         `json:"warnings"`
+}
+
+// unusableReport is a store entry bot cannot use, with what is wrong and
+// the fix.
+type unusableReport struct {
+	ProfileID string `json:"profileId"`
+	Provider  string `json:"provider"`
+	File      string `json:"file"`
+	Problem   string `json:"problem"`
+	Fix       string `json:"fix"`
+	// Malformed: a credential of a kind bot uses that it cannot read (a
+	// problem: --check exits 1); otherwise an entry of a type bot does not
+	// use (a note).
+	Malformed bool `json:"malformed"`
 }
 
 type shellEnvReport struct {
@@ -103,6 +124,12 @@ type profileReport struct {
 	Label       string      `json:"label"`
 	Secret      string      `json:"secret"` // masked
 	Email       string      `json:"email,omitempty"`
+	// From is the agent whose store holds the credential when this agent
+	// has none of its own for the provider and reads the main agent's.
+	From string `json:"from,omitempty"`
+	// Problem says why a missing credential is missing, when known (an
+	// unreadable Claude Code file).
+	Problem string `json:"problem,omitempty"`
 	// SetAside is the router's cooldown or disable in force, if any.
 	SetAside *setAsideReport `json:"setAside,omitempty"`
 }
@@ -149,7 +176,7 @@ func (c *ModelsStatusCmd) Run(ctx context.Context, app *App) error {
 			return fmt.Errorf("models status: %w", err)
 		}
 	case c.Plain:
-		fmt.Fprintln(app.Stdout, rep.DefaultModel)
+		fmt.Fprintln(app.Stdout, rep.ResolvedDefault)
 	default:
 		printStatus(app.Stdout, app, rep)
 	}
@@ -198,7 +225,9 @@ func (r *statusReport) checkSessions(ctx context.Context, app *App) {
 }
 
 // buildStatus gathers everything models status shows. The provider rows
-// come from the same auth.Resolver the router uses (DESIGN §6).
+// come from the same auth.Resolver the router uses (DESIGN §6), over the
+// same credentials (App.Credentials), and the default model is resolved by
+// the catalog that chat uses.
 func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport, error) {
 	paths, err := app.Paths()
 	if err != nil {
@@ -209,6 +238,11 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		return nil, err
 	}
 	cfg := cf.Config
+	// A models.default chat cannot use is the same error here as there.
+	cat, err := catalog.New(cfg)
+	if err != nil {
+		return nil, err
+	}
 	agent, err := app.Agent(agentFlag)
 	if err != nil {
 		return nil, err
@@ -217,7 +251,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	if err != nil {
 		return nil, err
 	}
-	opened, err := app.Store(ctx, agent)
+	opened, err := app.Credentials(ctx, agent)
 	if err != nil {
 		return nil, err
 	}
@@ -225,12 +259,13 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	store := opened.Store
 
 	rep := &statusReport{
-		ConfigPath:   paths.ConfigPath,
-		AgentID:      agent,
-		AgentDir:     paths.AgentDir(agent),
-		DefaultModel: cfg.DefaultModel(),
-		Aliases:      cfg.Models.Aliases,
-		Allowed:      cfg.Models.Allow,
+		ConfigPath:      paths.ConfigPath,
+		AgentID:         agent,
+		AgentDir:        paths.AgentDir(agent),
+		DefaultModel:    cfg.DefaultModel(),
+		ResolvedDefault: cat.Default().String(),
+		Aliases:         cfg.Models.Aliases,
+		Allowed:         cfg.Models.Allow,
 	}
 	if rep.Aliases == nil {
 		rep.Aliases = map[string]string{}
@@ -242,6 +277,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		StorePath:   opened.Path,
 		StoreExists: opened.Exists,
 		ShellEnv:    shellEnvReport{Enabled: env.ShellEnabled(), AppliedKeys: env.ShellApplied()},
+		Unusable:    []unusableReport{},
 		Warnings:    []string{},
 	}
 	if rep.Auth.ShellEnv.AppliedKeys == nil {
@@ -251,8 +287,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	if opened.ClaudeErr != nil {
 		rep.Auth.ClaudeCode = &claudeCodeReport{Path: claudePath, Error: opened.ClaudeErr.Error()}
 		rep.Auth.Warnings = append(rep.Auth.Warnings, opened.ClaudeErr.Error())
-		rep.CheckProblems = append(rep.CheckProblems, "Claude Code credentials unreadable")
-		rep.Check = 1
+		rep.fail(1, "Claude Code credentials unreadable")
 	}
 
 	// The router's records: with them the order below is the one the
@@ -269,7 +304,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		return usage.ProfileUsage(id)
 	}
 
-	inUse := providerOf(rep.DefaultModel)
+	inUse := cat.Default().Provider
 	rep.Auth.ProvidersInUse = []string{inUse}
 	resolver := &auth.Resolver{Store: store, Config: cfg, Env: env, Usage: usage, Now: func() time.Time { return now }}
 
@@ -294,6 +329,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			Label:     profileLabel(id, cred),
 			Secret:    cred.Secret().Mask(),
 			Email:     cred.Email,
+			From:      store.InheritedFrom(id),
 		}
 		if id == auth.ClaudeCLIProfile {
 			pr.Source = "claude-cli"
@@ -306,11 +342,33 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		}
 		switch h.Status {
 		case auth.StatusExpired, auth.StatusMissing:
-			rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s is %s", id, h.Status))
-			rep.Check = 1
+			rep.fail(1, fmt.Sprintf("%s is %s", id, h.Status))
 		case auth.StatusExpiring:
-			rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s expires in %s", id, auth.FormatRemaining(h.Remaining)))
-			rep.Check = max(rep.Check, 2)
+			rep.fail(2, fmt.Sprintf("%s expires in %s", id, auth.FormatRemaining(h.Remaining)))
+		}
+	}
+	// Entries of the store bot keeps but cannot use: named, with the fix.
+	for _, u := range store.Unusable() {
+		rep.Auth.Unusable = append(rep.Auth.Unusable, unusableReport{
+			ProfileID: string(u.ID), Provider: u.Provider, File: opened.Path,
+			Problem: u.Problem, Fix: u.Fix(), Malformed: u.Malformed,
+		})
+		if u.Malformed && auth.KnownProvider(u.Provider) {
+			rep.fail(1, fmt.Sprintf("%s is malformed in the auth store", u.ID))
+		}
+	}
+	// Claude Code's login that cannot be read is a missing credential.
+	if opened.ClaudeErr != nil {
+		if _, ok := store.Profiles[auth.ClaudeCLIProfile]; !ok {
+			problem := strings.TrimPrefix(opened.ClaudeErr.Error(), "auth: ")
+			if ce, ok := errors.AsType[*auth.ClaudeCodeError](opened.ClaudeErr); ok {
+				problem = strings.Replace(problem, ce.Path, paths.Display(ce.Path), 1)
+			}
+			rep.Auth.Profiles = append(rep.Auth.Profiles, profileReport{
+				ProfileID: string(auth.ClaudeCLIProfile), Provider: "anthropic",
+				Status: auth.StatusMissing, Source: "claude-cli",
+				Label: string(auth.ClaudeCLIProfile) + "=missing", Problem: problem,
+			})
 		}
 	}
 	// Profiles the config declares but the store lacks are missing.
@@ -323,6 +381,9 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		if _, ok := store.Profiles[auth.ProfileID(id)]; ok {
 			continue
 		}
+		if _, bad := store.UnusableEntry(auth.ProfileID(id)); bad {
+			continue // reported with its problem above
+		}
 		ap := cfg.Auth.Profiles[id]
 		provider := auth.NormalizeProvider(ap.Provider)
 		if provider == "" {
@@ -332,8 +393,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			ProfileID: id, Provider: provider, Type: auth.Kind(ap.Mode),
 			Status: auth.StatusMissing, Source: "config", Label: id + "=missing", Secret: "",
 		})
-		rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("%s is configured but not in the auth store", id))
-		rep.Check = 1
+		rep.fail(1, fmt.Sprintf("%s is configured but not in the auth store", id))
 	}
 	if rep.Auth.Profiles == nil {
 		rep.Auth.Profiles = []profileReport{}
@@ -342,10 +402,8 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	for _, p := range consideredProviders(store, cfg, env, inUse) {
 		plan := resolver.Resolve(auth.Query{Provider: p})
 		pr := providerReport{Provider: p, Endpoint: endpointOf(cfg, env, p), Order: []string{}, Excluded: []excludedEntry{}}
-		var hs []auth.ProfileHealth
 		for _, c := range plan.Candidates {
 			pr.Order = append(pr.Order, c.Label())
-			hs = append(hs, c.Health)
 			if c.ProfileID != "" && pr.Basis == "" {
 				pr.Basis = string(c.Basis)
 			}
@@ -355,7 +413,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		}
 		// The roll-up covers every profile of the provider, used or not, so
 		// an expiring credential is never hidden by another one.
-		hs = hs[:0]
+		var hs []auth.ProfileHealth
 		for _, id := range store.ForProvider(p) {
 			hs = append(hs, auth.CredentialHealth(store.Profiles[id], now, state(id).LastRefreshFailed))
 		}
@@ -373,8 +431,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			pr.Effective = effectiveReport{Kind: "missing"}
 			if p == inUse {
 				rep.Auth.MissingProvidersInUse = append(rep.Auth.MissingProvidersInUse, p)
-				rep.CheckProblems = append(rep.CheckProblems, fmt.Sprintf("no credential for %s, the provider in use", p))
-				rep.Check = 1
+				rep.fail(1, fmt.Sprintf("no credential for %s, the provider in use", p))
 			}
 		}
 		for _, name := range auth.EnvVars[p] {
@@ -392,6 +449,16 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		rep.CheckProblems = []string{}
 	}
 	return rep, nil
+}
+
+// fail records a problem for --check with its exit code: 1 (expired,
+// missing, unusable) beats 2 (expiring soon), which beats 0, whatever the
+// order they are found in.
+func (r *statusReport) fail(code int, problem string) {
+	r.CheckProblems = append(r.CheckProblems, problem)
+	if r.Check != 1 && code != 0 {
+		r.Check = code
+	}
 }
 
 // consideredProviders lists the providers status shows: the one in use,
@@ -428,12 +495,6 @@ func consideredProviders(store *auth.Store, cfg *config.Config, env auth.EnvLook
 	}
 	slices.Sort(out)
 	return out
-}
-
-// providerOf returns the provider part of "provider/model".
-func providerOf(model string) string {
-	p, _, _ := strings.Cut(model, "/")
-	return auth.NormalizeProvider(p)
 }
 
 // endpointOf returns the base URL provider is called at, or "default".
@@ -493,7 +554,11 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 	line("Config", d(r.ConfigPath))
 	line("Agent", r.AgentID)
 	line("Agent dir", d(r.AgentDir))
-	line("Default", r.DefaultModel)
+	def := r.ResolvedDefault
+	if !strings.EqualFold(r.DefaultModel, def) {
+		def += " (from " + r.DefaultModel + ")"
+	}
+	line("Default", def)
 	if len(r.Aliases) > 0 {
 		keys := make([]string, 0, len(r.Aliases))
 		for k := range r.Aliases {
@@ -536,12 +601,12 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 		count := map[auth.Kind]int{}
 		n := 0
 		for _, pr := range r.Auth.Profiles {
-			if pr.Provider != p.Provider || pr.Source == "config" {
-				continue
+			if pr.Provider != p.Provider || pr.Source == "config" || pr.Problem != "" {
+				continue // not in the store
 			}
 			n++
 			count[pr.Type]++
-			labels = append(labels, pr.Label)
+			labels = append(labels, pr.Label+fromAgent(pr.From))
 		}
 		parts = append(parts, fmt.Sprintf("profiles=%d (oauth=%d, token=%d, api_key=%d)", n, count[auth.KindOAuth], count[auth.KindToken], count[auth.KindAPIKey]))
 		if len(labels) > 0 {
@@ -558,6 +623,9 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 			fmt.Fprintf(w, "  order (%s): %s\n", orderBasis(p), strings.Join(p.Order, ", "))
 		}
 		for _, e := range p.Excluded {
+			if strings.HasPrefix(e.Reason, auth.ExcludedUnusable) {
+				continue // listed under "Unusable entries" with the fix
+			}
 			fmt.Fprintf(w, "  skipped %s: %s\n", e.ProfileID, e.Reason)
 		}
 		for _, pr := range r.Auth.Profiles {
@@ -565,6 +633,14 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 				until := time.UnixMilli(pr.SetAside.Until).In(app.Now().Location()).Format("15:04")
 				fmt.Fprintf(w, "  %s %s until %s (%s): tried last\n", pr.SetAside.Kind, pr.ProfileID, until, pr.SetAside.Reason)
 			}
+		}
+	}
+
+	if len(r.Auth.Unusable) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Unusable entries")
+		for _, u := range r.Auth.Unusable {
+			fmt.Fprintf(w, "- %s in %s: %s; %s\n", u.ProfileID, d(u.File), u.Problem, u.Fix)
 		}
 	}
 
@@ -598,6 +674,10 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 			if pr.Source == "config" {
 				row += " (configured in " + d(r.ConfigPath) + ", not in the auth store)"
 			}
+			row += fromAgent(pr.From)
+			if pr.Problem != "" {
+				row += ": " + pr.Problem
+			}
 			rows = append(rows, row)
 		}
 		if len(rows) == 0 {
@@ -612,6 +692,15 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 	if !any {
 		fmt.Fprintln(w, "- none")
 	}
+}
+
+// fromAgent is the suffix that says a credential is the main agent's,
+// read by this one: " (from agent main)"; "" for the agent's own.
+func fromAgent(agent string) string {
+	if agent == "" {
+		return ""
+	}
+	return " (from agent " + agent + ")"
 }
 
 // orderBasis names where a provider's order comes from.

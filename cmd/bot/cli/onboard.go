@@ -84,6 +84,17 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		if provider != "anthropic" {
 			return userError{"--auth-choice claude-cli works only with --provider anthropic"}
 		}
+		// Choosing Claude Code again undoes "bot models auth remove
+		// anthropic:claude-cli", which stopped the sync.
+		if cur, _, err := auth.LoadStore(storePath); err == nil && cur.ClaudeSyncOff {
+			if _, err := auth.UpdateStore(ctx, storePath, func(s *auth.Store) (bool, error) {
+				off := s.ClaudeSyncOff
+				s.ClaudeSyncOff = false
+				return off, nil
+			}); err != nil {
+				return err
+			}
+		}
 		o, err := app.Store(ctx, agent)
 		if err != nil {
 			return err
@@ -97,13 +108,15 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		}
 		id, mode = auth.ClaudeCLIProfile, auth.KindOAuth
 	case "token":
-		id = c.profileID(provider, "manual")
+		id = c.profileID(provider, "default") // as --profile-id's help says
 		tok, err := readSecret(app, fmt.Sprintf("Paste token for %s: ", provider))
 		if err != nil {
 			return err
 		}
-		if provider == "anthropic" && !tok.HasPrefix("sk-ant-oat01-") {
-			return userError{"Expected token starting with sk-ant-oat01- (run `claude setup-token` to get one)"}
+		if provider == "anthropic" {
+			if err := auth.CheckSetupToken(tok); err != nil {
+				return userError{err.Error()}
+			}
 		}
 		cred, mode = &auth.Credential{Provider: provider, Type: auth.KindToken, Token: tok}, auth.KindToken
 	default: // api-key
