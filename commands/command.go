@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/secret"
 	"github.com/botgateway/bot/sessions"
@@ -130,6 +131,12 @@ func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error
 		// Such a message may repeat what the user typed: never a secret
 		// pasted there by mistake ("/model sonnet@sk-ant-…").
 		return r.Out.Reply(ctx, secret.MaskText(ue.Msg), private)
+	}
+	if line, ok := errline.Line(err, e.cfg.Paths); ok {
+		// A file bot cannot use (an unreadable or corrupt store, …): its
+		// own line names it and the fix.
+		e.log.Warn("command failed", logkeys.Command, r.Cmd.Name, logkeys.Err, err)
+		return r.Out.Reply(ctx, line, private)
 	}
 	ref := NewRef()
 	e.log.Error("command failed", logkeys.Ref, ref, logkeys.Command, r.Cmd.Name, logkeys.Err, err)

@@ -139,12 +139,14 @@ func TestGoldenReplies(t *testing.T) {
 				}
 			}
 			if *update {
+				found := false
 				for i := range ar.Files {
 					if ar.Files[i].Name == "replies" {
 						ar.Files[i].Data = []byte(got.String())
+						found = true
 					}
 				}
-				if want == "" {
+				if !found {
 					ar.Files = append(ar.Files, txtar.File{Name: "replies", Data: []byte(got.String())})
 				}
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {

@@ -275,6 +275,10 @@ func (e *Env) loadDotEnv(path, label string, kind SourceKind, display func(strin
 		e.warnf("%s, so its variables are ignored; run: %s", se.Problem(display), se.Fix(display))
 		return
 	}
+	if d := safefile.Denied(err); d != nil {
+		e.warnf("%s, so its variables are ignored; run: %s", d.Problem(display), d.Fix(display))
+		return
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

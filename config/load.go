@@ -131,8 +131,13 @@ var saveMigrated = func(path string) error {
 	return Edit(path, func(*Doc) error { return nil })
 }
 
-// readError describes a failed read of path without repeating the path.
+// readError describes a failed read of path without repeating the path. A
+// permission error is a *safefile.DeniedError, which names the chmod or
+// chown that fixes it.
 func readError(path string, err error) error {
+	if d := safefile.Denied(err); d != nil {
+		return d
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err

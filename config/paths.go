@@ -141,6 +141,42 @@ func ParseAgent(id string) (string, error) {
 	return strings.ToLower(id), nil
 }
 
+// DisplayText returns text with every path under the home directory in it
+// shown as Display shows it: "open /home/u/.bot/x: …" → "open ~/.bot/x: …".
+// It is for messages that name paths among other words (errors of other
+// packages); a path must start the text or follow a space, quote, "(" or
+// "=", and the home directory must end there or go on with "/".
+func (p Paths) DisplayText(text string) string {
+	home := p.Home
+	if home == "" || home == string(filepath.Separator) || !strings.Contains(text, home) {
+		return text
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(text, home)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		after := text[i+len(home):]
+		starts := i == 0 || strings.ContainsRune(" \t'\"`(=", rune(text[i-1]))
+		ends := after == "" || after[0] == filepath.Separator || !isPathByte(after[0])
+		b.WriteString(text[:i])
+		if starts && ends {
+			b.WriteString("~")
+		} else {
+			b.WriteString(home)
+		}
+		text = after
+	}
+}
+
+// isPathByte reports whether c may go on a file name (anything but the
+// punctuation that ends a path in a message).
+func isPathByte(c byte) bool {
+	return !strings.ContainsRune(" \t'\"`):;,", rune(c))
+}
+
 // NormalizeAgent returns the canonical form of an agent id: trimmed and
 // lower-cased, every character other than a-z, 0-9, '_' and '-' replaced by
 // '-', leading and trailing '-' dropped, at most 64 characters. An id that

@@ -120,3 +120,25 @@ func TestNormalizeAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayText: paths under $HOME in a message print as "~/…"; other
+// paths, and words that merely contain the home directory's text, stay.
+func TestDisplayText(t *testing.T) {
+	p := Paths{Home: "/home/u"}
+	for in, want := range map[string]string{
+		"open /home/u/.bot/sessions.db: permission denied": "open ~/.bot/sessions.db: permission denied",
+		"/home/u/.bot/bot.json:3: unknown key":             "~/.bot/bot.json:3: unknown key",
+		"mv /home/u/.bot/s.db /home/u/.bot/s.db.broken":    "mv ~/.bot/s.db ~/.bot/s.db.broken",
+		`read "/home/u/x" (from HOME=/home/u)`:             `read "~/x" (from HOME=~)`,
+		"/home/user2/x and /srv/home/u/x and /home/u2":     "/home/user2/x and /srv/home/u/x and /home/u2",
+		"nothing here":     "nothing here",
+		"at /home/u: done": "at ~: done",
+	} {
+		if got := p.DisplayText(in); got != want {
+			t.Errorf("DisplayText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := (Paths{Home: "/"}).DisplayText("open /etc/x"); got != "open /etc/x" {
+		t.Errorf("with HOME=/: %q", got)
+	}
+}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
@@ -26,8 +28,23 @@ type Conversation struct {
 	// HistoryTurns bounds the earlier messages sent with each call
 	// (config sessions.historyTurns; default 20).
 	HistoryTurns int
-	Log          *slog.Logger
+	// Paths shows the files named in error replies as "~/…".
+	Paths config.Paths
+	Log   *slog.Logger
 }
+
+// storeFailed is the reply when a store cannot be read: the error's own
+// line when bot explains it (the file and its fix), else generic.
+func (c *Conversation) storeFailed(err error, generic string) error {
+	if line, ok := errline.Line(err, c.Paths); ok {
+		return errors.New(line)
+	}
+	return errors.New(generic)
+}
+
+// sessionStoreFailed is the generic reply for a session store that cannot
+// be read.
+const sessionStoreFailed = "The session store cannot be read; run bot doctor on the gateway host."
 
 // Reply implements ChatFunc. Its errors are user-facing lines.
 func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, send func(string)) error {
@@ -38,7 +55,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	s, _, err := c.Sessions.Get(ctx, agent, key)
 	if err != nil {
 		log.Error("load session", logkeys.Session, string(key), logkeys.Err, err)
-		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
+		return c.storeFailed(err, sessionStoreFailed)
 	}
 	target := c.Catalog.Default()
 	if s.Model != "" {
@@ -54,7 +71,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	hist, err := c.Sessions.History(ctx, agent, key, turns)
 	if err != nil {
 		log.Error("load history", logkeys.Session, string(key), logkeys.Err, err)
-		return errors.New("The session store can not be read; run bot doctor on the gateway host.")
+		return c.storeFailed(err, sessionStoreFailed)
 	}
 	req := models.Request{Messages: make([]models.Message, 0, len(hist)+1)}
 	for _, t := range hist {
@@ -71,6 +88,13 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 		var re *models.ReplyError
 		if errors.As(err, &re) {
 			log.Warn("chat turn failed", logkeys.Session, string(key), logkeys.Provider, target.Provider, logkeys.Err, err)
+			// The router's generic line for a store it cannot read gives
+			// way to the store's own, which names the file and the fix.
+			if re.Err != nil {
+				if line, ok := errline.Line(re.Err, c.Paths); ok {
+					return errors.New(line)
+				}
+			}
 			return re
 		}
 		ref := commands.NewRef()

@@ -47,8 +47,9 @@ var profileOf = map[string]string{keyWork: "anthropic:work", keyHome: "anthropic
 // router and the Anthropic client against a loopback fake.
 type conv struct {
 	*gateway.Conversation
-	sessions *sessions.Store
-	fake     *fakes.Anthropic
+	sessions  *sessions.Store
+	fake      *fakes.Anthropic
+	storePath string
 }
 
 // newConv wires a Conversation with cfg (nil: the defaults) and
@@ -101,9 +102,10 @@ func newConv(t *testing.T, cfg *config.Config, historyTurns int) *conv {
 		t.Fatal(err)
 	}
 	return &conv{
-		Conversation: &gateway.Conversation{Sessions: st, Catalog: cat, Router: router, HistoryTurns: historyTurns, Log: log},
+		Conversation: &gateway.Conversation{Sessions: st, Catalog: cat, Router: router, HistoryTurns: historyTurns, Paths: paths, Log: log},
 		sessions:     st,
 		fake:         fake,
+		storePath:    storePath,
 	}
 }
 
@@ -518,5 +520,23 @@ func TestReplyRouterFailure(t *testing.T) {
 				t.Errorf("pin changed by a failed turn (-before +after):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReplyUnusableStore: a chat message on a credential store bot cannot
+// use is answered with the store's own line (the file, the problem, the
+// fix), like the /model commands, not the router's generic sentence.
+func TestReplyUnusableStore(t *testing.T) {
+	c := newConv(t, nil, 0)
+	if err := os.WriteFile(c.storePath, []byte(`{"version":1,"profiles":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := c.reply(t, "hello")
+	want := "~/.bot/agents/main/agent/auth-profiles.json: invalid JSON at line 1: unexpected end of JSON input; fix the file or restore it from a backup (it was not changed)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Reply error = %v\nwant %s", err, want)
+	}
+	if len(sent) != 0 || len(c.fake.Calls()) != 0 {
+		t.Errorf("sent %q and called the provider %d times, want neither", sent, len(c.fake.Calls()))
 	}
 }

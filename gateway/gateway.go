@@ -196,7 +196,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		}
 	}
 	if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
-		reply(fmt.Sprintf("That message is %d characters long; the limit is %d.", n, MaxMessage), false)
+		reply(fmt.Sprintf("That message is %d characters long; the limit is %d. Send it in parts.", n, MaxMessage), false)
 		return
 	}
 	cmd, err := grammar.Parse(m.Text, m.BotName)

@@ -136,7 +136,7 @@ func TestDispatch(t *testing.T) {
 		4:  "",
 		5:  "echo: hello",
 		6:  "",
-		7:  "That message is 4097 characters long; the limit is 4096.",
+		7:  "That message is 4097 characters long; the limit is 4096. Send it in parts.",
 		8:  "",
 		9:  "(private) Current: anthropic/claude-opus-4-5",
 		10: "Something went wrong (ref ….)", // the ref is random

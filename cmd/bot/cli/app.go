@@ -47,8 +47,12 @@ func newApp(g *Globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 // Close releases what the app opened.
 func (a *App) Close() {}
 
-// warn prints a warning line to stderr once.
+// warn prints a warning line to stderr once, with the paths under $HOME
+// in it shown as "~/…".
 func (a *App) warn(line string) {
+	if p, err := a.Paths(); err == nil {
+		line = p.DisplayText(line)
+	}
 	if a.warned[line] {
 		return
 	}
@@ -168,7 +172,7 @@ func (a *App) Store(ctx context.Context, agent string) (*auth.Opened, error) {
 		return nil, err
 	}
 	if o.ClaudeErr != nil {
-		a.warn(o.ClaudeErr.Error())
+		a.warn(explain(a, o.ClaudeErr).Error())
 	}
 	a.stores[agent] = o
 	return o, nil

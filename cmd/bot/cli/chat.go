@@ -68,7 +68,7 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	conv := &gateway.Conversation{Sessions: store, Catalog: cat, Router: router, HistoryTurns: cf.Config.Sessions.HistoryTurns, Log: app.Log()}
+	conv := &gateway.Conversation{Sessions: store, Catalog: cat, Router: router, HistoryTurns: cf.Config.Sessions.HistoryTurns, Paths: paths, Log: app.Log()}
 	cons := console.New(console.Config{In: app.Stdin, Out: app.Stdout, Session: c.Session, Messages: c.Message})
 	gw, err := gateway.New(gateway.Config{
 		Adapters: []adapters.Adapter{cons},

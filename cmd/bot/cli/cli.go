@@ -14,7 +14,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/botgateway/bot/internal/safefile"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/errline"
 )
 
 // Globals are the flags every command accepts.
@@ -105,24 +106,33 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer app.Close()
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(app)
-	return report(stderr, unsafeFileLine(app, err))
+	return report(stderr, explain(app, err))
 }
 
-// unsafeFileLine returns err, or, when it is a refusal to read a file
-// someone else could have written, that refusal's own line with paths shown
-// as "~/…": it names the file and the command that fixes it, which is all
-// the user needs.
-func unsafeFileLine(app *App, err error) error {
-	se, ok := errors.AsType[*safefile.Error](err)
-	if !ok {
-		return err
+// explain returns err as the one line bot prints for it (errline.Line:
+// the problem and the fix, paths as "~/…", a permission error with the
+// chmod or chown that fixes it). The result still unwraps to err.
+func explain(app *App, err error) error {
+	if err == nil {
+		return nil
 	}
-	display := func(p string) string { return p }
-	if paths, perr := app.Paths(); perr == nil {
-		display = paths.Display
+	var paths config.Paths
+	if p, perr := app.Paths(); perr == nil {
+		paths = p
 	}
-	return userError{se.Message(display)}
+	line, _ := errline.Line(err, paths)
+	return lineError{line: line, err: err}
 }
+
+// lineError is an error shown as its line that unwraps to the error it
+// explains, so report still finds exit codes and interruptions in it.
+type lineError struct {
+	line string
+	err  error
+}
+
+func (e lineError) Error() string { return e.line }
+func (e lineError) Unwrap() error { return e.err }
 
 // newParser builds the kong parser of the command tree rooted at root.
 // Its Exit panics with exitPanic, which Main recovers, so that --help ends

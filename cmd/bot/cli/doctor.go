@@ -60,7 +60,7 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	// Config: loading it runs the migrations and prints their lines.
 	cf, err := app.Config()
 	if err != nil {
-		section("Config", []finding{{true, unsafeFileLine(app, err).Error()}})
+		section("Config", []finding{{true, explain(app, err).Error()}})
 		return exitError{1}
 	}
 	section("Config", nil)
@@ -70,7 +70,7 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	// Credentials: the same report as models status.
 	rep, err := buildStatus(ctx, app, "")
 	if err != nil {
-		section("Model auth", []finding{{true, unsafeFileLine(app, err).Error()}})
+		section("Model auth", []finding{{true, explain(app, err).Error()}})
 		return exitError{1}
 	}
 	var creds []finding

@@ -285,8 +285,9 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	}
 	claudePath := auth.ClaudeCode{Home: paths.Home}.Path()
 	if opened.ClaudeErr != nil {
-		rep.Auth.ClaudeCode = &claudeCodeReport{Path: claudePath, Error: opened.ClaudeErr.Error()}
-		rep.Auth.Warnings = append(rep.Auth.Warnings, opened.ClaudeErr.Error())
+		line := explain(app, opened.ClaudeErr).Error()
+		rep.Auth.ClaudeCode = &claudeCodeReport{Path: claudePath, Error: line}
+		rep.Auth.Warnings = append(rep.Auth.Warnings, line)
 		rep.fail(1, "Claude Code credentials unreadable")
 	}
 

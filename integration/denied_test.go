@@ -1,0 +1,72 @@
+//go:build unix
+
+package integration
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestPermissionDeniedLines: as a user who is not root (see nobody_test.go),
+// a file or directory of bot's that the user may not read, search or write
+// gets one line, on the CLI and in the chat alike, naming the file, what
+// stops it and the chmod that fixes it, with paths as "~/…" and none said
+// twice; a chat command never answers "Something went wrong".
+func TestPermissionDeniedLines(t *testing.T) {
+	u := newAsUser(t)
+	const storeLine = "cannot open ~/" + nobodyStoreAt + ": permission denied; run: chmod 600 ~/" + nobodyStoreAt
+	tests := []struct {
+		name   string
+		spoil  func(h *ownedHome)
+		args   []string
+		code   int
+		stdout string // the whole of stdout ("" = none)
+		stderr string // the whole of stderr ("" = none)
+	}{
+		{
+			name:   "unreadable store, models status",
+			spoil:  func(h *ownedHome) { h.own(nobodyStoreAt, u.me, 0o000) },
+			args:   []string{"models", "status"},
+			code:   1,
+			stderr: storeLine + "\n",
+		},
+		{
+			name:   "unreadable store, /model status",
+			spoil:  func(h *ownedHome) { h.own(nobodyStoreAt, u.me, 0o000) },
+			args:   []string{"chat", "-m", "/model status", "-m", "/model sonnet@anthropic:work", "-m", "hello"},
+			stdout: storeLine + "\n" + storeLine + "\n" + storeLine + "\n",
+		},
+		{
+			name:   "agent dir not searchable",
+			spoil:  func(h *ownedHome) { h.own(".bot/agents/main/agent", u.me, 0o600) },
+			args:   []string{"models", "status"},
+			code:   1,
+			stderr: "cannot open ~/" + nobodyStoreAt + ": permission denied on ~/.bot/agents/main/agent; run: chmod 700 ~/.bot/agents/main/agent\n",
+		},
+		{
+			name:   "unreadable config",
+			spoil:  func(h *ownedHome) { h.own(".bot/bot.json", u.me, 0o200) },
+			args:   []string{"chat", "-m", "hi"},
+			code:   1,
+			stderr: "cannot open ~/.bot/bot.json: permission denied; run: chmod 600 ~/.bot/bot.json\n",
+		},
+		{
+			name:   "state dir not writable, first chat",
+			spoil:  func(h *ownedHome) { h.own(".bot", u.me, 0o500) },
+			args:   []string{"chat", "-m", "/model haiku"},
+			code:   1,
+			stderr: "cannot open ~/.bot/sessions.db: permission denied on ~/.bot; run: chmod 700 ~/.bot\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newStateHome(t, u)
+			tt.spoil(h)
+			stdout, stderr, code := h.bot("", tt.args...)
+			if code != tt.code || stdout != tt.stdout || stderr != tt.stderr {
+				t.Errorf("bot %s: exit %d, want %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s",
+					strings.Join(tt.args, " "), code, tt.code, stdout, tt.stdout, stderr, tt.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,81 @@
+// Package errline turns an error into the one line a person reads: the
+// problem and the fix, with paths under $HOME shown as "~/…" and no path
+// said twice. The CLI prints it on stderr; the chat commands and the
+// conversation reply with it when the error is one bot explains.
+package errline
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/safefile"
+)
+
+// Line returns the line for err. A permission error on a file becomes
+// "cannot open ~/…: permission denied; run: chmod …" (or the chown). An
+// error bot explains (a file it refuses to read, a credential store, a
+// config or a Claude Code file it cannot use) is that error's own sentence,
+// which names the file, the problem and the fix, without the context
+// wrapped around it. Any other error keeps its text. Paths under p's home
+// show as "~/…", and a repeated part ("open /x: open /x: …") is said once.
+// Several problems (errors.Join) give one line each.
+//
+// explained reports the first two kinds: errors bot expects, whose line
+// may be shown to whoever ran the command, in a chat too. Other errors are
+// bugs or I/O failures, which a chat answers with a log reference instead.
+func Line(err error, p config.Paths) (line string, explained bool) {
+	if d := safefile.Denied(err); d != nil {
+		return d.Message(p.Display), true
+	}
+	e := explainedBy(err)
+	if e == nil {
+		return dedupe(p.DisplayText(err.Error())), false
+	}
+	msg := e.Error()
+	if all := err.Error(); strings.Contains(all, "\n") {
+		msg = all // several problems (a config's), one a line
+	}
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		for _, pkg := range []string{"auth: ", "config: "} {
+			l = strings.TrimPrefix(l, pkg)
+		}
+		lines[i] = dedupe(p.DisplayText(l))
+	}
+	return strings.Join(lines, "\n"), true
+}
+
+// explainedBy returns the error in err's chain whose message names the
+// file, the problem and the fix, or nil.
+func explainedBy(err error) error {
+	if e, ok := errors.AsType[*safefile.Error](err); ok {
+		return e
+	}
+	if e, ok := errors.AsType[*auth.StoreError](err); ok {
+		return e
+	}
+	if e, ok := errors.AsType[*auth.ClaudeCodeError](err); ok {
+		return e
+	}
+	if e, ok := errors.AsType[*config.Error](err); ok {
+		return e
+	}
+	return nil
+}
+
+// dedupe drops a ": "-separated part of msg that repeats the part before
+// it, as wrapping a *fs.PathError in "open <path>: %w" does:
+// "sessions: open /x: open /x: permission denied" → "sessions: open /x:
+// permission denied".
+func dedupe(msg string) string {
+	parts := strings.Split(msg, ": ")
+	out := parts[:1]
+	for _, s := range parts[1:] {
+		if s != out[len(out)-1] {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ": ")
+}
