@@ -55,7 +55,7 @@ func TestPermissionDeniedLines(t *testing.T) {
 			spoil:  func(h *ownedHome) { h.own(".bot", u.me, 0o500) },
 			args:   []string{"chat", "-m", "/model haiku"},
 			code:   1,
-			stderr: "cannot open ~/.bot/sessions.db: permission denied on ~/.bot; run: chmod 700 ~/.bot\n",
+			stderr: "cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot\n",
 		},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,7 @@ func TestLine(t *testing.T) {
 		{
 			name:      "permission denied, the file missing: its directory stops it",
 			err:       fmt.Errorf("sessions: open %s: %w", db, &fs.PathError{Op: "open", Path: db, Err: syscall.EACCES}),
-			want:      "cannot open ~/.bot/sessions.db: permission denied on ~/.bot; run: chmod 700 ~/.bot",
+			want:      "cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot",
 			explained: true,
 		},
 		{

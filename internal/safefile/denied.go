@@ -12,6 +12,7 @@ import (
 //
 //	cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db
 //	cannot open ~/.bot/sessions.db: permission denied on ~/.bot; run: chmod 700 ~/.bot
+//	cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot
 //	cannot open ~/.bot/bot.json: permission denied; run: sudo chown alice ~/.bot/bot.json
 //
 // What stops the operation is the file itself, or a directory above it
@@ -26,6 +27,9 @@ type DeniedError struct {
 	At string
 	// Dir reports that At is a directory.
 	Dir bool
+	// Create reports that Path does not exist: the operation would have
+	// created it in the directory At, which bot may not write.
+	Create bool
 	// Owner is At's uid, Want the uid bot runs as; they differ when the
 	// owner is the problem. Both are -1 when unknown.
 	Owner, Want int
@@ -52,6 +56,9 @@ func Denied(err error) *DeniedError {
 	// or write (the file does not exist yet).
 	for p := pe.Path; ; p = filepath.Dir(p) {
 		fi, serr := os.Stat(p)
+		if p == pe.Path && errors.Is(serr, fs.ErrNotExist) {
+			e.Create = true
+		}
 		if serr == nil {
 			e.At, e.Dir = p, fi.IsDir()
 			if uid, ok := ownerOf(fi); ok {
@@ -82,8 +89,13 @@ func (e *DeniedError) Message(display func(string) string) string {
 }
 
 // Problem says what failed, without the fix: "cannot open ~/.bot/.env:
-// permission denied", and " on <dir>" when a directory above stops it.
+// permission denied", and " on <dir>" when a directory above stops it; for
+// a file to be created (often a temporary one), "cannot create a file in
+// ~/.bot: permission denied".
 func (e *DeniedError) Problem(display func(string) string) string {
+	if e.Create && e.Dir {
+		return "cannot create a file in " + show(display, e.At) + ": permission denied"
+	}
 	msg := "cannot " + e.Op + " " + show(display, e.Path) + ": permission denied"
 	if e.At != e.Path {
 		msg += " on " + show(display, e.At)

@@ -31,6 +31,8 @@ func TestDeniedMessage(t *testing.T) {
 			fmt.Sprintf("cannot open ~/.bot/bot.json: permission denied; run: sudo chown %s ~/.bot/bot.json", userName(me))},
 		{DeniedError{Op: "create", Path: "/home/alice/.bot/agents", At: "/home/alice/.bot", Dir: true, Owner: me, Want: 0},
 			"cannot create ~/.bot/agents: permission denied on ~/.bot; run: chown root ~/.bot"},
+		{DeniedError{Op: "open", Path: "/home/alice/.bot/.sessions.db.tmp-42", At: "/home/alice/.bot", Dir: true, Create: true, Owner: me, Want: me},
+			"cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot"},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Message(home); got != tt.want {
@@ -59,7 +61,7 @@ func TestDeniedOnlyPermission(t *testing.T) {
 		t.Fatal("Denied of a wrapped EACCES = nil")
 	}
 	// The file does not exist: what stops its creation is the directory.
-	if d.Path != path || d.At != dir || !d.Dir || d.Owner != os.Geteuid() {
+	if d.Path != path || d.At != dir || !d.Dir || !d.Create || d.Owner != os.Geteuid() {
 		t.Errorf("Denied = %+v, want the directory %s, owned by us, to stop it", d, dir)
 	}
 	if !errors.Is(d, fs.ErrPermission) {
