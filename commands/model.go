@@ -202,7 +202,11 @@ func modelSummary(ctx context.Context, e *Engine, r *Request) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Current: %s\n", e.cfg.Catalog.Label(st.Ref))
 	if next, ok := plan.Next(); ok {
-		fmt.Fprintf(&b, "Next call uses: %s (%s)\n", next.Label(), why(next))
+		label := next.Label()
+		if next.From != "" {
+			label += " of agent " + next.From
+		}
+		fmt.Fprintf(&b, "Next call uses: %s (%s)\n", label, why(next))
 	} else if len(plan.Excluded) > 0 && plan.Excluded[0].Basis == auth.BasisPinned {
 		fmt.Fprintf(&b, "Next call uses: nothing: pinned %s %s\n", plan.Excluded[0].ProfileID, plan.Excluded[0].Excluded)
 	} else {

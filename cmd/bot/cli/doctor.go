@@ -77,8 +77,8 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	if o, err := app.Store(ctx, agent); err == nil && o.Synced {
 		creds = append(creds, finding{false, "synced Claude Code's credentials into " + string(auth.ClaudeCLIProfile)})
 	}
-	if cc := rep.Auth.ClaudeCode; cc != nil && cc.Error != "" {
-		creds = append(creds, finding{true, cc.Error})
+	if o, err := app.Store(ctx, agent); err == nil && o.ClaudeErr != nil {
+		creds = append(creds, finding{true, claudeProblem(paths, o.ClaudeErr)})
 	}
 	for _, p := range rep.Auth.MissingProvidersInUse {
 		creds = append(creds, finding{true, fmt.Sprintf("no credential for %s, the provider of the default model. %s", p, missingHint(p))})

@@ -45,8 +45,9 @@ func TestAgentInheritsMainCredentials(t *testing.T) {
 	if !strings.Contains(out, `"from": "main"`) {
 		t.Errorf("status --json has no \"from\":\n%s", out)
 	}
-	out, _ = run("chat", "--agent", "work", "--message", "hello", "--message", "/model status")
-	if !strings.Contains(out, "echo: hello") || !strings.Contains(out, "anthropic:main=sk-a...cdef (from agent main)") {
+	out, _ = run("chat", "--agent", "work", "--message", "hello", "--message", "/model status", "--message", "/model")
+	if !strings.Contains(out, "echo: hello") || !strings.Contains(out, "anthropic:main=sk-a...cdef (from agent main)") ||
+		!strings.Contains(out, "Next call uses: anthropic:main of agent main (") {
 		t.Errorf("chat as agent work:\n%s", out)
 	}
 	if calls := provider.Calls(); len(calls) != 1 || calls[0].Credential != mainKey {

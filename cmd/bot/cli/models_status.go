@@ -361,10 +361,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	// Claude Code's login that cannot be read is a missing credential.
 	if opened.ClaudeErr != nil {
 		if _, ok := store.Profiles[auth.ClaudeCLIProfile]; !ok {
-			problem := strings.TrimPrefix(opened.ClaudeErr.Error(), "auth: ")
-			if ce, ok := errors.AsType[*auth.ClaudeCodeError](opened.ClaudeErr); ok {
-				problem = strings.Replace(problem, ce.Path, paths.Display(ce.Path), 1)
-			}
+			problem := claudeProblem(paths, opened.ClaudeErr)
 			rep.Auth.Profiles = append(rep.Auth.Profiles, profileReport{
 				ProfileID: string(auth.ClaudeCLIProfile), Provider: "anthropic",
 				Status: auth.StatusMissing, Source: "claude-cli",
@@ -450,6 +447,16 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		rep.CheckProblems = []string{}
 	}
 	return rep, nil
+}
+
+// claudeProblem is a problem with Claude Code's credentials as one line
+// for people: the file as ~/…, what is wrong, and the fix.
+func claudeProblem(paths config.Paths, err error) string {
+	line := strings.TrimPrefix(err.Error(), "auth: ")
+	if ce, ok := errors.AsType[*auth.ClaudeCodeError](err); ok {
+		line = strings.Replace(line, ce.Path, paths.Display(ce.Path), 1)
+	}
+	return line
 }
 
 // fail records a problem for --check with its exit code: 1 (expired,
