@@ -51,6 +51,18 @@ func TestPermissionDeniedLines(t *testing.T) {
 			stderr: "cannot open ~/.bot/bot.json: permission denied; run: chmod 600 ~/.bot/bot.json\n",
 		},
 		{
+			name: "unreadable sessions.db, chat",
+			spoil: func(h *ownedHome) {
+				if _, stderr, code := h.bot("", "chat", "-m", "/model haiku"); code != 0 {
+					h.t.Fatalf("first chat: exit %d: %s", code, stderr)
+				}
+				h.own(".bot/sessions.db", u.me, 0o000)
+			},
+			args:   []string{"chat", "-m", "hi"},
+			code:   1,
+			stderr: "cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db\n",
+		},
+		{
 			name:   "state dir not writable, first chat",
 			spoil:  func(h *ownedHome) { h.own(".bot", u.me, 0o500) },
 			args:   []string{"chat", "-m", "/model haiku"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -71,6 +72,14 @@ func fileError(path string, err error) *FileError {
 				return &FileError{Path: path, Problem: "has an unfinished write", Fix: fixRecover, Err: err}
 			}
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM:
+			// SQLite does not say why it could not open the file; a
+			// permission error has a fix of its own (the chmod or chown
+			// that internal/safefile.Denied names from the *fs.PathError).
+			if f, oerr := os.OpenFile(path, os.O_RDWR, 0); errors.Is(oerr, fs.ErrPermission) {
+				return &FileError{Path: path, Problem: "cannot be read (permission denied)", Fix: fixPerm, Err: oerr}
+			} else if oerr == nil {
+				f.Close()
+			}
 			return &FileError{Path: path, Problem: "cannot be read (" + sqliteText(se) + ")", Fix: fixReadFile, Err: err}
 		}
 		return nil

@@ -11,14 +11,15 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/safefile"
+	"github.com/botgateway/bot/sessions"
 )
 
 // Line returns the line for err. A permission error on a file becomes
 // "cannot open ~/…: permission denied; run: chmod …" (or the chown). An
-// error bot explains (a file it refuses to read, a credential store, a
-// config or a Claude Code file it cannot use) is that error's own sentence,
-// which names the file, the problem and the fix, without the context
-// wrapped around it. Any other error keeps its text. Paths under p's home
+// error bot explains (a file it refuses to read; a credential store, a
+// config, a Claude Code file or a sessions.db it cannot use) is that
+// error's own sentence, which names the file, the problem and the fix,
+// without the context wrapped around it. Any other error keeps its text. Paths under p's home
 // show as "~/…", and a repeated part ("open /x: open /x: …") is said once.
 // Several problems (errors.Join) give one line each.
 //
@@ -39,7 +40,7 @@ func Line(err error, p config.Paths) (line string, explained bool) {
 	}
 	lines := strings.Split(msg, "\n")
 	for i, l := range lines {
-		for _, pkg := range []string{"auth: ", "config: "} {
+		for _, pkg := range []string{"auth: ", "config: ", "sessions: "} {
 			l = strings.TrimPrefix(l, pkg)
 		}
 		lines[i] = dedupe(p.DisplayText(l))
@@ -60,6 +61,9 @@ func explainedBy(err error) error {
 		return e
 	}
 	if e, ok := errors.AsType[*config.Error](err); ok {
+		return e
+	}
+	if e, ok := errors.AsType[*sessions.FileError](err); ok {
 		return e
 	}
 	return nil

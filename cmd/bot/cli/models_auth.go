@@ -174,7 +174,7 @@ func (c *SetupTokenCmd) Run(ctx context.Context, app *App) error {
 		return userError{"Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."}
 	}
 	if !app.stdinIsTerminal() {
-		return userError{"setup-token requires an interactive TTY."}
+		return userError{"setup-token requires an interactive terminal: run it in one, or paste a token with: bot models auth paste-token --provider anthropic"}
 	}
 	claude, err := lookPath("claude", app.Getenv("PATH"))
 	if err != nil {
@@ -354,7 +354,17 @@ func (c *OrderSetCmd) Run(ctx context.Context, app *App) error {
 		for _, id := range ids {
 			cred, ok := s.Profiles[id]
 			if !ok {
-				return false, userErrorf("Auth profile %q not found in %s.", id, agentDir)
+				var have []string
+				for x, c := range s.Profiles {
+					if auth.NormalizeProvider(c.Provider) == provider {
+						have = append(have, string(x))
+					}
+				}
+				if len(have) == 0 {
+					return false, userErrorf("Auth profile %q not found in %s; it holds no %s profile: store one with bot models auth paste-token --provider %s", id, agentDir, provider, provider)
+				}
+				slices.Sort(have)
+				return false, userErrorf("Auth profile %q not found in %s; its %s profiles: %s", id, agentDir, provider, strings.Join(have, ", "))
 			}
 			if p := auth.NormalizeProvider(cred.Provider); p != provider {
 				return false, userErrorf("Auth profile %q is for %s, not %s.", id, p, provider)
