@@ -57,6 +57,11 @@ var forbidden = []struct {
 // rule 8's log keys and test logger); they import only the standard library.
 var stdlibOnly = []string{"internal/logkeys", "internal/logtest"}
 
+// testOnly lists the packages only tests may import: the provider
+// conformance suite is test code that lives in a package so that both
+// provider clients' tests can run it.
+var testOnly = []string{"models/providertest"}
+
 // TestImportArrows checks DESIGN §2's arrows with go list.
 func TestImportArrows(t *testing.T) {
 	if testing.Short() {
@@ -88,6 +93,11 @@ func TestImportArrows(t *testing.T) {
 				if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") {
 					t.Errorf("%s imports %s: every package may import it, so it imports only the standard library", rel, d)
 				}
+			}
+		}
+		for _, d := range p.Deps {
+			if drel, ok := strings.CutPrefix(d, module+"/"); ok && slices.Contains(testOnly, drel) {
+				t.Errorf("%s imports %s: only tests may import it", rel, drel)
 			}
 		}
 		for _, f := range forbidden {
