@@ -15,6 +15,7 @@ import (
 
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/golden"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -98,6 +99,11 @@ func (h *harness) run(t testing.TB, line string, allowed bool) []string {
 	return rec.replies
 }
 
+// replySections are the sections of a replies golden file: files to
+// plant under $HOME, the input and the expected replies. Any other name,
+// or one written twice, fails the file.
+var replySections = []string{"home/", "input", "replies"}
+
 // TestGoldenReplies runs each testdata/replies/*.txtar: the files it
 // names are planted under $HOME ("home/..." sections), each line of
 // "input" is sent as a command, and the replies must equal "replies".
@@ -109,7 +115,7 @@ func TestGoldenReplies(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
+			ar, err := golden.Read(file, replySections...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +178,7 @@ func TestOnePositionStyle(t *testing.T) {
 	style := regexp.MustCompile(`^At column \d+: \P{Lu}`)
 	n := 0
 	for _, file := range files {
-		ar, err := txtar.ParseFile(file)
+		ar, err := golden.Read(file, replySections...)
 		if err != nil {
 			t.Fatal(err)
 		}

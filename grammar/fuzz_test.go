@@ -8,7 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mattn/go-shellwords"
-	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/botgateway/bot/internal/golden"
 )
 
 // FuzzParse checks that Parse never panics, that every error carries a
@@ -18,7 +19,7 @@ import (
 // the seeds.
 func FuzzParse(f *testing.F) {
 	for _, file := range goldenFiles(f) {
-		a, err := txtar.ParseFile(file)
+		a, err := golden.Read(file, goldenSections...)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/botgateway/bot/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/parse")
@@ -88,6 +90,10 @@ func unquote(section string) (string, error) {
 	return strconv.Unquote(strings.TrimSpace(section))
 }
 
+// goldenSections are the sections of a parse golden file; any other name,
+// or one written twice, fails the file.
+var goldenSections = []string{"input", "ast.json", "error"}
+
 // goldenFiles returns the golden archives' paths.
 func goldenFiles(tb testing.TB) []string {
 	tb.Helper()
@@ -104,7 +110,7 @@ func goldenFiles(tb testing.TB) []string {
 func TestGolden(t *testing.T) {
 	for _, file := range goldenFiles(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
+			a, err := golden.Read(file, goldenSections...)
 			if err != nil {
 				t.Fatal(err)
 			}
