@@ -161,6 +161,7 @@ type providerScript struct {
 	mu      sync.Mutex
 	known   map[string]bool
 	queues  map[string][]Response
+	always  map[string]Response
 	handler func(Call) Response
 	calls   []Call
 	ids     int // numbers the responses' ids
@@ -171,6 +172,7 @@ func newProviderScript() *providerScript {
 		done:   make(chan struct{}),
 		known:  map[string]bool{},
 		queues: map[string][]Response{},
+		always: map[string]Response{},
 	}
 }
 
@@ -202,6 +204,16 @@ func (p *providerScript) Script(cred string, responses ...Response) {
 	defer p.mu.Unlock()
 	p.known[cred] = true
 	p.queues[cred] = append(p.queues[cred], responses...)
+}
+
+// Always makes cred valid and answers every call with it with r once its
+// script (Script) is used up, instead of the default reply. A later
+// Always for cred replaces r.
+func (p *providerScript) Always(cred string, r Response) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.known[cred] = true
+	p.always[cred] = r
 }
 
 // Handle answers with h every request that passes the protocol checks
@@ -245,8 +257,8 @@ func (p *providerScript) log(c Call) {
 }
 
 // record logs c and picks its answer: the handler, else the credential's
-// queue, else the default reply for a known credential; ok is false for an
-// unknown credential.
+// queue, else its standing answer (Always), else the default reply for a
+// known credential; ok is false for an unknown credential.
 func (p *providerScript) record(c Call) (r Response, ok bool) {
 	p.mu.Lock()
 	p.calls = append(p.calls, c)
@@ -256,6 +268,9 @@ func (p *providerScript) record(c Call) (r Response, ok bool) {
 		if q := p.queues[c.Credential]; len(q) > 0 {
 			p.queues[c.Credential] = q[1:]
 			return q[0], true
+		}
+		if r, ok := p.always[c.Credential]; ok {
+			return r, true
 		}
 		if p.known[c.Credential] {
 			return OK("echo: " + c.Prompt), true

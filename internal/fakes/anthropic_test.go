@@ -255,6 +255,26 @@ func TestScriptQueueAndVerify(t *testing.T) {
 	}
 }
 
+// TestAlways: a standing answer follows the credential's script, replaces
+// the default reply and an earlier standing answer, and leaves other
+// credentials alone.
+func TestAlways(t *testing.T) {
+	f := fakes.NewAnthropic(t)
+	f.Script("k", fakes.OK("scripted"))
+	f.Always("k", fakes.Overloaded())
+	f.Allow("both")
+	f.Always("both", fakes.ClaudeCodeOnly())
+	f.Always("both", fakes.RateLimited(60))
+	var got []int
+	for _, key := range []string{"k", "k", "k", "both", "unknown"} {
+		status, _, _ := post(t, f.Client(), f.URL()+"/v1/messages", apiKeyHeaders(key), anthropicBody)
+		got = append(got, status)
+	}
+	if diff := cmp.Diff([]int{200, 529, 529, 429, 401}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
 func TestHandle(t *testing.T) {
 	f := fakes.NewAnthropic(t)
 	f.Handle(func(c fakes.Call) fakes.Response { return fakes.OK("handled " + c.Credential) })

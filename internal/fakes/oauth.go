@@ -39,6 +39,7 @@ type OAuth struct {
 	fails     []oauthFail
 	expiresIn int
 	received  []TokenRequest
+	onIssue   func(access string)
 }
 
 // oauthFail is a scripted answer (FailNext).
@@ -143,6 +144,16 @@ func (o *OAuth) ExpiresIn(seconds int) {
 	o.expiresIn = seconds
 }
 
+// OnIssue calls f with every access token the fake issues, before the
+// answer that carries it is sent (so a provider fake can be told to
+// accept it: OnIssue(func(a string) { provider.Allow(a) })). f runs with
+// the OAuth fake's lock held and must not call it.
+func (o *OAuth) OnIssue(f func(access string)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.onIssue = f
+}
+
 func (o *OAuth) serveToken(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	o.requests++
@@ -196,6 +207,9 @@ func (o *OAuth) serveToken(w http.ResponseWriter, r *http.Request) {
 	access := fmt.Sprintf("fake-oauth-access-%06d", o.seq)
 	refresh := fmt.Sprintf("fake-oauth-refresh-%06d", o.seq)
 	o.valid[refresh] = true
+	if o.onIssue != nil {
+		o.onIssue(access)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
 		"access_token":  access,

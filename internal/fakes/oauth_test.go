@@ -139,3 +139,37 @@ func TestOAuthBadRequests(t *testing.T) {
 		t.Error("a bad request consumed the refresh token")
 	}
 }
+
+// TestOAuthOnIssue: each issued access token is handed to OnIssue before
+// the answer that carries it leaves, so a provider fake accepts it at once.
+func TestOAuthOnIssue(t *testing.T) {
+	o := NewOAuth(t)
+	p := NewAnthropic(t)
+	o.OnIssue(func(access string) { p.Allow(access) })
+	o.Seed("r0")
+	a := postToken(t, o, false, "r0")
+	b := postToken(t, o, true, a.RefreshToken)
+	if failed := postToken(t, o, true, "unknown"); failed.Status != http.StatusBadRequest {
+		t.Fatalf("unknown refresh token: status %d", failed.Status)
+	}
+	var got []int
+	for _, access := range []string{a.AccessToken, b.AccessToken, "fake-oauth-access-000003"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL()+"/v1/messages",
+			strings.NewReader(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+access)
+		req.Header.Set("anthropic-beta", OAuthBeta)
+		req.Header.Set("anthropic-version", "2023-06-01")
+		resp, err := p.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got = append(got, resp.StatusCode)
+	}
+	if diff := cmp.Diff([]int{200, 200, 401}, got); diff != "" {
+		t.Errorf("provider's answers to the issued tokens and one never issued (-want +got):\n%s", diff)
+	}
+}

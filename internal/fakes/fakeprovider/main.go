@@ -76,9 +76,6 @@ func main() {
 // and the usage.
 var errUsage = errors.New("usage")
 
-// issuedAccess is the prefix of the access tokens the OAuth fake issues.
-const issuedAccess = "fake-oauth-access-"
-
 // run starts the fakes, prints the exports on stdout and serves until ctx
 // ends; then it closes the servers and returns.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,15 +102,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var fakesDone cleanups
 	defer fakesDone.run()
 	anthropic := fakes.NewAnthropic(&fakesDone)
-	anthropic.Handle(k.answer("anthropic"))
+	k.script(anthropic, true)
 	openai := fakes.NewOpenAI(&fakesDone, "/v1")
-	openai.Handle(k.answer("openai"))
+	k.script(openai, false)
 	openrouter := fakes.NewOpenAI(&fakesDone, "/api/v1")
-	openrouter.Handle(k.answer("openrouter"))
+	k.script(openrouter, false)
 	oauth := fakes.NewOAuth(&fakesDone)
 	for tok := range k.refresh {
 		oauth.Seed(tok)
 	}
+	oauth.OnIssue(func(access string) {
+		for _, p := range []scripted{anthropic, openai, openrouter} {
+			p.Allow(access)
+		}
+	})
 
 	// The fakes listen on random ports of their own; each gets a front
 	// server on the chosen port, a reverse proxy that logs each call.
@@ -209,26 +211,27 @@ type keys struct {
 	allow, rateLimit, claudeCodeOnly, refresh keyList
 }
 
-// answer returns the handler of a provider fake: it answers a credential
-// by the first list it is in (see the package doc).
-func (k keys) answer(provider string) func(fakes.Call) fakes.Response {
-	return func(c fakes.Call) fakes.Response {
-		switch cred := c.Credential; {
-		case k.rateLimit[cred]:
-			return fakes.RateLimited(60)
-		case provider == "anthropic" && k.claudeCodeOnly[cred]:
-			return fakes.ClaudeCodeOnly()
-		case k.allow[cred], strings.HasPrefix(cred, issuedAccess):
-			return fakes.OK("echo: " + c.Prompt)
-		case provider != "anthropic":
-			r := fakes.Status(http.StatusUnauthorized, "invalid_request_error", "Incorrect API key provided.")
-			r.ErrCode = "invalid_api_key"
-			return r
-		case c.Auth == "bearer":
-			return fakes.Status(http.StatusUnauthorized, "authentication_error", "Invalid bearer token")
-		default:
-			return fakes.Status(http.StatusUnauthorized, "authentication_error", "invalid x-api-key")
+// scripted is the part of a provider fake that sets its answers.
+type scripted interface {
+	Allow(creds ...string)
+	Always(cred string, r fakes.Response)
+}
+
+// script tells a provider fake how to answer the credentials of the flags
+// (see the package doc); the fake answers any other credential as the
+// real API answers an unknown one. Later answers replace earlier ones, so
+// a credential named by several flags gets the first flag's answer.
+func (k keys) script(p scripted, claudeCodeOnly bool) {
+	for cred := range k.allow {
+		p.Allow(cred)
+	}
+	if claudeCodeOnly {
+		for cred := range k.claudeCodeOnly {
+			p.Always(cred, fakes.ClaudeCodeOnly())
 		}
+	}
+	for cred := range k.rateLimit {
+		p.Always(cred, fakes.RateLimited(60))
 	}
 }
 

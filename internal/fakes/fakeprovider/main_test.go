@@ -148,3 +148,60 @@ func TestKeysFromFile(t *testing.T) {
 		t.Error("a missing file is not an error")
 	}
 }
+
+// TestRunAnswersByTheFirstFlag: a credential gets the answer of the first
+// flag that names it (-rate-limit, -claude-code-only on Anthropic only,
+// -allow); an unknown one gets the real API's 401; an access token the
+// OAuth fake issued is allowed everywhere.
+func TestRunAnswersByTheFirstFlag(t *testing.T) {
+	const (
+		keyBoth = "sk-both-0123456789"
+		keyCC   = "sk-ant-oat01-cc-0123456789"
+	)
+	vars, stop := startRun(t, "-allow", keyOK, "-allow", keyBoth, "-rate-limit", keyBoth,
+		"-allow", keyCC, "-claude-code-only", keyCC, "-refresh", refresh)
+	defer stop()
+	status, body := post(t, vars["BOT_OAUTH_TOKEN_URL_ANTHROPIC"], "application/x-www-form-urlencoded",
+		"grant_type=refresh_token&refresh_token="+refresh, nil)
+	if status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", status, body)
+	}
+	const issued = "fake-oauth-access-000001"
+
+	anthropic := func(key string) (int, string) {
+		return post(t, vars["ANTHROPIC_BASE_URL"]+"/v1/messages", "application/json",
+			`{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hello"}]}`,
+			map[string]string{"x-api-key": key, "anthropic-version": "2023-06-01"})
+	}
+	openAI := func(base string) func(string) (int, string) {
+		return func(key string) (int, string) {
+			return post(t, vars[base]+"/chat/completions", "application/json",
+				`{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}]}`,
+				map[string]string{"Authorization": "Bearer " + key})
+		}
+	}
+	tests := []struct {
+		fake     string
+		call     func(string) (int, string)
+		key      string
+		status   int
+		bodyPart string
+	}{
+		{"anthropic", anthropic, keyOK, 200, "echo: hello"},
+		{"anthropic", anthropic, keyBoth, 429, "rate_limit_error"},
+		{"anthropic", anthropic, keyCC, 400, "only authorized for use with Claude Code"},
+		{"anthropic", anthropic, "sk-unknown", 401, "invalid x-api-key"},
+		{"openai", openAI("OPENAI_BASE_URL"), keyOK, 200, "echo: hello"},
+		{"openai", openAI("OPENAI_BASE_URL"), keyBoth, 429, "rate_limit_error"},
+		{"openai", openAI("OPENAI_BASE_URL"), keyCC, 200, "echo: hello"},
+		{"openai", openAI("OPENAI_BASE_URL"), "sk-unknown", 401, "invalid_api_key"},
+		{"openrouter", openAI("OPENROUTER_BASE_URL"), issued, 200, "echo: hello"},
+		{"openrouter", openAI("OPENROUTER_BASE_URL"), "sk-unknown", 401, "invalid_api_key"},
+	}
+	for _, tt := range tests {
+		status, body := tt.call(tt.key)
+		if status != tt.status || !strings.Contains(body, tt.bodyPart) {
+			t.Errorf("%s, key %s: %d %s; want %d with %q", tt.fake, tt.key, status, body, tt.status, tt.bodyPart)
+		}
+	}
+}
