@@ -16,6 +16,7 @@ import (
 
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/errline"
+	"github.com/botgateway/bot/internal/termread"
 )
 
 // Globals are the flags every command accepts.
@@ -99,7 +100,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	completeIfAsked(parser, getenv)
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintln(stderr, usageLine(err))
+		fmt.Fprintln(stderr, withoutSecrets(usageLine(err), err, args))
 		return 2
 	}
 	app := newApp(&root.Globals, stdin, stdout, stderr, getenv)
@@ -209,6 +210,9 @@ func report(stderr io.Writer, err error) int {
 	}
 	if e, ok := errors.AsType[exitError](err); ok {
 		return e.code
+	}
+	if errors.Is(err, termread.ErrInterrupted) {
+		return exitInterrupted // Ctrl-C at a prompt: the prompt ended its line
 	}
 	msg := err.Error()
 	// One line: the problem and the fix. Wrapped errors can span lines

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,9 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/term"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
@@ -70,7 +66,7 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	token, err := readSecret(app, fmt.Sprintf("Paste token for %s: ", provider))
+	token, err := readSecret(ctx, app, fmt.Sprintf("Paste token for %s: ", provider))
 	if err != nil {
 		return err
 	}
@@ -96,41 +92,6 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 	fmt.Fprintf(app.Stdout, "Updated %s\n", paths.Display(cf.Path))
 	fmt.Fprintf(app.Stdout, "Auth profile: %s (%s/token)\n", id, provider)
 	return nil
-}
-
-// readSecret reads a secret from a hidden prompt on a terminal, or from all
-// of stdin otherwise, and strips every whitespace character, line breaks
-// inside the value included (a token pasted across lines).
-func readSecret(app *App, prompt string) (auth.Secret, error) {
-	var raw []byte
-	if f, ok := app.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(app.Stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(app.Stderr)
-		if err != nil {
-			return auth.Secret{}, fmt.Errorf("read token from the terminal: %w", err)
-		}
-		raw = b
-	} else {
-		b, err := io.ReadAll(io.LimitReader(app.Stdin, maxTokenBytes+1))
-		if err != nil {
-			return auth.Secret{}, fmt.Errorf("read token from stdin: %w", err)
-		}
-		if len(b) > maxTokenBytes {
-			return auth.Secret{}, userError{"the token on stdin is longer than 64 KiB; paste only the token"}
-		}
-		raw = b
-	}
-	clean := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, string(raw))
-	if clean == "" {
-		return auth.Secret{}, userError{"no token given: paste it at the prompt or pipe it on stdin (the token is never taken from the command line)"}
-	}
-	return auth.NewSecret(clean), nil
 }
 
 var durationRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$`)
@@ -185,9 +146,11 @@ func (c *SetupTokenCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	if !c.Yes {
-		fmt.Fprint(app.Stderr, "Run `claude setup-token` now? [Y/n] ")
-		answer, _ := bufio.NewReader(app.Stdin).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "" && a != "y" && a != "yes" {
+		answer, err := app.ask(ctx, "Run `claude setup-token` now? [Y/n] ")
+		if err != nil {
+			return err
+		}
+		if a := strings.ToLower(answer); a != "" && a != "y" && a != "yes" {
 			return nil
 		}
 	}

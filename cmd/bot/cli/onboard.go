@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/termread"
 )
 
 // OnboardCmd is "bot onboard": store a provider credential for daemon use
@@ -36,14 +37,12 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	interactive := !c.NonInteractive && app.stdinIsTerminal()
-	in := bufio.NewReader(app.Stdin)
-	ask := func(q, def string) string {
-		fmt.Fprintf(app.Stderr, "%s [%s] ", q, def)
-		s, _ := in.ReadString('\n')
-		if s = strings.TrimSpace(s); s != "" {
-			return s
+	ask := func(q, def string) (string, error) {
+		s, err := app.ask(ctx, fmt.Sprintf("%s [%s] ", q, def))
+		if s == "" {
+			s = def
 		}
-		return def
+		return s, err
 	}
 
 	choice := c.AuthChoice
@@ -60,7 +59,11 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 				fmt.Fprintln(app.Stderr, "  3) Paste a token")
 			}
 			fmt.Fprintln(app.Stderr, "  4) Skip")
-			choice = map[string]string{"1": "api-key", "2": "claude-cli", "3": "token", "4": "skip"}[ask("Choice:", "1")]
+			answer, err := ask("Choice:", "1")
+			if err != nil {
+				return err
+			}
+			choice = map[string]string{"1": "api-key", "2": "claude-cli", "3": "token", "4": "skip"}[answer]
 			if choice == "" || (choice == "claude-cli" && provider != "anthropic") {
 				return userError{"unknown choice; run bot onboard again and answer 1, 2, 3 or 4"}
 			}
@@ -109,7 +112,7 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		id, mode = auth.ClaudeCLIProfile, auth.KindOAuth
 	case "token":
 		id = c.profileID(provider, "default") // as --profile-id's help says
-		tok, err := readSecret(app, fmt.Sprintf("Paste token for %s: ", provider))
+		tok, err := readSecret(ctx, app, fmt.Sprintf("Paste token for %s: ", provider))
 		if err != nil {
 			return err
 		}
@@ -157,7 +160,7 @@ func (c *OnboardCmd) profileID(provider, name string) auth.ProfileID {
 
 // apiKey finds the key: the provider's variable (after asking, when
 // interactive), a hidden prompt, or stdin.
-func (c *OnboardCmd) apiKey(ctx context.Context, app *App, provider string, interactive bool, ask func(q, def string) string) (auth.Secret, error) {
+func (c *OnboardCmd) apiKey(ctx context.Context, app *App, provider string, interactive bool, ask func(q, def string) (string, error)) (auth.Secret, error) {
 	vars := auth.EnvVars[provider]
 	keyVar := vars[len(vars)-1] // the *_API_KEY variable
 	env, err := app.Env(ctx)
@@ -168,14 +171,21 @@ func (c *OnboardCmd) apiKey(ctx context.Context, app *App, provider string, inte
 		if !interactive {
 			return v, nil
 		}
-		if a := strings.ToLower(ask(fmt.Sprintf("Use existing %s (%s, %s)?", keyVar, src, v.Mask()), "Y")); a == "y" || a == "yes" {
+		a, err := ask(fmt.Sprintf("Use existing %s (%s, %s)?", keyVar, src, v.Mask()), "Y")
+		if err != nil {
+			return auth.Secret{}, err
+		}
+		if a = strings.ToLower(a); a == "y" || a == "yes" {
 			return v, nil
 		}
 	}
 	if !interactive && app.stdinIsTerminal() {
 		return auth.Secret{}, userErrorf("Missing API key: pipe it on stdin or set %s (keys are never taken from the command line).", keyVar)
 	}
-	key, err := readSecret(app, fmt.Sprintf("Enter %s API key: ", provider))
+	key, err := readSecret(ctx, app, fmt.Sprintf("Enter %s API key: ", provider))
+	if errors.Is(err, termread.ErrInterrupted) {
+		return auth.Secret{}, err
+	}
 	if err != nil {
 		return auth.Secret{}, userErrorf("Missing API key: pipe it on stdin or set %s (keys are never taken from the command line).", keyVar)
 	}
