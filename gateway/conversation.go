@@ -46,6 +46,18 @@ func (c *Conversation) storeFailed(err error, generic string) error {
 // be read.
 const sessionStoreFailed = "The session store cannot be read; run bot doctor on the gateway host."
 
+// Model returns the model a session's next message goes to: the one the
+// session chose while the catalog still allows it, else the default.
+func (c *Conversation) Model(s sessions.Session) catalog.Ref {
+	if s.Model != "" {
+		p, m, _ := strings.Cut(s.Model, "/")
+		if ref, err := c.Catalog.Resolve(p, m); err == nil && c.Catalog.Allowed(ref) {
+			return ref
+		}
+	}
+	return c.Catalog.Default()
+}
+
 // Reply implements ChatFunc. Its errors are user-facing lines.
 func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, send func(string)) error {
 	log := c.Log
@@ -57,13 +69,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 		log.Error("load session", logkeys.Session, string(key), logkeys.Err, err)
 		return c.storeFailed(err, sessionStoreFailed)
 	}
-	target := c.Catalog.Default()
-	if s.Model != "" {
-		p, m, _ := strings.Cut(s.Model, "/")
-		if ref, err := c.Catalog.Resolve(p, m); err == nil && c.Catalog.Allowed(ref) {
-			target = ref
-		}
-	}
+	target := c.Model(s)
 	turns := c.HistoryTurns
 	if turns <= 0 {
 		turns = 20

@@ -1,17 +1,26 @@
 // Package console is the stdin/stdout chat channel of "bot chat": each
 // input line is a message from the owner, each reply is written to the
-// output.
+// output, with escape sequences and control characters removed
+// (Sanitize). On a terminal it is interactive: a banner, a prompt with
+// line editing and history (golang.org/x/term's Terminal), and Ctrl-C
+// ends it.
 package console
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
 
+	"golang.org/x/term"
+
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/internal/termread"
 )
 
 // Name is the console's channel name.
@@ -31,13 +40,25 @@ type Config struct {
 	// Messages, when not nil, are delivered instead of reading In (bot
 	// chat --message).
 	Messages []string
+	// Interactive makes the console a terminal prompt: In must be an
+	// *os.File on a terminal (Out is normally the same terminal). Run
+	// puts it in raw mode, writes Banner, then reads each line at Prompt
+	// with line editing and history; Ctrl-D on an empty line ends Run,
+	// Ctrl-C ends it with termread.ErrInterrupted. The terminal's mode is
+	// restored when Run returns.
+	Interactive bool
+	// Banner is the first line of an interactive console.
+	Banner string
+	// Prompt is the interactive prompt; empty means "> ".
+	Prompt string
 }
 
 // Adapter reads messages from In and writes replies to Out. Messages are
 // handled one at a time, so replies come out in input order.
 type Adapter struct {
 	cfg Config
-	mu  sync.Mutex // serializes writes to Out
+	mu  sync.Mutex // serializes writes to out
+	out io.Writer  // Out, or the line editor drawing on it
 }
 
 // New returns a console adapter.
@@ -45,7 +66,10 @@ func New(cfg Config) *Adapter {
 	if cfg.Session == "" {
 		cfg.Session = "local"
 	}
-	return &Adapter{cfg: cfg}
+	if cfg.Prompt == "" {
+		cfg.Prompt = "> "
+	}
+	return &Adapter{cfg: cfg, out: cfg.Out}
 }
 
 // Name returns "console".
@@ -53,38 +77,59 @@ func (a *Adapter) Name() string { return Name }
 
 // Run delivers each line (or each of Config.Messages) and waits for it to
 // be handled before reading the next. It returns nil at the end of input or
-// when ctx ends.
+// when ctx ends, and termread.ErrInterrupted when Ctrl-C ends an
+// interactive console (also while a message is being handled).
 func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 	if a.cfg.Messages != nil {
 		for _, m := range a.cfg.Messages {
-			if !a.deliver(ctx, in, m) {
+			if !a.deliver(ctx, in, m, nil) {
 				return nil
 			}
 		}
 		return nil
 	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var reader sync.WaitGroup
+	next := readLines(a.cfg.In)
+	if a.cfg.Interactive {
+		ed, restore, err := a.editor(rctx)
+		if err != nil {
+			return err
+		}
+		// Deferred in reverse: the editor's reads end with rctx, then
+		// the terminal is restored. (A plain reader blocked on stdin
+		// cannot be woken; it ends with the process.)
+		defer restore()
+		defer reader.Wait()
+		defer stop()
+		next = ed
+	}
 	lines := make(chan string)
+	interrupted := make(chan struct{})
 	errc := make(chan error, 1)
-	go func() {
+	reader.Go(func() {
 		defer close(lines)
-		r := bufio.NewReaderSize(a.cfg.In, 4096)
 		for {
-			line, err := readLine(r)
+			line, err := next()
 			if line != "" || err == nil {
 				select {
 				case lines <- line:
-				case <-ctx.Done():
+				case <-rctx.Done():
 					return
 				}
 			}
 			if err != nil {
+				if errors.Is(err, termread.ErrInterrupted) && ctx.Err() == nil {
+					close(interrupted)
+				}
 				if err != io.EOF {
 					errc <- err
 				}
 				return
 			}
 		}
-	}()
+	})
 	for {
 		select {
 		case <-ctx.Done():
@@ -93,6 +138,12 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 			if !ok {
 				select {
 				case err := <-errc:
+					if ctx.Err() != nil {
+						return nil
+					}
+					if errors.Is(err, termread.ErrInterrupted) {
+						return err
+					}
 					return fmt.Errorf("console: read input: %w", err)
 				default:
 					return nil
@@ -101,16 +152,100 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
-			if !a.deliver(ctx, in, line) {
-				return nil
+			if !a.deliver(ctx, in, line, interrupted) {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return termread.ErrInterrupted
 			}
 		}
 	}
 }
 
+// readLines returns a function that reads r line by line.
+func readLines(r io.Reader) func() (string, error) {
+	br := bufio.NewReaderSize(r, 4096)
+	return func() (string, error) { return readLine(br) }
+}
+
+// editor sets up the interactive console on the terminal In: raw mode,
+// the line editor (which then draws replies too), its size kept in step
+// with the window, and the banner. It returns the line reader and a
+// function that restores the terminal.
+func (a *Adapter) editor(ctx context.Context) (func() (string, error), func(), error) {
+	tty, ok := a.cfg.In.(*os.File)
+	if !ok || !term.IsTerminal(int(tty.Fd())) {
+		return nil, nil, errors.New("console: interactive mode needs a terminal on stdin")
+	}
+	fd := int(tty.Fd())
+	state, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("console: raw mode: %w", err)
+	}
+	rd, err := termread.Reader(ctx, tty)
+	if err != nil {
+		_ = term.Restore(fd, state)
+		return nil, nil, err
+	}
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{rd, a.cfg.Out}, a.cfg.Prompt)
+	resize := func() {
+		if w, h, err := term.GetSize(fd); err == nil {
+			_ = t.SetSize(w, h)
+		}
+	}
+	resize()
+	winch := make(chan os.Signal, 1)
+	notifyResize(winch)
+	var sizer sync.WaitGroup
+	sctx, stopSizer := context.WithCancel(ctx)
+	sizer.Go(func() {
+		for {
+			select {
+			case <-winch:
+				resize()
+			case <-sctx.Done():
+				return
+			}
+		}
+	})
+	t.SetBracketedPasteMode(true)
+	a.mu.Lock()
+	a.out = t
+	a.mu.Unlock()
+	if a.cfg.Banner != "" {
+		fmt.Fprintln(t, Sanitize(a.cfg.Banner))
+	}
+	next := func() (string, error) {
+		line, err := t.ReadLine()
+		if errors.Is(err, term.ErrPasteIndicator) {
+			err = nil // a pasted line is a line like any other
+		}
+		if len(line) > maxLine {
+			line = strings.ToValidUTF8(line[:maxLine], "")
+		}
+		return line, err
+	}
+	restore := func() {
+		signal.Stop(winch)
+		stopSizer()
+		sizer.Wait()
+		t.SetBracketedPasteMode(false)
+		_ = rd.Close()
+		_ = term.Restore(fd, state)
+		a.mu.Lock()
+		a.out = a.cfg.Out
+		fmt.Fprintln(a.out) // leave the prompt's line
+		a.mu.Unlock()
+	}
+	return next, restore, nil
+}
+
 // deliver hands one message to the inbox and waits until it is handled.
-// It reports false when ctx ended first.
-func (a *Adapter) deliver(ctx context.Context, in adapters.Inbox, text string) bool {
+// It reports false when ctx ended or the console was interrupted first.
+func (a *Adapter) deliver(ctx context.Context, in adapters.Inbox, text string, interrupted <-chan struct{}) bool {
 	done := make(chan struct{})
 	in.Deliver(ctx, adapters.Message{
 		Channel: Name,
@@ -124,6 +259,8 @@ func (a *Adapter) deliver(ctx context.Context, in adapters.Inbox, text string) b
 	case <-done:
 		return true
 	case <-ctx.Done():
+		return false
+	case <-interrupted:
 		return false
 	}
 }
@@ -148,12 +285,12 @@ func readLine(r *bufio.Reader) (string, error) {
 // replier writes replies to the console's output.
 type replier struct{ a *Adapter }
 
-// Reply writes r's text and a newline.
+// Reply writes r's text, sanitized, and a newline.
 func (r replier) Reply(_ context.Context, rep adapters.Reply) error {
 	r.a.mu.Lock()
 	defer r.a.mu.Unlock()
-	text := strings.TrimRight(rep.Text, "\n")
-	if _, err := fmt.Fprintln(r.a.cfg.Out, text); err != nil {
+	text := strings.TrimRight(Sanitize(rep.Text), "\n")
+	if _, err := fmt.Fprintln(r.a.out, text); err != nil {
 		return fmt.Errorf("console: write reply: %w", err)
 	}
 	return nil

@@ -10,19 +10,17 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/internal/secret"
 )
-
-// minSecretLen is the length from which a word of the command line is
-// taken for a possible secret and masked in parse errors.
-const minSecretLen = 16
 
 // withoutSecrets returns line, the line printed for err, a command line
 // (args) that kong cannot parse, made so that it never repeats a secret
 // typed on the command line by mistake:
 //
-//   - a word of minSecretLen or more characters, or one starting with
-//     "sk-" (also the value in --flag=VALUE or -fVALUE, and a flag named
-//     --sk-…), is shown masked like every secret (DESIGN §4: sk-a...wxyz);
+//   - a word that looks like a secret (secret.Looks: sk-…, or a long run
+//     mixing letters and digits), also as the value in --flag=VALUE or
+//     -fVALUE or as a flag's name, is shown masked like every secret
+//     (DESIGN §4: sk-a...wxyz);
 //   - under a command that reads a secret (paste-token, onboard), every
 //     word that is not a flag or a command name is masked, whatever its
 //     length, and the line ends with how to pass the secret on stdin.
@@ -40,14 +38,14 @@ func withoutSecrets(line string, err error, args []string) string {
 	for _, a := range args {
 		if v, ok := flagValue(a); ok {
 			switch {
-			case secretShaped(v):
+			case secret.Looks(v):
 				words = append(words, v)
-			case strings.HasPrefix(strings.TrimLeft(a, "-"), "sk-"): // --sk-ant-…: kong repeats unknown flags
+			case secret.Looks(strings.TrimLeft(a, "-")): // --sk-ant-…: kong repeats unknown flags
 				words = append(words, a)
 			}
 			continue
 		}
-		if secretShaped(a) || hint != "" && !slices.Contains(names, a) {
+		if secret.Looks(a) || hint != "" && !slices.Contains(names, a) {
 			words = append(words, a)
 		}
 	}
@@ -62,11 +60,6 @@ func withoutSecrets(line string, err error, args []string) string {
 		msg += "; " + hint
 	}
 	return msg
-}
-
-// secretShaped reports whether w could be a key or token.
-func secretShaped(w string) bool {
-	return len(w) >= minSecretLen || strings.HasPrefix(w, "sk-")
 }
 
 // flagValue returns the value attached to a flag word (--name=VALUE,

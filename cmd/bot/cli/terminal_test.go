@@ -1,0 +1,229 @@
+//go:build linux || darwin
+
+package cli
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/ptytest"
+)
+
+// ttyBot is a bot process on a pseudo-terminal of its own, with HOME in a
+// temp dir and no provider reachable unless env says otherwise.
+type ttyBot struct {
+	*ptytest.PTY
+	home string
+	cmd  *exec.Cmd
+}
+
+// ttySetup is what a test adds to a ttyBot's environment: variables
+// ($HOME in a value is the temp HOME) and files under HOME.
+type ttySetup struct {
+	env   map[string]string
+	files map[string]string
+}
+
+// startOnTTY runs "bot args..." (the test binary, as testscript installs
+// it on PATH) with the terminal as its stdin, stdout, stderr and
+// controlling terminal.
+func startOnTTY(t *testing.T, setup ttySetup, args ...string) *ttyBot {
+	t.Helper()
+	home := t.TempDir()
+	bin, err := exec.LookPath("bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"HOME": home, "PATH": os.Getenv("PATH"), "TERM": "xterm",
+		"ANTHROPIC_BASE_URL": "http://127.0.0.1:1", "OPENAI_BASE_URL": "http://127.0.0.1:1",
+		"OPENROUTER_BASE_URL": "http://127.0.0.1:1", "BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1",
+	}
+	for k, v := range setup.env {
+		vars[k] = strings.ReplaceAll(v, "$HOME", home)
+	}
+	for rel, content := range setup.files {
+		p := filepath.Join(home, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, args...)
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	b := &ttyBot{PTY: ptytest.New(t), home: home, cmd: cmd}
+	b.Start(cmd)
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return b
+}
+
+// wait waits for the process and returns its exit code.
+func (b *ttyBot) wait(t *testing.T) int { return b.Wait(b.cmd) }
+
+// files lists the regular files under dir, relative to it.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A token pasted at the hidden prompt arrives whole, line breaks and all,
+// nothing of it is echoed, and nothing is left for the shell to read.
+func TestPasteTokenAtTerminal(t *testing.T) {
+	const (
+		part1 = "sk-ant-oat01-first-0123456789abcdef"
+		part2 = "second-0123456789abcdef"
+		part3 = "third-0123456789abcdef"
+	)
+	tests := []struct{ name, paste string }{
+		{"bracketed paste", "\x1b[200~" + part1 + "\n" + part2 + "\r\n" + part3 + "\n\x1b[201~"},
+		{"burst without brackets", part1 + "\r" + part2 + "\r" + part3 + "\r"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startOnTTY(t, ttySetup{}, "models", "auth", "paste-token", "--provider", "anthropic")
+			b.WaitScreen("Paste token for anthropic: ")
+			b.Type(tt.paste)
+			if code := b.wait(t); code != 0 {
+				t.Fatalf("exit %d; screen:\n%s", code, b.Screen())
+			}
+			store, err := os.ReadFile(filepath.Join(b.home, ".bot/agents/main/agent/auth-profiles.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(store), `"token": "`+part1+part2+part3+`"`) {
+				t.Errorf("the store does not hold the whole token:\n%s", store)
+			}
+			b.WaitScreen("Auth profile: anthropic:manual (anthropic/token)")
+			screen := b.Screen()
+			for _, part := range []string{"first-0123", part2, part3} {
+				if strings.Contains(screen, part) {
+					t.Errorf("the screen shows %q:\n%s", part, screen)
+				}
+			}
+			if n := b.Pending(); n != 0 {
+				t.Errorf("%d bytes of the paste left for the shell to read", n)
+			}
+		})
+	}
+}
+
+// Ctrl-C at any prompt ends the command at once with exit 130 and nothing
+// written.
+func TestCtrlCAtPrompt(t *testing.T) {
+	type step struct{ wait, typ string }
+	tests := []struct {
+		name  string
+		setup ttySetup
+		args  []string
+		steps []step
+	}{
+		{name: "paste-token hidden prompt", args: []string{"models", "auth", "paste-token", "--provider", "anthropic"},
+			steps: []step{{"Paste token for anthropic: ", "sk-ant-oat01-half\x03"}}},
+		{name: "onboard choice", args: []string{"onboard"},
+			steps: []step{{"Choice: [1] ", "\x03"}}},
+		{name: "onboard token prompt", args: []string{"onboard"},
+			steps: []step{{"Choice: [1] ", "3\r"}, {"Paste token for anthropic: ", "sk-ant-oat01-half\x03"}}},
+		{name: "onboard key prompt", args: []string{"onboard", "--auth-choice", "api-key"},
+			steps: []step{{"Enter anthropic API key: ", "\x03"}}},
+		{name: "onboard existing key question", args: []string{"onboard"},
+			setup: ttySetup{env: map[string]string{"ANTHROPIC_API_KEY": "sk-ant-api03-env-0123456789abcdef"}},
+			steps: []step{{"Choice: [1] ", "\r"}, {"Use existing ANTHROPIC_API_KEY", "\x03"}}},
+		{name: "setup-token confirm", args: []string{"models", "auth", "setup-token"},
+			setup: ttySetup{
+				env: map[string]string{"PATH": "$HOME/bin:/usr/bin:/bin"},
+				// A claude that would write Claude Code's credentials.
+				files: map[string]string{"bin/claude": "#!/bin/sh\nmkdir -p \"$HOME/.claude\" && echo '{}' > \"$HOME/.claude/.credentials.json\"\n"},
+			},
+			steps: []step{{"Run `claude setup-token` now? [Y/n] ", "\x03"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startOnTTY(t, tt.setup, tt.args...)
+			for _, s := range tt.steps {
+				b.WaitScreen(s.wait)
+				b.Type(s.typ)
+			}
+			if code := b.wait(t); code != 130 {
+				t.Errorf("exit %d, want 130; screen:\n%s", code, b.Screen())
+			}
+			if got := files(t, b.home); len(got) != len(tt.setup.files) {
+				t.Errorf("files in HOME: %q, want only the test's %d", got, len(tt.setup.files))
+			}
+			if s := b.Screen(); strings.Contains(s, "Updated") || strings.Contains(s, "half") {
+				t.Errorf("screen:\n%s", s)
+			}
+		})
+	}
+}
+
+// "bot chat" on a terminal shows a banner and a prompt, answers, sanitizes
+// the model's escape sequences, and quits on Ctrl-D (exit 0) or Ctrl-C
+// (exit 130).
+func TestChatAtTerminal(t *testing.T) {
+	const key = "sk-ant-api03-work-0123456789abcdef"
+	provider := fakes.NewAnthropic(t)
+	provider.Script(key, fakes.Response{Text: hostileReply}, fakes.Response{Text: hostileReply})
+	setup := ttySetup{
+		env: map[string]string{"ANTHROPIC_BASE_URL": provider.URL()},
+		files: map[string]string{".bot/agents/main/agent/auth-profiles.json": `{"version":1,"profiles":{
+			"anthropic:work":{"type":"api_key","provider":"anthropic","key":"` + key + `"}}}`},
+	}
+	for _, tt := range []struct {
+		name string
+		quit string
+		code int
+	}{{"Ctrl-D", "\x04", 0}, {"Ctrl-C", "\x03", 130}} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startOnTTY(t, setup, "chat")
+			b.WaitScreen("bot chat — console:local on anthropic/claude-sonnet-4-5. /help for commands, Ctrl-D to quit.")
+			b.WaitScreen("> ")
+			b.Type("hello\r")
+			b.WaitScreen("title")
+			b.WaitScreen("done.")
+			b.Type(tt.quit)
+			if code := b.wait(t); code != tt.code {
+				t.Errorf("exit %d, want %d; screen:\n%q", code, tt.code, b.Screen())
+			}
+			screen := b.Screen()
+			for _, raw := range []string{"\x1b]", "\a", "\x00", "\x1b[31m", "\x1bc", "\u009b"} {
+				if strings.Contains(screen, raw) {
+					t.Errorf("the screen got %q raw:\n%q", raw, screen)
+				}
+			}
+		})
+	}
+}
+
+// hostileReply is a model answer full of terminal escape sequences: OSC 52
+// (set the clipboard), OSC 0 (set the title), a colour, a full reset, BEL,
+// NUL, a carriage return and an 8-bit CSI.
+const hostileReply = "clip\x1b]52;c;cm0gLXJmIH4=\x07board \x1b]0;pwned\x1b\\title \x1b[31mred\x1b[0m \x1bcreset\a\x00 \rover \u009b2Jdone."
