@@ -22,20 +22,30 @@ import (
 //     -fVALUE or as a flag's name, is shown masked like every secret
 //     (DESIGN §4: sk-a...wxyz);
 //   - under a command that reads a secret (paste-token, onboard), every
-//     word that is not a flag or a command name is masked, whatever its
-//     length, and the line ends with how to pass the secret on stdin.
+//     word that is not a flag, a flag's value or a command name (the
+//     secret given as an argument) is masked, whatever its length, and
+//     then the line ends with how to pass the secret on stdin.
 func withoutSecrets(line string, err error, args []string) string {
-	var names []string // the command path, e.g. models auth paste-token
+	var names []string          // the command path, e.g. models auth paste-token
+	valued := map[string]bool{} // flags that take a value: --provider, -m
 	if pe, ok := errors.AsType[*kong.ParseError](err); ok && pe.Context != nil {
 		for _, p := range pe.Context.Path {
 			if p.Command != nil {
 				names = append(names, p.Command.Name)
 			}
 		}
+		for _, f := range pe.Context.Flags() {
+			if !f.IsBool() {
+				valued["--"+f.Name] = true
+				if f.Short != 0 {
+					valued["-"+string(f.Short)] = true
+				}
+			}
+		}
 	}
 	hint := secretHint(names, args)
 	var words []string
-	for _, a := range args {
+	for i, a := range args {
 		if v, ok := flagValue(a); ok {
 			switch {
 			case secret.Looks(v):
@@ -45,7 +55,8 @@ func withoutSecrets(line string, err error, args []string) string {
 			}
 			continue
 		}
-		if secret.Looks(a) || hint != "" && !slices.Contains(names, a) {
+		isValue := i > 0 && valued[args[i-1]]
+		if secret.Looks(a) || hint != "" && !isValue && !slices.Contains(names, a) {
 			words = append(words, a)
 		}
 	}
@@ -56,7 +67,7 @@ func withoutSecrets(line string, err error, args []string) string {
 	for _, w := range words {
 		msg = replaceWord(msg, w, auth.NewSecret(w).Mask())
 	}
-	if hint != "" {
+	if hint != "" && msg != line { // an argument was hidden: likely the secret itself
 		msg += "; " + hint
 	}
 	return msg

@@ -22,6 +22,8 @@ func TestParseErrorsNeverEchoSecrets(t *testing.T) {
 			`bot: unexpected argument **** (see "bot models auth paste-token --help"); the token is read from stdin, never from the command line: printf %s "$TOKEN" | bot models auth paste-token --provider openai`},
 		{"onboard with a key as a flag value", []string{"onboard", "--auth-choice", key},
 			`bot: --auth-choice must be one of "api-key","token","claude-cli","skip" but got "sk-a...cdef" (see "bot onboard --help"); the key is read from stdin or a hidden prompt, never from the command line: printf %s "$KEY" | bot onboard --non-interactive --provider anthropic`},
+		{"onboard with a wrong choice", []string{"onboard", "--auth-choice", "nope"},
+			`bot: --auth-choice must be one of "api-key","token","claude-cli","skip" but got "nope" (see "bot onboard --help")`},
 		{"any command, a long word", []string{"chat", "--session", "x", key},
 			`bot: unexpected argument sk-a...cdef (see "bot chat --help")`},
 		{"a key glued to a flag", []string{"sessions", "list", "--json=" + key},
