@@ -11,6 +11,7 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -117,6 +118,12 @@ func (e *Engine) checkProfile(ctx context.Context, agent, id, provider string) e
 				return userErrorf("Auth profile %q in %s can not be used: %s.", id, file, u.Problem)
 			}
 			return userErrorf("Auth profile %q is malformed in %s: %s. To fix it, %s.", id, file, u.Problem, u.Fix())
+		}
+		if auth.ProfileID(id) == auth.ClaudeCLIProfile && o.ClaudeErr != nil {
+			// It is missing because Claude Code's login could not be
+			// synced: say why, with the fix, rather than "not found".
+			line, _ := errline.Line(o.ClaudeErr, e.cfg.Paths)
+			return userErrorf("Auth profile %q is Claude Code's login, which bot cannot use: %s.", id, line)
 		}
 		return userErrorf("Auth profile %q not found.", id)
 	}
