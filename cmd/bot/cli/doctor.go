@@ -11,6 +11,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/safefile"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -55,24 +56,76 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	// Files first: a config or store bot refuses to read must not stop
 	// doctor from saying why, or --fix from repairing its mode.
 	wd, _ := os.Getwd()
-	section("Files", checkFilePerms(paths, wd, c.Fix))
+	files, flagged := checkFilePerms(paths, wd, c.Fix)
+	section("Files", files)
+	// unreadable is the finding for a config or store bot cannot read. When
+	// Files has reported what stops it, that line (with its fix) is not
+	// said again with another fix.
+	unreadable := func(what string, err error) finding {
+		if p := blockedAt(err); p != "" && flagged[p] {
+			return finding{false, fmt.Sprintf("not checked: bot cannot read %s until the problem with %s under Files is fixed", what, paths.Display(p))}
+		}
+		return finding{true, explain(app, err).Error()}
+	}
+	summary := func() error {
+		if problems > 0 {
+			fmt.Fprintf(w, "\nDoctor found %d problem(s).\n", problems)
+			return exitError{1}
+		}
+		fmt.Fprintln(w, "\nDoctor found no problems.")
+		return nil
+	}
 
 	// Config: loading it runs the migrations and prints their lines.
+	// Without it nothing else can be checked.
 	cf, err := app.Config()
 	if err != nil {
-		section("Config", []finding{{true, explain(app, err).Error()}})
-		return exitError{1}
+		section("Config", []finding{unreadable("the config", err)})
+		return summary()
 	}
 	section("Config", nil)
 	agent := cf.Config.DefaultAgent()
 	section("Sessions", sessionsFindings(ctx, app))
 
 	// Credentials: the same report as models status.
-	rep, err := buildStatus(ctx, app, "")
-	if err != nil {
-		section("Model auth", []finding{{true, explain(app, err).Error()}})
-		return exitError{1}
+	if rep, err := buildStatus(ctx, app, ""); err != nil {
+		section("Model auth", []finding{unreadable("the credential store", err)})
+	} else {
+		section("Model auth", authFindings(ctx, app, paths, agent, rep))
 	}
+
+	// Channels: who may run commands.
+	env, err := app.Env(ctx)
+	if err != nil {
+		return err
+	}
+	var chans []finding
+	for _, ch := range []struct {
+		name, tokenVar string
+		cfg            config.ChannelConfig
+	}{
+		{"discord", "DISCORD_BOT_TOKEN", cf.Config.Channels.Discord},
+		{"telegram", "TELEGRAM_BOT_TOKEN", cf.Config.Channels.Telegram},
+	} {
+		_, _, hasEnv := env.Lookup(ch.tokenVar)
+		enabled := (hasEnv || !ch.cfg.Token.IsZero()) && (ch.cfg.Enabled == nil || *ch.cfg.Enabled)
+		if !enabled {
+			continue
+		}
+		if len(ch.cfg.AllowFrom) == 0 {
+			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is empty: nobody on %s may change pins or spend credits. Add user ids to channels.%s.allowFrom in %s, or \"*\" for everyone.",
+				ch.name, ch.name, ch.name, paths.Display(cf.Path))})
+		} else if slices.Contains(ch.cfg.AllowFrom, "*") {
+			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is \"*\": everyone on %s may change pins and spend credits.", ch.name, ch.name)})
+		}
+	}
+	section("Channels", chans)
+	return summary()
+}
+
+// authFindings is the doctor's credential section: rep, the same report
+// as models status, and Claude Code's sync.
+func authFindings(ctx context.Context, app *App, paths config.Paths, agent string, rep *statusReport) []finding {
 	var creds []finding
 	if o, err := app.Store(ctx, agent); err == nil && o.Synced {
 		creds = append(creds, finding{false, "synced Claude Code's credentials into " + string(auth.ClaudeCLIProfile)})
@@ -119,41 +172,19 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 			creds = append(creds, finding{false, fmt.Sprintf("%s is skipped for %s: %s", e.ProfileID, p.Provider, e.Reason)})
 		}
 	}
-	section("Model auth", creds)
+	return creds
+}
 
-	// Channels: who may run commands.
-	env, err := app.Env(ctx)
-	if err != nil {
-		return err
+// blockedAt is the path that stops bot reading a file, when err is a
+// refusal (internal/safefile) or a permission error; else "".
+func blockedAt(err error) string {
+	if se, ok := errors.AsType[*safefile.Error](err); ok {
+		return se.Path
 	}
-	var chans []finding
-	for _, ch := range []struct {
-		name, tokenVar string
-		cfg            config.ChannelConfig
-	}{
-		{"discord", "DISCORD_BOT_TOKEN", cf.Config.Channels.Discord},
-		{"telegram", "TELEGRAM_BOT_TOKEN", cf.Config.Channels.Telegram},
-	} {
-		_, _, hasEnv := env.Lookup(ch.tokenVar)
-		enabled := (hasEnv || !ch.cfg.Token.IsZero()) && (ch.cfg.Enabled == nil || *ch.cfg.Enabled)
-		if !enabled {
-			continue
-		}
-		if len(ch.cfg.AllowFrom) == 0 {
-			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is empty: nobody on %s may change pins or spend credits. Add user ids to channels.%s.allowFrom in %s, or \"*\" for everyone.",
-				ch.name, ch.name, ch.name, paths.Display(cf.Path))})
-		} else if slices.Contains(ch.cfg.AllowFrom, "*") {
-			chans = append(chans, finding{false, fmt.Sprintf("channels.%s.allowFrom is \"*\": everyone on %s may change pins and spend credits.", ch.name, ch.name)})
-		}
+	if d := safefile.Denied(err); d != nil {
+		return d.At
 	}
-	section("Channels", chans)
-
-	if problems > 0 {
-		fmt.Fprintf(w, "\nDoctor found %d problem(s).\n", problems)
-		return exitError{1}
-	}
-	fmt.Fprintln(w, "\nDoctor found no problems.")
-	return nil
+	return ""
 }
 
 // sessionsFindings checks the sessions database as the bot will use it: it

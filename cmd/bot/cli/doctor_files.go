@@ -68,14 +68,21 @@ func expectedPaths(paths config.Paths, workDir string) []expectedPath {
 // it does not expect, never an owner, never anything through a symbolic
 // link (it Lstat-s, and the chmod is done on the file it checked, opened
 // without following links), and never a directory where a file belongs.
-func checkFilePerms(paths config.Paths, workDir string, fix bool) []finding {
-	var out []finding
+// flagged holds the paths (and link targets) it reported a problem with.
+func checkFilePerms(paths config.Paths, workDir string, fix bool) (out []finding, flagged map[string]bool) {
+	flagged = map[string]bool{}
 	for _, e := range expectedPaths(paths, workDir) {
 		if f, ok := checkPerm(paths.Display, e, fix); ok {
 			out = append(out, f)
+			if f.problem {
+				flagged[e.path] = true
+				if t, err := filepath.EvalSymlinks(e.path); err == nil {
+					flagged[t] = true
+				}
+			}
 		}
 	}
-	return out
+	return out, flagged
 }
 
 // checkPerm checks one expected path; ok is false when there is nothing to
