@@ -74,6 +74,9 @@ type Response struct {
 	Body string
 	// RetryAfter is the Retry-After header value ("" = absent).
 	RetryAfter string
+	// RetryAfterMS is the retry-after-ms header value ("" = absent), which
+	// OpenAI sends and its SDK reads.
+	RetryAfterMS string
 	// Delay holds the answer back. The wait ends early when the client
 	// goes away or the fake closes.
 	Delay time.Duration
@@ -86,6 +89,11 @@ type Response struct {
 	// the connection dropped: no error event, no end of message.
 	// Non-streaming requests are not affected.
 	Truncated bool
+	// Stall makes a streamed answer stop after its first delta and hold
+	// the connection open until the client goes away or the fake closes,
+	// as a provider that hangs mid-answer. Non-streaming requests are not
+	// affected.
+	Stall bool
 }
 
 // InStream returns r with MidStream set.
@@ -99,6 +107,16 @@ func (r Response) status() int {
 }
 
 func (r Response) failed() bool { return r.status() >= 400 }
+
+// setHeaders sets the response headers r asks for.
+func (r Response) setHeaders(w http.ResponseWriter) {
+	if r.RetryAfter != "" {
+		w.Header().Set("Retry-After", r.RetryAfter)
+	}
+	if r.RetryAfterMS != "" {
+		w.Header().Set("retry-after-ms", r.RetryAfterMS)
+	}
+}
 
 // OK answers 200 with text.
 func OK(text string) Response { return Response{Text: text} }
@@ -306,6 +324,15 @@ func (p *providerScript) wait(req *http.Request, r Response) bool {
 	return false
 }
 
+// stall holds a streamed answer until the client goes away or the fake
+// closes (Response.Stall).
+func (p *providerScript) stall(req *http.Request) {
+	select {
+	case <-req.Context().Done():
+	case <-p.done:
+	}
+}
+
 // deltas splits text into the pieces a fake streams: words with their
 // trailing spaces, so a stream has several deltas and their concatenation
 // is text.
@@ -456,9 +483,7 @@ func (a *Anthropic) messages(w http.ResponseWriter, req *http.Request) {
 	if !a.wait(req, r) {
 		return
 	}
-	if r.RetryAfter != "" {
-		w.Header().Set("Retry-After", r.RetryAfter)
-	}
+	r.setHeaders(w)
 	id := fmt.Sprintf("msg_fake%06d", a.nextID())
 	w.Header().Set("request-id", "req_"+id[4:])
 
@@ -466,7 +491,7 @@ func (a *Anthropic) messages(w http.ResponseWriter, req *http.Request) {
 	case r.failed() && !(r.MidStream && c.Stream):
 		anthropicError(w, r)
 	case c.Stream:
-		a.stream(w, id, c, r)
+		a.stream(w, req, id, c, r)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": id, "type": "message", "role": "assistant", "model": c.Model,
@@ -521,7 +546,7 @@ func anthropicError(w http.ResponseWriter, r Response) {
 
 // stream writes the real event sequence of a streamed message. A failing
 // r (MidStream) is sent as an error event after the first delta.
-func (a *Anthropic) stream(w http.ResponseWriter, id string, c Call, r Response) {
+func (a *Anthropic) stream(w http.ResponseWriter, req *http.Request, id string, c Call, r Response) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -545,6 +570,10 @@ func (a *Anthropic) stream(w http.ResponseWriter, id string, c Call, r Response)
 			return
 		}
 		if r.Truncated {
+			return
+		}
+		if r.Stall {
+			a.stall(req)
 			return
 		}
 	}

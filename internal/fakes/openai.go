@@ -132,9 +132,7 @@ func (o *OpenAI) completions(w http.ResponseWriter, req *http.Request) {
 	if !o.wait(req, r) {
 		return
 	}
-	if r.RetryAfter != "" {
-		w.Header().Set("Retry-After", r.RetryAfter)
-	}
+	r.setHeaders(w)
 	id := fmt.Sprintf("chatcmpl-fake%06d", o.nextID())
 	w.Header().Set("x-request-id", "req_"+id[8:])
 
@@ -162,6 +160,10 @@ func (o *OpenAI) completions(w http.ResponseWriter, req *http.Request) {
 				return
 			}
 			if r.Truncated {
+				return
+			}
+			if r.Stall {
+				o.stall(req)
 				return
 			}
 		}

@@ -6,7 +6,8 @@
 // canary secret never in an error, one request per call (the router is the
 // only retry loop), the failure class of each status and error body,
 // Retry-After, error bodies redacted before they are shortened, transport
-// failures, cancellation, and streaming.
+// failures, cancellation (before the answer and mid-stream), and
+// streaming.
 //
 // A provider's test file calls Run with a Provider: the small table of
 // what differs (how each kind of credential travels, the API root's path,
@@ -148,6 +149,7 @@ func Run(t *testing.T, p Provider) {
 	t.Run("EnvironmentIgnored", s.environmentIgnored)
 	t.Run("TransportFailures", s.transportFailures)
 	t.Run("Cancelled", s.cancelled)
+	t.Run("CancelledMidStream", s.cancelledMidStream)
 	t.Run("ProviderEchoesCredential", s.providerEchoesCredential)
 	t.Run("ProxyEchoesCredentialAtTheCut", s.proxyEchoesCredentialAtTheCut)
 	t.Run("LongBodyShortened", s.longBodyShortened)
@@ -356,6 +358,8 @@ func Failures(now time.Time) []FailureCase {
 	rl := fakes.RateLimited(30)
 	dated := fakes.RateLimited(0)
 	dated.RetryAfter = now.Add(90 * time.Second).Format(http.TimeFormat)
+	ms := fakes.RateLimited(0)
+	ms.RetryAfterMS = "1500"
 	te := fakes.TokenExpired()
 	// status is the failure of an error body: its status, type and message.
 	status := func(kind models.Kind, r fakes.Response) Failure {
@@ -374,6 +378,7 @@ func Failures(now time.Time) []FailureCase {
 	return []FailureCase{
 		{Name: "rate limited", Resp: rl, Want: withRetry(status(models.KindRateLimit, rl), 30*time.Second)},
 		{Name: "rate limited, retry-after date", Resp: dated, Want: withRetry(status(models.KindRateLimit, dated), 90*time.Second)},
+		{Name: "rate limited, retry-after-ms only", Resp: ms, Want: withRetry(status(models.KindRateLimit, ms), 1500*time.Millisecond)},
 		{Name: "overloaded", Resp: overloaded, Want: status(models.KindOverloaded, overloaded)},
 		{Name: "overloaded mid-stream", Resp: overloaded.InStream(), StreamOnly: true, Want: inStream},
 		{Name: "server error", Resp: fakes.ServerError(), Want: status(models.KindUnknown, fakes.ServerError())},
@@ -561,6 +566,35 @@ func (s suite) cancelled(t *testing.T) {
 			s.assertNoCanary(t, err)
 		})
 	}
+}
+
+// cancelledMidStream: a caller that gives up while the answer streams
+// gets what arrived, then one failure that says so, and nothing more.
+func (s suite) cancelledMidStream(t *testing.T) {
+	f, c := s.start(t)
+	f.Script(s.Canaries[0].Value, fakes.Response{Text: "never finished", Stall: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var text string
+	var errs []error
+	for chunk, err := range c.Stream(ctx, s.Request(), s.canary()) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		text += chunk.Text
+		cancel() // the provider holds the rest back until the client goes
+	}
+	if text != "never " || len(errs) != 1 {
+		t.Fatalf("got %q and %d errors %v, want %q and 1 error", text, len(errs), errs, "never ")
+	}
+	if diff := cmp.Diff(Failure{Kind: models.KindUnknown}, AsFailure(t, errs[0])); diff != "" {
+		t.Errorf("failure (-want +got):\n%s", diff)
+	}
+	if !errors.Is(errs[0], context.Canceled) {
+		t.Errorf("error %v: want it to wrap context.Canceled", errs[0])
+	}
+	s.assertNoCanary(t, errs[0])
 }
 
 // providerEchoesCredential: a provider (or a proxy) that quotes the
