@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/botgateway/bot/internal/secret"
 )
 
 // DefaultAgent is the id of the agent used when none is configured or given.
@@ -133,10 +135,12 @@ func lower(c byte) byte {
 // ignored; any other id that is not ValidAgent is an error naming it and
 // the allowed form. Nothing is rewritten: "../../etc" is refused, never
 // turned into "etc".
-func ParseAgent(id string) (string, error) {
-	id = strings.TrimSpace(id)
+func ParseAgent(given string) (string, error) {
+	id := strings.TrimSpace(given)
 	if !ValidAgent(id) {
-		return "", fmt.Errorf("invalid agent id %q: use %s", id, AgentIDForm)
+		// As typed (" " is not ""), and masked if it is a secret given here
+		// by mistake.
+		return "", fmt.Errorf("invalid agent id %q: use %s", secret.MaskText(given), AgentIDForm)
 	}
 	return strings.ToLower(id), nil
 }

@@ -100,9 +100,15 @@ func TestParseAgent(t *testing.T) {
 			t.Errorf("ParseAgent(%q) = %q, want an error", in, got)
 			continue
 		}
-		if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("%q", strings.TrimSpace(in))) || !strings.Contains(msg, AgentIDForm) {
-			t.Errorf("ParseAgent(%q) error %q: want the id and the allowed form", in, msg)
+		if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("%q", in)) || !strings.Contains(msg, AgentIDForm) {
+			t.Errorf("ParseAgent(%q) error %q: want the id as given and the allowed form", in, msg)
 		}
+	}
+	// A secret given as the id by mistake is named masked (issue 8, item 2).
+	key := "sk-ant-oat01-CANARY-" + strings.Repeat("0123456789abcdef", 5)
+	_, err := ParseAgent(key)
+	if err == nil || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), `"sk-a...cdef"`) {
+		t.Errorf("ParseAgent(a key) error %v: want it masked as \"sk-a...cdef\"", err)
 	}
 }
 

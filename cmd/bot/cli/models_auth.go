@@ -18,6 +18,7 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/secret"
 )
 
 // PasteTokenCmd is "bot models auth paste-token": store a token that arrives
@@ -43,10 +44,10 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 		id = auth.ProfileID(provider + ":manual")
 	}
 	if !id.Valid() {
-		return userErrorf("invalid profile id %q; use <provider>:<name>, for example %s:work", id, provider)
+		return userErrorf("invalid profile id %q; use <provider>:<name>, for example %s:work", secret.MaskText(string(id)), provider)
 	}
 	if id.Provider() != provider {
-		return userErrorf("profile id %q does not belong to provider %s; use %s:<name>", id, provider, provider)
+		return userErrorf("profile id %q does not belong to provider %s; use %s:<name>", secret.MaskText(string(id)), provider, provider)
 	}
 	var expires time.Time
 	if c.ExpiresIn != "" {
@@ -101,13 +102,13 @@ var durationRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$`)
 func parseExpiresIn(s string) (time.Duration, error) {
 	m := durationRE.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
 	if m == nil {
-		return 0, userErrorf("invalid duration %q for --expires-in; use for example 365d, 12h or 30m", s)
+		return 0, userErrorf("invalid duration %q for --expires-in; use for example 365d, 12h or 30m", secret.MaskText(s))
 	}
 	n, _ := strconv.ParseFloat(m[1], 64)
 	unit := map[string]time.Duration{"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "": 24 * time.Hour}[m[2]]
 	d := time.Duration(n * float64(unit))
 	if d <= 0 {
-		return 0, userErrorf("invalid duration %q for --expires-in: it must be more than zero", s)
+		return 0, userErrorf("invalid duration %q for --expires-in: it must be more than zero", secret.MaskText(s))
 	}
 	return d, nil
 }
@@ -116,7 +117,7 @@ func parseExpiresIn(s string) (time.Duration, error) {
 func knownProvider(p string) (string, error) {
 	n := auth.NormalizeProvider(p)
 	if !auth.KnownProvider(n) {
-		return "", userErrorf("unknown provider %q; use one of: %s", p, strings.Join(auth.Providers, ", "))
+		return "", userErrorf("unknown provider %q; use one of: %s", secret.MaskText(p), strings.Join(auth.Providers, ", "))
 	}
 	return n, nil
 }
