@@ -15,11 +15,14 @@
 //   - it answers from a script the test sets up, and answers anything
 //     unscripted the way the real service would answer an unknown
 //     credential;
-//   - it never sleeps on its own: a delayed answer (Slow) ends as soon as
-//     the client goes away or the fake closes.
+//   - it never sleeps on its own: a delayed answer (Slow) or a stalled
+//     stream (Response.Stall) ends as soon as the client goes away or the
+//     fake closes.
 //
 // The provider fakes (NewAnthropic, NewOpenAI) share Call, Response and the
 // Response helpers (OK, Status, RateLimited, Overloaded, ClaudeCodeOnly,
 // TokenExpired, Slow …); each fake renders a Response in its own
-// provider's wire format.
+// provider's wire format. A credential's answers are set with Allow (the
+// default reply), Script (a queue) and Always (a standing answer); Handle
+// replaces them all with one function.
 package fakes
