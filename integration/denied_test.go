@@ -15,13 +15,22 @@ import (
 func TestPermissionDeniedLines(t *testing.T) {
 	u := newAsUser(t)
 	const storeLine = "cannot open ~/" + nobodyStoreAt + ": permission denied; run: chmod 600 ~/" + nobodyStoreAt
+	unreadableSessions := func(h *ownedHome) {
+		if _, stderr, code := h.bot("", "chat", "-m", "/model haiku"); code != 0 {
+			h.t.Fatalf("first chat: exit %d: %s", code, stderr)
+		}
+		h.own(".bot/sessions.db", u.me, 0o000)
+	}
 	tests := []struct {
 		name   string
 		spoil  func(h *ownedHome)
 		args   []string
 		code   int
-		stdout string // the whole of stdout ("" = none)
+		stdout string // the whole of stdout ("" = none), unless stdoutHas is set
 		stderr string // the whole of stderr ("" = none)
+		// stdoutHas is a line stdout must hold, for a command that
+		// prints a report.
+		stdoutHas string
 	}{
 		{
 			name:   "unreadable store, models status",
@@ -51,16 +60,26 @@ func TestPermissionDeniedLines(t *testing.T) {
 			stderr: "cannot open ~/.bot/bot.json: permission denied; run: chmod 600 ~/.bot/bot.json\n",
 		},
 		{
-			name: "unreadable sessions.db, chat",
-			spoil: func(h *ownedHome) {
-				if _, stderr, code := h.bot("", "chat", "-m", "/model haiku"); code != 0 {
-					h.t.Fatalf("first chat: exit %d: %s", code, stderr)
-				}
-				h.own(".bot/sessions.db", u.me, 0o000)
-			},
+			name:   "unreadable sessions.db, chat",
+			spoil:  unreadableSessions,
 			args:   []string{"chat", "-m", "hi"},
 			code:   1,
 			stderr: "cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db\n",
+		},
+		{
+			name:      "unreadable sessions.db, models status --check",
+			spoil:     unreadableSessions,
+			args:      []string{"models", "status", "--check"},
+			code:      1,
+			stderr:    "cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db\n",
+			stdoutHas: "Default       : anthropic/claude-sonnet-4-5\n",
+		},
+		{
+			name:      "unreadable sessions.db, doctor",
+			spoil:     unreadableSessions,
+			args:      []string{"doctor", "--non-interactive"},
+			code:      1,
+			stdoutHas: "Sessions:\n- problem: cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db\n",
 		},
 		{
 			name:   "state dir not writable, first chat",
@@ -75,9 +94,13 @@ func TestPermissionDeniedLines(t *testing.T) {
 			h := newStateHome(t, u)
 			tt.spoil(h)
 			stdout, stderr, code := h.bot("", tt.args...)
-			if code != tt.code || stdout != tt.stdout || stderr != tt.stderr {
-				t.Errorf("bot %s: exit %d, want %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s",
-					strings.Join(tt.args, " "), code, tt.code, stdout, tt.stdout, stderr, tt.stderr)
+			stdoutOK := stdout == tt.stdout
+			if tt.stdoutHas != "" {
+				stdoutOK = strings.Contains(stdout, tt.stdoutHas)
+			}
+			if code != tt.code || !stdoutOK || stderr != tt.stderr {
+				t.Errorf("bot %s: exit %d, want %d\nstdout:\n%s\nwant:\n%s%s\nstderr:\n%s\nwant:\n%s",
+					strings.Join(tt.args, " "), code, tt.code, stdout, tt.stdout, tt.stdoutHas, stderr, tt.stderr)
 			}
 		})
 	}

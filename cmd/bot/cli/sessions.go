@@ -12,6 +12,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -104,7 +105,10 @@ func (a *App) sessionsLine(err error) (string, bool) {
 	if perr != nil {
 		return fe.Line(fe.Path), true
 	}
-	return fe.Line(p.Display(fe.Path)), true
+	// errline's line, as for every command: a permission error names
+	// what stops it and the chmod or chown.
+	line, _ := errline.Line(err, p)
+	return line, true
 }
 
 // openUsage opens the profile usage the router records (cooldowns, last
