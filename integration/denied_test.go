@@ -25,6 +25,7 @@ func TestPermissionDeniedLines(t *testing.T) {
 		name   string
 		spoil  func(h *ownedHome)
 		args   []string
+		stdin  string
 		code   int
 		stdout string // the whole of stdout ("" = none), unless stdoutHas is set
 		stderr string // the whole of stderr ("" = none)
@@ -82,6 +83,21 @@ func TestPermissionDeniedLines(t *testing.T) {
 			stdoutHas: "Sessions:\n- problem: cannot open ~/.bot/sessions.db: permission denied; run: chmod 600 ~/.bot/sessions.db\n",
 		},
 		{
+			// The store could be written, the config cannot: paste-token
+			// changes neither (atomicfile.Txn) and says how to fix it.
+			name: "state dir not writable, paste-token",
+			spoil: func(h *ownedHome) {
+				if _, stderr, code := h.bot("sk-ant-api03-first-0123456789abcdef", "models", "auth", "paste-token", "--provider", "anthropic"); code != 0 {
+					h.t.Fatalf("first paste-token: exit %d: %s", code, stderr)
+				}
+				h.own(".bot", u.me, 0o500)
+			},
+			args:   []string{"models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:second"},
+			stdin:  "sk-ant-api03-second-0123456789abcdef",
+			code:   1,
+			stderr: "cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot (nothing was changed)\n",
+		},
+		{
 			name:   "state dir not writable, first chat",
 			spoil:  func(h *ownedHome) { h.own(".bot", u.me, 0o500) },
 			args:   []string{"chat", "-m", "/model haiku"},
@@ -93,7 +109,7 @@ func TestPermissionDeniedLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newStateHome(t, u)
 			tt.spoil(h)
-			stdout, stderr, code := h.bot("", tt.args...)
+			stdout, stderr, code := h.bot(tt.stdin, tt.args...)
 			stdoutOK := stdout == tt.stdout
 			if tt.stdoutHas != "" {
 				stdoutOK = strings.Contains(stdout, tt.stdoutHas)

@@ -275,14 +275,33 @@ func writeJournal(path string, j journal) error {
 	return nil
 }
 
+// ErrUnchanged is in the chain of Commit's error when it failed before the
+// commit point: neither file was changed.
+var ErrUnchanged = errors.New("nothing was changed")
+
 // cannotWrite is Commit's error for a file (or journal) it could not
-// write next to path before the commit point: nothing has changed.
+// write next to path before the commit point: nothing has changed. It
+// still unwraps to err's *fs.PathError, so that a permission error can be
+// explained with its chmod (internal/safefile.Denied).
 func cannotWrite(path string, err error) error {
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		err = pe.Err
-	}
-	return fmt.Errorf("cannot write in %s: %w; check that the directory is writable (nothing was changed)", filepath.Dir(path), err)
+	return &unchangedError{dir: filepath.Dir(path), err: err}
 }
+
+// unchangedError is cannotWrite's error.
+type unchangedError struct {
+	dir string
+	err error
+}
+
+func (e *unchangedError) Error() string {
+	cause := e.err
+	if pe, ok := errors.AsType[*fs.PathError](cause); ok {
+		cause = pe.Err // the directory is named already
+	}
+	return fmt.Sprintf("cannot write in %s: %v; check that the directory is writable (%v)", e.dir, cause, ErrUnchanged)
+}
+
+func (e *unchangedError) Unwrap() []error { return []error{e.err, ErrUnchanged} }
 
 // writeNew creates the file at path, which must not exist, with data and
 // mode perm, and syncs it.

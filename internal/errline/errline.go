@@ -10,6 +10,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/atomicfile"
 	"github.com/botgateway/bot/internal/safefile"
 	"github.com/botgateway/bot/sessions"
 )
@@ -28,7 +29,11 @@ import (
 // bugs or I/O failures, which a chat answers with a log reference instead.
 func Line(err error, p config.Paths) (line string, explained bool) {
 	if d := safefile.Denied(err); d != nil {
-		return d.Message(p.Display), true
+		line := d.Message(p.Display)
+		if errors.Is(err, atomicfile.ErrUnchanged) {
+			line += " (" + atomicfile.ErrUnchanged.Error() + ")"
+		}
+		return line, true
 	}
 	e := explainedBy(err)
 	if e == nil {
