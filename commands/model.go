@@ -95,7 +95,7 @@ func (e *Engine) pinNote(ctx context.Context, r *Request, provider, id string) s
 	}
 	plan := res.Resolve(auth.Query{Provider: provider, Pin: auth.ProfileID(id), PinIsUser: true})
 	if len(plan.Excluded) > 0 {
-		return fmt.Sprintf("\nNote: %s can not be used now (%s); calls will fail until it is fixed or you pick another with /model @<profile>.", id, plan.Excluded[0].Excluded)
+		return fmt.Sprintf("\nNote: %s cannot be used now (%s); calls will fail until it is fixed or you pick another with /model @<profile>.", id, plan.Excluded[0].Excluded)
 	}
 	if c, ok := plan.Next(); ok && c.InCooldown {
 		return fmt.Sprintf("\nNote: %s is cooling down for %s after a failure; a pinned profile is used anyway.", id, auth.FormatRemaining(c.Usage.UnusableUntil().Sub(e.now())))
@@ -115,7 +115,7 @@ func (e *Engine) checkProfile(ctx context.Context, agent, id, provider string) e
 		if u, bad := o.Store.UnusableEntry(auth.ProfileID(id)); bad {
 			file := e.cfg.Paths.Display(o.Path)
 			if !u.Malformed {
-				return userErrorf("Auth profile %q in %s can not be used: %s.", id, file, u.Problem)
+				return userErrorf("Auth profile %q in %s cannot be used: %s.", id, file, u.Problem)
 			}
 			return userErrorf("Auth profile %q is malformed in %s: %s. To fix it, %s.", id, file, u.Problem, u.Fix())
 		}

@@ -122,7 +122,7 @@ func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, 
 	defer cancel()
 	store, err := r.cfg.Store(ctx, t.Agent)
 	if err != nil {
-		return nil, &ReplyError{Msg: "The credential store can not be read; run bot doctor on the gateway host.", Err: err}
+		return nil, &ReplyError{Msg: "The credential store cannot be read; run bot doctor on the gateway host.", Err: err}
 	}
 	now := r.cfg.Now()
 	res := &auth.Resolver{Store: store, Config: r.cfg.Config, Env: r.cfg.Env, Usage: r.cfg.Usage, Now: func() time.Time { return now }}
@@ -130,7 +130,7 @@ func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, 
 	pinned := t.PinIsUser && t.Pin != ""
 	if len(plan.Candidates) == 0 {
 		if pinned && len(plan.Excluded) > 0 {
-			return nil, &ReplyError{Msg: fmt.Sprintf("Auth profile %s can not be used: %s. Pick another with /model @<profile>, or unpin with /model default.", t.Pin, plan.Excluded[0].Excluded)}
+			return nil, &ReplyError{Msg: fmt.Sprintf("Auth profile %s cannot be used: %s. Pick another with /model @<profile>, or unpin with /model default.", t.Pin, plan.Excluded[0].Excluded)}
 		}
 		return nil, &ReplyError{Msg: fmt.Sprintf("No credential for %s. On the gateway host run: bot models status", t.Provider)}
 	}

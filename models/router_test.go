@@ -423,14 +423,14 @@ func TestRouterComplete(t *testing.T) {
 			name:   "user pin to a profile the store does not hold",
 			target: models.Target{Pin: "anthropic:gone", PinIsUser: true},
 			calls:  []string{},
-			err:    "Auth profile anthropic:gone can not be used: not in the auth store. Pick another with /model @<profile>, or unpin with /model default.",
+			err:    "Auth profile anthropic:gone cannot be used: not in the auth store. Pick another with /model @<profile>, or unpin with /model default.",
 		},
 		{
 			name:   "user pin to another provider's profile",
 			store:  storeJSON(apiKey(work, keyWork), apiKey("openai:a", keyOA)),
 			target: models.Target{Pin: "openai:a", PinIsUser: true},
 			calls:  []string{},
-			err:    "Auth profile openai:a can not be used: is for openai, not anthropic. Pick another with /model @<profile>, or unpin with /model default.",
+			err:    "Auth profile openai:a cannot be used: is for openai, not anthropic. Pick another with /model @<profile>, or unpin with /model default.",
 		},
 		{
 			name: "user pin to an expired token",
@@ -438,7 +438,7 @@ func TestRouterComplete(t *testing.T) {
 				tokSub, t0.Add(-time.Minute).UnixMilli())),
 			target: models.Target{Pin: "anthropic:claude-cli", PinIsUser: true},
 			calls:  []string{},
-			err:    "Auth profile anthropic:claude-cli can not be used: token expired. Pick another with /model @<profile>, or unpin with /model default.",
+			err:    "Auth profile anthropic:claude-cli cannot be used: token expired. Pick another with /model @<profile>, or unpin with /model default.",
 		},
 		{
 			name:   "automatic pin goes first",
@@ -525,7 +525,7 @@ func TestRouterComplete(t *testing.T) {
 			name:  "unreadable credential store",
 			store: `{"version":1,"profiles":`,
 			calls: []string{},
-			err:   "The credential store can not be read; run bot doctor on the gateway host.",
+			err:   "The credential store cannot be read; run bot doctor on the gateway host.",
 		},
 		{
 			name:  "only another provider's credential",
