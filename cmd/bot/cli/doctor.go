@@ -140,12 +140,15 @@ func authFindings(ctx context.Context, app *App, paths config.Paths, agent strin
 		text := fmt.Sprintf("%s in %s: %s; %s", u.ProfileID, paths.Display(u.File), u.Problem, u.Fix)
 		creds = append(creds, finding{u.Malformed && auth.KnownProvider(u.Provider), text})
 	}
+	reported := map[string]bool{} // profiles said to be expired or missing
 	for _, pr := range rep.Auth.Profiles {
 		if !auth.KnownProvider(pr.Provider) || pr.Problem != "" {
 			continue // a Claude Code problem is reported above
 		}
 		switch pr.Status {
-		case auth.StatusExpired, auth.StatusMissing, auth.StatusExpiring:
+		case auth.StatusExpired, auth.StatusMissing:
+			reported[pr.ProfileID] = true
+		case auth.StatusExpiring:
 		default:
 			continue
 		}
@@ -166,8 +169,8 @@ func authFindings(ctx context.Context, app *App, paths config.Paths, agent strin
 	}
 	for _, p := range rep.Auth.Providers {
 		for _, e := range p.Excluded {
-			if e.Reason == auth.ExcludedNotStored || strings.HasPrefix(e.Reason, auth.ExcludedUnusable) {
-				continue // reported as missing or unusable above
+			if e.Reason == auth.ExcludedNotStored || strings.HasPrefix(e.Reason, auth.ExcludedUnusable) || reported[string(e.ProfileID)] {
+				continue // reported as missing, expired or unusable above
 			}
 			creds = append(creds, finding{false, fmt.Sprintf("%s is skipped for %s: %s", e.ProfileID, p.Provider, e.Reason)})
 		}
