@@ -13,14 +13,27 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// rawJSONEqual compares raw JSON values by meaning, not by layout.
+// rawJSONEqual compares raw JSON values by meaning, not by layout. Numbers
+// compare as written (json.Number), so one beyond float64's range
+// (176E200000000, which a store may hold in a field bot keeps untouched)
+// is still compared by meaning rather than byte by byte.
 var rawJSONEqual = cmp.Comparer(func(a, b json.RawMessage) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+	x, errA := decodeRaw(a)
+	y, errB := decodeRaw(b)
+	if errA != nil || errB != nil {
 		return bytes.Equal(a, b)
 	}
 	return cmp.Equal(x, y)
 })
+
+// decodeRaw decodes b into generic values, numbers as json.Number.
+func decodeRaw(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
+}
 
 // storeOpts compares two Stores field by field, unexported ones included,
 // with raw JSON compared by meaning (Secret and time.Time compare through
