@@ -98,6 +98,17 @@ func TestPermissionDeniedLines(t *testing.T) {
 			stderr: "cannot create a file in ~/.bot: permission denied; run: chmod 700 ~/.bot (nothing was changed)\n",
 		},
 		{
+			name: "unreadable Claude Code file, doctor",
+			spoil: func(h *ownedHome) {
+				h.mkdir(".claude", 0o700)
+				h.write(".claude/.credentials.json", `{"claudeAiOauth":{}}`, 0o000)
+			},
+			args:      []string{"doctor", "--non-interactive"},
+			code:      1,
+			stderr:    "cannot open ~/.claude/.credentials.json: permission denied; run: chmod 600 ~/.claude/.credentials.json\n",
+			stdoutHas: "- problem: cannot open ~/.claude/.credentials.json: permission denied; run: chmod 600 ~/.claude/.credentials.json\n",
+		},
+		{
 			name:   "state dir not writable, first chat",
 			spoil:  func(h *ownedHome) { h.own(".bot", u.me, 0o500) },
 			args:   []string{"chat", "-m", "/model haiku"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -452,10 +453,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 // claudeProblem is a problem with Claude Code's credentials as one line
 // for people: the file as ~/…, what is wrong, and the fix.
 func claudeProblem(paths config.Paths, err error) string {
-	line := strings.TrimPrefix(err.Error(), "auth: ")
-	if ce, ok := errors.AsType[*auth.ClaudeCodeError](err); ok {
-		line = strings.Replace(line, ce.Path, paths.Display(ce.Path), 1)
-	}
+	line, _ := errline.Line(err, paths)
 	return line
 }
 
