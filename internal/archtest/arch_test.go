@@ -59,8 +59,9 @@ var stdlibOnly = []string{"internal/logkeys", "internal/logtest"}
 
 // testOnly lists the packages only tests may import: the provider
 // conformance suite is test code that lives in a package so that both
-// provider clients' tests can run it.
-var testOnly = []string{"models/providertest"}
+// provider clients' tests can run it; testenv plants files under a test's
+// temporary HOME.
+var testOnly = []string{"models/providertest", "internal/testenv"}
 
 // TestImportArrows checks DESIGN §2's arrows with go list.
 func TestImportArrows(t *testing.T) {
