@@ -142,7 +142,9 @@ func readError(path string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fmt.Errorf("config: read %s: %w", path, err)
+	// Anything else (a directory, a FIFO or a device where the file
+	// belongs, an I/O error) is the file's problem, named with its fix.
+	return &Error{Path: path, Msg: "cannot read: " + err.Error(), Hint: "check that it is a readable file, or move it away"}
 }
 
 // document is a parsed config file.

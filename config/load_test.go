@@ -361,8 +361,11 @@ func TestLoadMissingFile(t *testing.T) {
 func TestLoadUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Load(dir) // a directory cannot be read as a file
-	if err == nil || !strings.HasPrefix(err.Error(), "config: read "+dir+": ") {
-		t.Fatalf("Load(dir) error = %v, want config: read %s: ...", err, dir)
+	// One line naming the file and the fix (issue 8, item 13), a *Error
+	// that errline explains.
+	ce, ok := errors.AsType[*Error](err)
+	if !ok || ce.Path != dir || !strings.HasPrefix(ce.Msg, "cannot read: ") || ce.Hint == "" {
+		t.Fatalf("Load(dir) error = %v, want a *Error naming %s, the problem and the fix", err, dir)
 	}
 }
 
