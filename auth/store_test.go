@@ -480,7 +480,7 @@ func TestWithFileLock(t *testing.T) {
 		if called {
 			t.Error("fn ran without the lock")
 		}
-		if want := "auth: " + path + " is locked by another bot process; try again"; err == nil || err.Error() != want {
+		if want := "auth: " + path + " is being changed by another bot process; try again"; err == nil || err.Error() != want {
 			t.Errorf("error = %v, want %s", err, want)
 		}
 		if !errors.Is(err, ErrLocked) || !errors.Is(err, context.DeadlineExceeded) {
@@ -522,8 +522,8 @@ func TestWithFileLock(t *testing.T) {
 	t.Run("missing dir", func(t *testing.T) {
 		path := StorePath(filepath.Join(t.TempDir(), "nope"))
 		err := WithFileLock(t.Context(), path, func() error { return nil })
-		if err == nil || !strings.HasPrefix(err.Error(), "auth: lock "+path+".lock: ") {
-			t.Errorf("err = %v, want a lock error naming the lock file", err)
+		if err == nil || !strings.HasPrefix(err.Error(), "auth: cannot lock "+path+": ") {
+			t.Errorf("err = %v, want a lock error naming the file", err)
 		}
 	})
 	t.Run("openclaw lock dir", func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tailscale/hujson"
 
@@ -59,35 +58,26 @@ func EditWith(path string, fn func(doc *Doc) error, also func(txn *atomicfile.Tx
 	// dies) so two commands changing the config at once never lose an
 	// edit; the file is re-read inside it. A symbolic link's target is
 	// what is locked and written.
-	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
-	defer cancel()
-	lk, err := lockConfig(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	if _, err := atomicfile.Recover(ctx, path); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	return edit(path, fn, also)
+	return withLock(context.Background(), path, func(ctx context.Context) error {
+		if _, err := atomicfile.Recover(ctx, path); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		return edit(path, fn, also)
+	})
 }
 
-// lockWait bounds the wait for the config's lock.
-const lockWait = 10 * time.Second
-
-// lockConfig takes the config's cross-process lock.
-func lockConfig(ctx context.Context, path string) (*atomicfile.Lock, error) {
-	lk, err := atomicfile.Acquire(ctx, path)
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, fmt.Errorf("config: %s is being changed by another bot process; try again", path)
-	case err != nil:
-		if pe, ok := errors.AsType[*fs.PathError](err); ok {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("config: cannot lock %s: %w; check that its directory is writable", path, err)
+// withLock runs fn under the config's cross-process lock
+// (atomicfile.WithLock); a lock that cannot be taken is a "config: " line.
+func withLock(ctx context.Context, path string, fn func(ctx context.Context) error) error {
+	ran := false
+	err := atomicfile.WithLock(ctx, path, func(ctx context.Context, _ string) error {
+		ran = true
+		return fn(ctx)
+	})
+	if err != nil && !ran {
+		return fmt.Errorf("config: %w", err)
 	}
-	return lk, nil
+	return err
 }
 
 // edit is EditWith under the lock.

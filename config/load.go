@@ -94,17 +94,14 @@ func recoverPending(path string) string {
 	if !atomicfile.Pending(path) {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
-	defer cancel()
-	lk, err := lockConfig(ctx, path)
-	if err != nil {
-		return ""
-	}
-	defer lk.Unlock()
-	if _, err := atomicfile.Recover(ctx, path); err != nil {
-		return fmt.Sprintf("Could not finish an interrupted change to %s: %v", path, err)
-	}
-	return ""
+	warning := ""
+	withLock(context.Background(), path, func(ctx context.Context) error {
+		if _, err := atomicfile.Recover(ctx, path); err != nil {
+			warning = fmt.Sprintf("Could not finish an interrupted change to %s: %v", path, err)
+		}
+		return nil
+	})
+	return warning
 }
 
 // readConfig reads the config file at path, refusing one that someone else
