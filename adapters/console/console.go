@@ -192,7 +192,10 @@ func (a *Adapter) editor(ctx context.Context) (func() (string, error), func(), e
 		io.Writer
 	}{rd, a.cfg.Out}, a.cfg.Prompt)
 	resize := func() {
-		if w, h, err := term.GetSize(fd); err == nil {
+		// A terminal that reports no size (0 columns: a serial console,
+		// some emulators) keeps the editor's 80 columns; at 0 it would
+		// break the line after every character.
+		if w, h, err := term.GetSize(fd); err == nil && w > 0 && h > 0 {
 			_ = t.SetSize(w, h)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
+
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/ptytest"
 )
@@ -28,6 +30,9 @@ type ttyBot struct {
 type ttySetup struct {
 	env   map[string]string
 	files map[string]string
+	// noSize leaves the terminal's size unset (0×0), as a serial console
+	// or some terminal emulators do.
+	noSize bool
 }
 
 // startOnTTY runs "bot args..." (the test binary, as testscript installs
@@ -62,6 +67,11 @@ func startOnTTY(t *testing.T, setup ttySetup, args ...string) *ttyBot {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	b := &ttyBot{PTY: ptytest.New(t), home: home, cmd: cmd}
+	if setup.noSize {
+		if err := pty.Setsize(b.Master, &pty.Winsize{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b.Start(cmd)
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -220,6 +230,30 @@ func TestChatAtTerminal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// On a terminal that reports no size (0 columns), "bot chat" still edits
+// on one line: what the user types is not wrapped a character per line.
+func TestChatAtTerminalWithoutSize(t *testing.T) {
+	const key = "sk-ant-api03-work-0123456789abcdef"
+	provider := fakes.NewAnthropic(t)
+	provider.Script(key, fakes.Response{Text: "done."})
+	b := startOnTTY(t, ttySetup{
+		env: map[string]string{"ANTHROPIC_BASE_URL": provider.URL()},
+		files: map[string]string{".bot/agents/main/agent/auth-profiles.json": `{"version":1,"profiles":{
+			"anthropic:work":{"type":"api_key","provider":"anthropic","key":"` + key + `"}}}`},
+		noSize: true,
+	}, "chat")
+	b.WaitScreen("Ctrl-D to quit.")
+	b.Type("hello\r")
+	b.WaitScreen("done.")
+	b.Type("\x04")
+	if code := b.wait(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if screen := b.Screen(); !strings.Contains(screen, "> hello") {
+		t.Errorf("the line typed is not shown as typed:\n%q", screen)
 	}
 }
 
