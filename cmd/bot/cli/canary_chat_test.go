@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // TestCanaryChatEcho types a secret where a chat command expects a model
@@ -12,13 +14,13 @@ import (
 // command fails; the replies say what went wrong with the secret masked.
 // A malformed profile is named as such, not as missing (item 11).
 func TestCanaryChatEcho(t *testing.T) {
-	home := t.TempDir()
-	writeHomeFile(t, home, ".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+	e := testenv.New(t)
+	e.Store("main", `{"version":1,"profiles":{
 		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-work-0123456789abcdef"},
 		"anthropic:bad":{"type":"api_key","provider":"anthropic","key":42}}}`)
 	secret := "sk-ant-api03-" + canaryCore + "-0123456789abcdefWXYZ"
 	hex := "0123456789abcdef" + canaryCore + "0123456789abcdef" // no known prefix, just random
-	env := map[string]string{"HOME": home, "PATH": "", "ANTHROPIC_BASE_URL": "http://127.0.0.1:1"}
+	env := map[string]string{"HOME": e.Home, "PATH": "", "ANTHROPIC_BASE_URL": "http://127.0.0.1:1"}
 	var args []string
 	for _, m := range []string{
 		"/model sonnet@" + secret,

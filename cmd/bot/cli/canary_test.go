@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // canaryCore is the part of every planted secret that must never be
@@ -20,23 +20,22 @@ const canaryCore = "CANARY-7f3a9c"
 // and OAuth tokens, Claude Code's file, a paste on stdin) and runs every
 // command; no stdout or stderr may contain it.
 func TestCanaryNeverPrinted(t *testing.T) {
-	home := t.TempDir()
+	e := testenv.New(t)
 	secret := func(prefix string) string { return prefix + "-" + canaryCore + "-0123456789abcdef" }
-	write := func(rel, content string) { t.Helper(); writeUnder(t, home, rel, content) }
-	write(".bot/.env", "OPENROUTER_API_KEY="+secret("sk-or-v1")+"\n")
-	write(".bot/bot.json", `{"env": {"OPENAI_API_KEY": "`+secret("sk-proj")+`"},
-		"channels": {"telegram": {"token": "`+secret("123:tg")+`"}}}`)
-	write(".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+	e.Write(".bot/.env", "OPENROUTER_API_KEY="+secret("sk-or-v1")+"\n")
+	e.Config(`{"env": {"OPENAI_API_KEY": "` + secret("sk-proj") + `"},
+		"channels": {"telegram": {"token": "` + secret("123:tg") + `"}}}`)
+	e.Store("main", `{"version":1,"profiles":{
 		"anthropic:key":{"type":"api_key","provider":"anthropic","key":"`+secret("sk-ant-api03")+`"},
 		"anthropic:tok":{"type":"token","provider":"anthropic","token":"`+secret("sk-ant-oat01")+`","expires":1000},
 		"anthropic:oa":{"type":"oauth","provider":"anthropic","access":"`+secret("acc")+`","refresh":"`+secret("ref")+`","expires":1000}}}`)
-	write(".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"`+secret("sk-ant-oat01-cc")+`","refreshToken":"`+secret("sk-ant-ort01")+`","expiresAt":1000}}`)
+	e.ClaudeCode(`{"claudeAiOauth":{"accessToken":"` + secret("sk-ant-oat01-cc") + `","refreshToken":"` + secret("sk-ant-ort01") + `","expiresAt":1000}}`)
 	provider := fakes.NewAnthropic(t)
 	env := map[string]string{
 		"ANTHROPIC_BASE_URL":  provider.URL(),
 		"OPENAI_BASE_URL":     "http://127.0.0.1:1",
 		"OPENROUTER_BASE_URL": "http://127.0.0.1:1",
-		"HOME":                home,
+		"HOME":                e.Home,
 		"ANTHROPIC_API_KEY":   secret("sk-ant-api03-env"),
 		"DISCORD_BOT_TOKEN":   secret("discord"),
 		"PATH":                "",
@@ -86,7 +85,7 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		}
 	}
 	// The pasted token did land in the store, so the test did exercise it.
-	b, err := os.ReadFile(filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json"))
+	b, err := os.ReadFile(e.StorePath("main"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,14 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // TestChatMessageIsOneMessage: each --message is one message, whatever it
@@ -35,18 +34,12 @@ func TestChatMessageIsOneMessage(t *testing.T) {
 		{"long", []string{"--message", long}, nil, fmt.Sprintf("That message is %d characters long", len(long))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			home := t.TempDir()
+			e := testenv.New(t)
 			key := "sk-ant-api03-0123456789abcdef0123"
-			store := filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json")
-			if err := os.MkdirAll(filepath.Dir(store), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(store, []byte(`{"version":1,"profiles":{"anthropic:work":{"type":"api_key","provider":"anthropic","key":"`+key+`"}}}`), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			e.Store("main", `{"version":1,"profiles":{"anthropic:work":{"type":"api_key","provider":"anthropic","key":"`+key+`"}}}`)
 			f := fakes.NewAnthropic(t)
 			f.Allow(key)
-			env := map[string]string{"HOME": home, "ANTHROPIC_BASE_URL": f.URL()}
+			env := map[string]string{"HOME": e.Home, "ANTHROPIC_BASE_URL": f.URL()}
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"chat"}, tc.args...)
 			if code := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }); code != 0 {

@@ -3,31 +3,24 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // A model's reply reaches stdout with its escape sequences and control
 // characters removed, through the real console path (bot chat, piped).
 func TestChatRepliesAreSanitized(t *testing.T) {
 	const key = "sk-ant-api03-work-0123456789abcdef"
-	home := t.TempDir()
-	store := filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json")
-	if err := os.MkdirAll(filepath.Dir(store), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(store, []byte(`{"version":1,"profiles":{
-		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"`+key+`"}}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e := testenv.New(t)
+	e.Store("main", `{"version":1,"profiles":{
+		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"`+key+`"}}}`)
 	provider := fakes.NewAnthropic(t)
 	provider.Script(key, fakes.Response{Text: hostileReply})
-	env := map[string]string{"HOME": home, "ANTHROPIC_BASE_URL": provider.URL()}
+	env := map[string]string{"HOME": e.Home, "ANTHROPIC_BASE_URL": provider.URL()}
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), []string{"chat", "--message", "hello"}, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
 	if code != 0 {

@@ -4,28 +4,27 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // An agent without credentials of its own for a provider uses the main
 // agent's, read-only; status says where each came from and the router
 // calls with the same credential (issue 8 item 14).
 func TestAgentInheritsMainCredentials(t *testing.T) {
-	home := t.TempDir()
+	e := testenv.New(t)
 	const mainKey = "sk-ant-api03-main-0123456789abcdef"
 	const workKey = "sk-ant-api03-work-0123456789abcdef"
-	write := func(rel, content string) { writeHomeFile(t, home, rel, content) }
 	mainStore := `{"version":1,"profiles":{"anthropic:main":{"type":"api_key","provider":"anthropic","key":"` + mainKey + `"}}}`
-	write(".bot/agents/main/agent/auth-profiles.json", mainStore)
-	write(".bot/agents/work/agent/auth-profiles.json", `{"version":1,"profiles":{
+	e.Store("main", mainStore)
+	e.Store("work", `{"version":1,"profiles":{
 		"openrouter:work":{"type":"api_key","provider":"openrouter","key":"sk-or-v1-work-0123456789abcdef"}}}`)
 	provider := fakes.NewAnthropic(t)
 	provider.Allow(mainKey, workKey)
-	env := map[string]string{"HOME": home, "PATH": "", "ANTHROPIC_BASE_URL": provider.URL(),
+	env := map[string]string{"HOME": e.Home, "PATH": "", "ANTHROPIC_BASE_URL": provider.URL(),
 		"OPENAI_BASE_URL": "http://127.0.0.1:1", "OPENROUTER_BASE_URL": "http://127.0.0.1:1"}
 	run := func(args ...string) (string, int) {
 		t.Helper()
@@ -54,15 +53,15 @@ func TestAgentInheritsMainCredentials(t *testing.T) {
 		t.Errorf("provider calls = %+v, want one with the main agent's key", calls)
 	}
 	// Read-only: the main store is as it was, and nothing was copied.
-	if b, _ := os.ReadFile(filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json")); string(b) != mainStore {
+	if b, _ := os.ReadFile(e.StorePath("main")); string(b) != mainStore {
 		t.Errorf("main store changed:\n%s", b)
 	}
-	if b, _ := os.ReadFile(filepath.Join(home, ".bot/agents/work/agent/auth-profiles.json")); strings.Contains(string(b), "anthropic:main") {
+	if b, _ := os.ReadFile(e.StorePath("work")); strings.Contains(string(b), "anthropic:main") {
 		t.Errorf("main's credential was copied into agent work:\n%s", b)
 	}
 
 	// Its own credential for the provider wins from then on.
-	write(".bot/agents/work/agent/auth-profiles.json", `{"version":1,"profiles":{
+	e.Store("work", `{"version":1,"profiles":{
 		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"`+workKey+`"}}}`)
 	out, _ = run("chat", "--agent", "work", "--message", "again")
 	if !strings.Contains(out, "echo: again") {
@@ -81,16 +80,16 @@ func TestAgentInheritsMainCredentials(t *testing.T) {
 // without the refresher (which reads and writes the agent's own store),
 // and once expired it is skipped, not refreshed from the other agent.
 func TestAgentInheritsMainOAuthReadOnly(t *testing.T) {
-	home := t.TempDir()
+	e := testenv.New(t)
 	const access = "sk-ant-oat01-access-0123456789abcdef"
 	store := func(expires string) string {
 		return `{"version":1,"profiles":{"anthropic:oa":{"type":"oauth","provider":"anthropic","access":"` + access +
 			`","refresh":"sk-ant-ort01-refresh-0123456789","expires":` + expires + `}}}`
 	}
-	mainPath := writeHomeFile(t, home, ".bot/agents/main/agent/auth-profiles.json", store("4102444800000"))
+	mainPath := e.Store("main", store("4102444800000"))
 	provider := fakes.NewAnthropic(t)
 	provider.Allow(access)
-	env := map[string]string{"HOME": home, "PATH": "", "ANTHROPIC_BASE_URL": provider.URL(),
+	env := map[string]string{"HOME": e.Home, "PATH": "", "ANTHROPIC_BASE_URL": provider.URL(),
 		"BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1"}
 	chat := func(msg string) string {
 		var stdout, stderr bytes.Buffer
@@ -110,18 +109,4 @@ func TestAgentInheritsMainOAuthReadOnly(t *testing.T) {
 	if b, _ := os.ReadFile(mainPath); string(b) != store("1000") {
 		t.Errorf("main store changed:\n%s", b)
 	}
-}
-
-// writeHomeFile writes content to home/rel, mode 0600, with its missing
-// directories (0700), and returns the path.
-func writeHomeFile(t testing.TB, home, rel, content string) string {
-	t.Helper()
-	p := filepath.Join(home, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/internal/sqlitetest"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // fileInfo is what TestReadOnlyCommandsChangeNothing compares of every file
@@ -81,44 +81,44 @@ var readOnlyRuns = [][]string{
 // sessions.db, -wal, -shm, .lock file or directory may appear (issue 8,
 // item 9).
 func TestReadOnlyCommandsChangeNothing(t *testing.T) {
-	write := writeUnder
-	state := func(t *testing.T, home string) {
-		write(t, home, ".bot/bot.json", `{"auth": {"profiles": {"anthropic:work": {"provider": "anthropic", "mode": "api_key"}}}}`)
-		write(t, home, ".bot/.env", "OPENAI_API_KEY=sk-proj-0123456789abcdef0123\n")
-		write(t, home, ".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+	state := func(t *testing.T, e *testenv.Env) {
+		e.Config(`{"auth": {"profiles": {"anthropic:work": {"provider": "anthropic", "mode": "api_key"}}}}`)
+		e.Write(".bot/.env", "OPENAI_API_KEY=sk-proj-0123456789abcdef0123\n")
+		e.Store("main", `{"version":1,"profiles":{
 			"anthropic:work":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-work-0123456789work"}},
 			"order":{"anthropic":["anthropic:work"]}}`)
 		// A session and the router's records, written by the commands
 		// that write.
-		run(t, home, "chat", "--message", "/model haiku@anthropic:work")
+		run(t, e.Home, "chat", "--message", "/model haiku@anthropic:work")
 	}
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, home string)
+		setup func(t *testing.T, e *testenv.Env)
 	}{
-		{"nothing", func(t *testing.T, home string) {}},
+		{"nothing", func(t *testing.T, e *testenv.Env) {}},
 		{"state", state},
-		{"Claude Code synced", func(t *testing.T, home string) {
-			state(t, home)
-			write(t, home, ".claude/.credentials.json", `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-access-0123456789abcdef","refreshToken":"sk-ant-ort01-refresh-0123456789","expiresAt":4102444800000}}`)
+		{"Claude Code synced", func(t *testing.T, e *testenv.Env) {
+			state(t, e)
+			e.ClaudeCode(`{"claudeAiOauth":{"accessToken":"sk-ant-oat01-access-0123456789abcdef","refreshToken":"sk-ant-ort01-refresh-0123456789","expiresAt":4102444800000}}`)
 			// Loading a store syncs Claude Code's login into it when it
 			// is missing there (DESIGN §3), a write: once per agent.
-			run(t, home, "models", "status")
-			run(t, home, "models", "status", "--agent", "work")
+			run(t, e.Home, "models", "status")
+			run(t, e.Home, "models", "status", "--agent", "work")
 		}},
-		{"empty sessions.db", func(t *testing.T, home string) {
-			state(t, home)
-			write(t, home, ".bot/sessions.db", "")
+		{"empty sessions.db", func(t *testing.T, e *testenv.Env) {
+			state(t, e)
+			e.Write(".bot/sessions.db", "")
 		}},
-		{"sessions.db not a database", func(t *testing.T, home string) {
-			state(t, home)
-			write(t, home, ".bot/sessions.db", strings.Repeat("not a database\n", 300))
+		{"sessions.db not a database", func(t *testing.T, e *testenv.Env) {
+			state(t, e)
+			e.Write(".bot/sessions.db", strings.Repeat("not a database\n", 300))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			tt.setup(t, home)
+			e := testenv.New(t)
+			home := e.Home
+			tt.setup(t, e)
 			before := snapshot(t, home)
 			for _, args := range readOnlyRuns {
 				run(t, home, args...)
@@ -130,25 +130,13 @@ func TestReadOnlyCommandsChangeNothing(t *testing.T) {
 	}
 }
 
-// writeUnder writes content to root/rel, mode 0600, creating the missing
-// directories 0700.
-func writeUnder(t *testing.T, root, rel, content string) {
-	t.Helper()
-	p := filepath.Join(root, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDamagedSessionsReported checks a sessions.db that opens but whose
 // sessions table is damaged: models status --check and doctor say so, with
 // the fix, and exit 1 (issue 8, item 9); plain status still exits 0.
 func TestDamagedSessionsReported(t *testing.T) {
-	home := t.TempDir()
-	writeUnder(t, home, ".bot/agents/main/agent/auth-profiles.json", `{"version":1,"profiles":{
+	e := testenv.New(t)
+	home := e.Home
+	e.Store("main", `{"version":1,"profiles":{
 		"anthropic:work":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-work-0123456789work"}}}`)
 	if code, out := runOut(t, home, "chat", "--message", "/model haiku"); code != 0 {
 		t.Fatalf("bot chat: exit %d\n%s", code, out)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/ptytest"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // ttyBot is a bot process on a pseudo-terminal of its own, with HOME in a
@@ -40,33 +41,27 @@ type ttySetup struct {
 // controlling terminal.
 func startOnTTY(t *testing.T, setup ttySetup, args ...string) *ttyBot {
 	t.Helper()
-	home := t.TempDir()
+	e := testenv.New(t)
 	bin, err := exec.LookPath("bot")
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{
-		"HOME": home, "PATH": os.Getenv("PATH"), "TERM": "xterm",
+	for k, v := range map[string]string{
+		"TERM":               "xterm",
 		"ANTHROPIC_BASE_URL": "http://127.0.0.1:1", "OPENAI_BASE_URL": "http://127.0.0.1:1",
 		"OPENROUTER_BASE_URL": "http://127.0.0.1:1", "BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1",
+	} {
+		e.Set(k, v)
 	}
 	for k, v := range setup.env {
-		vars[k] = strings.ReplaceAll(v, "$HOME", home)
+		e.Set(k, strings.ReplaceAll(v, "$HOME", e.Home))
 	}
 	for rel, content := range setup.files {
-		p := filepath.Join(home, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		e.WriteMode(rel, content, 0o700) // some are scripts
 	}
 	cmd := exec.Command(bin, args...)
-	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	b := &ttyBot{PTY: ptytest.New(t), home: home, cmd: cmd}
+	cmd.Env = e.Environ()
+	b := &ttyBot{PTY: ptytest.New(t), home: e.Home, cmd: cmd}
 	if setup.noSize {
 		if err := pty.Setsize(b.Master, &pty.Winsize{}); err != nil {
 			t.Fatal(err)
