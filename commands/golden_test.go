@@ -16,6 +16,7 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/golden"
+	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -45,22 +46,9 @@ type harness struct {
 
 func newHarness(t testing.TB, files map[string]string) *harness {
 	t.Helper()
-	home := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(home, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	paths, err := config.ResolvePaths(func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	env := testenv.New(t)
+	env.Files(files)
+	paths, err := config.ResolvePaths(env.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +67,7 @@ func newHarness(t testing.TB, files map[string]string) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := New(Config{Sessions: st, Catalog: cat, Config: f.Config, Paths: paths, Now: clock})
-	return &harness{e: e, store: st, home: home}
+	return &harness{e: e, store: st, home: env.Home}
 }
 
 // run parses and handles one line as the console owner would, returning
