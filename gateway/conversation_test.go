@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/logtest"
+	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
 	"github.com/botgateway/bot/models/catalog"
@@ -59,23 +59,12 @@ func newConv(t *testing.T, cfg *config.Config, historyTurns int) *conv {
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
-	home := t.TempDir()
-	paths, err := config.ResolvePaths(func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	env := testenv.New(t)
+	paths, err := config.ResolvePaths(env.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	storePath := auth.StorePath(paths.AgentDir(agent))
-	if err := os.MkdirAll(filepath.Dir(storePath), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(storePath, []byte(twoKeys), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	storePath := env.Store(agent, twoKeys)
 	cat, err := catalog.New(cfg)
 	if err != nil {
 		t.Fatal(err)
