@@ -4,30 +4,23 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 func TestLine(t *testing.T) {
-	home := t.TempDir()
-	p := config.Paths{Home: home}
-	store := filepath.Join(home, ".bot/agents/main/agent/auth-profiles.json")
-	if err := os.MkdirAll(filepath.Dir(store), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(store, []byte(`{"version":1,`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t)
+	p := config.Paths{Home: env.Home}
+	store := env.Store("main", `{"version":1,`)
 	_, _, storeErr := auth.LoadStore(store)
 	if storeErr == nil {
 		t.Fatal("a truncated store loaded")
 	}
-	db := filepath.Join(home, ".bot/sessions.db")
+	db := env.Path(".bot/sessions.db")
 	tests := []struct {
 		name      string
 		err       error
