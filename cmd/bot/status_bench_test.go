@@ -1,11 +1,12 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // BenchmarkModelsStatusProcess runs `bot models status` as a whole process
@@ -18,8 +19,8 @@ func BenchmarkModelsStatusProcess(b *testing.B) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	home := filepath.Join(dir, "home")
-	files := map[string]string{
+	e := testenv.New(b)
+	e.Files(map[string]string{
 		".bot/bot.json": `{
   // a typical setup
   "models": {"default": "anthropic/claude-sonnet-4-5", "aliases": {"fast": "anthropic/claude-haiku-4-5"}},
@@ -32,17 +33,8 @@ func BenchmarkModelsStatusProcess(b *testing.B) {
   "anthropic:manual":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-0123456789abcdef0123","expires":4102444800000},
   "openai:default":{"type":"api_key","provider":"openai","key":"sk-proj-0123456789abcdef0123"}}}`,
 		".claude/.credentials.json": `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-cc-0123456789abcdef","refreshToken":"sk-ant-ort01-0123456789abcdef","expiresAt":4102444800000}}`,
-	}
-	for rel, content := range files {
-		p := filepath.Join(home, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH")}
+	})
+	env := e.Environ()
 	run := func() {
 		cmd := exec.Command(bin, "models", "status", "--check")
 		cmd.Env = env
