@@ -31,8 +31,8 @@ type stack struct {
 func newStack(b testing.TB, fake *fakes.Anthropic) *stack {
 	b.Helper()
 	e := newEnv(b)
-	e.store(twoKeys)
-	paths, err := config.ResolvePaths(func(k string) string { return e.vars[k] })
+	e.Store("main", twoKeys)
+	paths, err := config.ResolvePaths(e.Getenv)
 	if err != nil {
 		b.Fatal(err)
 	}

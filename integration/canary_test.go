@@ -21,14 +21,14 @@ func TestCanaryNeverLeaks(t *testing.T) {
 	e := newEnv(t)
 	f := withAnthropic(e)
 	oauth := fakes.NewOAuth(t)
-	e.vars["BOT_OAUTH_TOKEN_URL_ANTHROPIC"] = oauth.URL()
+	e.Set("BOT_OAUTH_TOKEN_URL_ANTHROPIC", oauth.URL())
 	oauth.FailNext(400, `{"error":"invalid_grant"}`)
-	e.vars["BOT_LOG_LEVEL"] = "debug"
-	e.vars["ANTHROPIC_API_KEY"] = envKey
-	e.store(`{"version":1,"profiles":{
-  "anthropic:key":{"type":"api_key","provider":"anthropic","key":"` + key + `"},
-  "anthropic:tok":{"type":"token","provider":"anthropic","token":"` + tok + `"},
-  "anthropic:oa":{"type":"oauth","provider":"anthropic","access":"` + access + `","refresh":"` + refresh + `","expires":1000}}}`)
+	e.Set("BOT_LOG_LEVEL", "debug")
+	e.Set("ANTHROPIC_API_KEY", envKey)
+	e.Store("main", `{"version":1,"profiles":{
+  "anthropic:key":{"type":"api_key","provider":"anthropic","key":"`+key+`"},
+  "anthropic:tok":{"type":"token","provider":"anthropic","token":"`+tok+`"},
+  "anthropic:oa":{"type":"oauth","provider":"anthropic","access":"`+access+`","refresh":"`+refresh+`","expires":1000}}}`)
 	f.Script(tok, fakes.ClaudeCodeOnly(), fakes.ClaudeCodeOnly())
 	f.Script(key, fakes.Status(401, "authentication_error", "invalid x-api-key"))
 	f.Allow(envKey)

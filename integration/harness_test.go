@@ -8,57 +8,40 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/botgateway/bot/cmd/bot/cli"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
-// env is a test's environment: HOME in a temp dir, provider endpoints on
-// the fakes.
+// env is a test's environment: HOME in a temp dir (internal/testenv),
+// provider endpoints on the fakes.
 type env struct {
-	t    testing.TB
-	home string
-	vars map[string]string
+	*testenv.Env
+	t testing.TB
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	home := t.TempDir()
-	return &env{t: t, home: home, vars: map[string]string{"HOME": home, "PATH": os.Getenv("PATH")}}
-}
-
-// write plants a file under HOME.
-func (e *env) write(rel, content string) {
-	e.t.Helper()
-	p := filepath.Join(e.home, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
+	return &env{Env: testenv.New(t), t: t}
 }
 
 // read returns a file under HOME.
 func (e *env) read(rel string) string {
 	e.t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.home, rel))
+	b, err := os.ReadFile(e.Path(rel))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return string(b)
 }
 
-// store plants the main agent's auth-profiles.json.
-func (e *env) store(json string) { e.write(".bot/agents/main/agent/auth-profiles.json", json) }
-
 // bot runs the CLI in-process and returns stdout, stderr and the exit code.
 func (e *env) bot(args ...string) (string, string, int) {
 	e.t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := cli.Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return e.vars[k] })
+	code := cli.Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
 	return stdout.String(), stderr.String(), code
 }
 

@@ -63,13 +63,10 @@ func TestEightProcessesRefreshOnce(t *testing.T) {
 	oauth := fakes.NewOAuth(t)
 	oauth.Seed("refresh-1")
 	oauth.Delay(100 * time.Millisecond) // widen the window for a second refresh
-	e.store(`{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"access-old","refresh":"refresh-1","expires":1000}}}`)
-	environ := []string{
-		"HOME=" + e.home,
-		"PATH=" + os.Getenv("PATH"),
-		"ANTHROPIC_BASE_URL=" + provider.URL(),
-		"BOT_OAUTH_TOKEN_URL_ANTHROPIC=" + oauth.URL(),
-	}
+	e.Store("main", `{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"access-old","refresh":"refresh-1","expires":1000}}}`)
+	e.Set("ANTHROPIC_BASE_URL", provider.URL())
+	e.Set("BOT_OAUTH_TOKEN_URL_ANTHROPIC", oauth.URL())
+	environ := e.Environ()
 	const n = 8
 	outs := make([]string, n)
 	errs := make([]error, n)

@@ -21,7 +21,7 @@ const twoKeys = `{"version":1,"profiles":{
 // withAnthropic points the env at a fresh fake Anthropic.
 func withAnthropic(e *env) *fakes.Anthropic {
 	f := fakes.NewAnthropic(e.t)
-	e.vars["ANTHROPIC_BASE_URL"] = f.URL()
+	e.Set("ANTHROPIC_BASE_URL", f.URL())
 	return f
 }
 
@@ -36,7 +36,7 @@ func creds(f *fakes.Anthropic) []string {
 
 func TestPinnedProfileIsUsedForEveryMessage(t *testing.T) {
 	e := newEnv(t)
-	e.store(twoKeys)
+	e.Store("main", twoKeys)
 	f := withAnthropic(e)
 	f.Allow(keyWork, keyHome)
 	out := e.chat("/model sonnet@anthropic:home", "hello", "again", "/model status")
@@ -58,7 +58,7 @@ func TestPinnedProfileIsUsedForEveryMessage(t *testing.T) {
 
 func TestRateLimitFailsOverAndCoolsDown(t *testing.T) {
 	e := newEnv(t)
-	e.store(twoKeys)
+	e.Store("main", twoKeys)
 	f := withAnthropic(e)
 	f.Allow(keyWork, keyHome)
 	f.Script(keyWork, fakes.RateLimited(30))
@@ -106,7 +106,7 @@ func TestRateLimitFailsOverAndCoolsDown(t *testing.T) {
 
 func TestPinnedProfileIsNotRotatedEvenInCooldown(t *testing.T) {
 	e := newEnv(t)
-	e.store(twoKeys)
+	e.Store("main", twoKeys)
 	f := withAnthropic(e)
 	f.Allow(keyWork, keyHome)
 	f.Script(keyWork, fakes.RateLimited(120), fakes.RateLimited(120))
@@ -121,7 +121,7 @@ func TestPinnedProfileIsNotRotatedEvenInCooldown(t *testing.T) {
 
 func TestAllCoolingDownSaysUntilWhen(t *testing.T) {
 	e := newEnv(t)
-	e.store(twoKeys)
+	e.Store("main", twoKeys)
 	f := withAnthropic(e)
 	f.Allow(keyWork, keyHome)
 	f.Script(keyWork, fakes.RateLimited(600))
@@ -138,7 +138,7 @@ func TestAllCoolingDownSaysUntilWhen(t *testing.T) {
 func TestClaudeCodeOnlyErrorGivesTheHint(t *testing.T) {
 	e := newEnv(t)
 	const tok = "sk-ant-oat01-subscription-0123456789abcdef"
-	e.store(`{"version":1,"profiles":{"anthropic:claude-cli":{"type":"token","provider":"anthropic","token":"` + tok + `"}}}`)
+	e.Store("main", `{"version":1,"profiles":{"anthropic:claude-cli":{"type":"token","provider":"anthropic","token":"`+tok+`"}}}`)
 	f := withAnthropic(e)
 	f.Script(tok, fakes.ClaudeCodeOnly())
 	out := e.chat("hello", "/model status")
@@ -157,11 +157,11 @@ func TestExpiredTokenAnswerForcesOneRefresh(t *testing.T) {
 	e := newEnv(t)
 	f := withAnthropic(e)
 	oauth := fakes.NewOAuth(t)
-	e.vars["BOT_OAUTH_TOKEN_URL_ANTHROPIC"] = oauth.URL()
+	e.Set("BOT_OAUTH_TOKEN_URL_ANTHROPIC", oauth.URL())
 	oauth.Seed("refresh-1")
 	// The access token looks valid locally (expires in 2100), but the
 	// provider says it expired.
-	e.store(`{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"access-old","refresh":"refresh-1","expires":4102444800000}}}`)
+	e.Store("main", `{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"access-old","refresh":"refresh-1","expires":4102444800000}}}`)
 	f.Script("access-old", fakes.TokenExpired())
 	f.Allow("fake-oauth-access-000001")
 	out := e.chat("hello")
