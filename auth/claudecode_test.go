@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // The secrets planted in testdata/claude; no error may ever contain them.
@@ -33,18 +35,11 @@ var secretsEqual = cmp.Comparer(func(a, b Secret) bool { return a.Equal(b) })
 // holds content, or no file when content is nil.
 func claudeHome(t testing.TB, content []byte) string {
 	t.Helper()
-	home := t.TempDir()
-	if content == nil {
-		return home
+	env := testenv.New(t)
+	if content != nil {
+		env.ClaudeCode(string(content))
 	}
-	dir := filepath.Join(home, ".claude")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".credentials.json"), content, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return home
+	return env.Home
 }
 
 // claudeFixture returns testdata/claude/<name>.
@@ -202,32 +197,32 @@ func TestClaudeCodeReadMapping(t *testing.T) {
 func TestClaudeCodeReadErrors(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, home string)
+		setup func(t *testing.T, env *testenv.Env)
 		want  string // the message after "auth: <path>: "
 	}{
-		{"empty file", func(t *testing.T, home string) { writeClaudeFile(t, home, nil) },
+		{"empty file", func(t *testing.T, env *testenv.Env) { env.ClaudeCode("") },
 			`the file is empty; run "claude", then /login, or remove the file`},
-		{"top-level array", func(t *testing.T, home string) { writeClaudeFile(t, home, []byte(`["`+claudeCanary+`"]`)) },
+		{"top-level array", func(t *testing.T, env *testenv.Env) { env.ClaudeCode(`["` + claudeCanary + `"]`) },
 			`want a JSON object at the top level; run "claude", then /login, or remove the file`},
-		{"top-level null", func(t *testing.T, home string) { writeClaudeFile(t, home, []byte("null")) },
+		{"top-level null", func(t *testing.T, env *testenv.Env) { env.ClaudeCode("null") },
 			`want a JSON object at the top level; run "claude", then /login, or remove the file`},
-		{"truncated", func(t *testing.T, home string) {
-			writeClaudeFile(t, home, []byte(`{"claudeAiOauth":{"accessToken":"`+claudeCanary))
+		{"truncated", func(t *testing.T, env *testenv.Env) {
+			env.ClaudeCode(`{"claudeAiOauth":{"accessToken":"` + claudeCanary)
 		}, `invalid JSON at line 1, column 76: unexpected end of JSON input; run "claude", then /login, or remove the file`},
-		{"unreadable (a directory)", func(t *testing.T, home string) {
-			if err := os.MkdirAll(filepath.Join(home, ".claude", ".credentials.json"), 0o700); err != nil {
+		{"unreadable (a directory)", func(t *testing.T, env *testenv.Env) {
+			if err := os.MkdirAll(env.ClaudeCodePath(), 0o700); err != nil {
 				t.Fatal(err)
 			}
 		}, "cannot read: is a directory; make the file readable by this user (chmod 600) or remove it"},
-		{"too large", func(t *testing.T, home string) {
-			writeClaudeFile(t, home, append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), maxClaudeFile)...))
+		{"too large", func(t *testing.T, env *testenv.Env) {
+			env.ClaudeCode(`{"x":"` + strings.Repeat("a", maxClaudeFile))
 		}, `the file is larger than 1 MiB; run "claude", then /login, or remove the file`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			tt.setup(t, home)
-			cc := ClaudeCode{Home: home}
+			env := testenv.New(t)
+			tt.setup(t, env)
+			cc := ClaudeCode{Home: env.Home}
 			c, err := cc.Read(t.Context())
 			if c != nil {
 				t.Errorf("Read() = %v, want nil", c)
@@ -256,18 +251,6 @@ func TestClaudeCodeReadErrors(t *testing.T) {
 			t.Errorf("Read() error %v does not unwrap to *fs.PathError", err)
 		}
 	})
-}
-
-// writeClaudeFile writes the credentials file under home.
-func writeClaudeFile(t testing.TB, home string, b []byte) {
-	t.Helper()
-	dir := filepath.Join(home, ".claude")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".credentials.json"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // fakeKeychain is a loopback stand-in for the macOS security tool holding

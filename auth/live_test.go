@@ -2,15 +2,15 @@ package auth
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 func TestLiveReloadsOnChange(t *testing.T) {
 	dir := t.TempDir()
-	home := t.TempDir()
-	l := NewLive(Opener{AgentDir: dir, Claude: ClaudeCode{Home: home}})
+	env := testenv.New(t)
+	l := NewLive(Opener{AgentDir: dir, Claude: ClaudeCode{Home: env.Home}})
 	ctx := context.Background()
 	o1, err := l.Current(ctx)
 	if err != nil {
@@ -36,13 +36,7 @@ func TestLiveReloadsOnChange(t *testing.T) {
 		t.Error("store change not picked up")
 	}
 	// Claude Code's file appearing triggers a sync.
-	if err := os.MkdirAll(filepath.Join(home, ".claude"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	creds := `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-x","refreshToken":"r","expiresAt":4102444800000}}`
-	if err := os.WriteFile(filepath.Join(home, ".claude", ".credentials.json"), []byte(creds), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	env.ClaudeCode(`{"claudeAiOauth":{"accessToken":"sk-ant-oat01-x","refreshToken":"r","expiresAt":4102444800000}}`)
 	o4, err := l.Current(ctx)
 	if err != nil {
 		t.Fatal(err)

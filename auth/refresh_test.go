@@ -633,8 +633,7 @@ func TestAcquireInvalidGrantRefreshedElsewhere(t *testing.T) {
 // own; its newer tokens are used and saved.
 func TestAcquireInvalidGrantClaudeCode(t *testing.T) {
 	e := newRefreshEnv(t, map[ProfileID]*Credential{ClaudeCLIProfile: expiredOAuth("old", "r0")})
-	home := t.TempDir()
-	writeClaudeFile(t, home, fmt.Appendf(nil, `{"claudeAiOauth":{"accessToken":"cli-access","refreshToken":"cli-refresh","expiresAt":%d}}`,
+	home := claudeHome(t, fmt.Appendf(nil, `{"claudeAiOauth":{"accessToken":"cli-access","refreshToken":"cli-refresh","expiresAt":%d}}`,
 		t0.Add(time.Hour).UnixMilli()))
 	e.r.Claude = ClaudeCode{Home: home}
 	got, err := e.r.Acquire(t.Context(), e.dir, ClaudeCLIProfile, false)
@@ -751,8 +750,7 @@ func TestAcquireClaudeWriteBack(t *testing.T) {
 `
 	e := newRefreshEnv(t, map[ProfileID]*Credential{ClaudeCLIProfile: expiredOAuth(accessCanary, refreshCanary)})
 	e.fake.Seed(refreshCanary)
-	home := t.TempDir()
-	writeClaudeFile(t, home, []byte(claudeDoc))
+	home := claudeHome(t, []byte(claudeDoc))
 	e.r.Claude = ClaudeCode{Home: home}
 	if _, err := e.r.Acquire(t.Context(), e.dir, ClaudeCLIProfile, false); err != nil {
 		t.Fatal(err)
@@ -778,8 +776,7 @@ func TestAcquireClaudeWriteBack(t *testing.T) {
 	t.Run("failure is not fatal", func(t *testing.T) {
 		e := newRefreshEnv(t, map[ProfileID]*Credential{ClaudeCLIProfile: expiredOAuth(accessCanary, refreshCanary)})
 		e.fake.Seed(refreshCanary)
-		home := t.TempDir()
-		writeClaudeFile(t, home, []byte(`{"claudeAiOauth": [`))
+		home := claudeHome(t, []byte(`{"claudeAiOauth": [`))
 		e.r.Claude = ClaudeCode{Home: home}
 		got, err := e.r.Acquire(t.Context(), e.dir, ClaudeCLIProfile, false)
 		if err != nil || !got.Access.Equal(NewSecret(fakeAccess1)) {
