@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/logtest"
+	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
 	"github.com/botgateway/bot/models/openai"
@@ -86,7 +86,8 @@ type rig struct {
 	t         testing.TB
 	cfg       rigConfig
 	clock     *fakes.Clock
-	dir       string
+	home      *testenv.Env
+	dir       string // the state dir, ~/.bot
 	anthropic *fakes.Anthropic
 	openai    *fakes.OpenAI
 	oauth     *fakes.OAuth
@@ -101,12 +102,13 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 		cfg.store = twoKeys
 	}
 	r := &rig{
-		t: t, cfg: cfg, clock: fakes.NewClock(t0), dir: t.TempDir(),
+		t: t, cfg: cfg, clock: fakes.NewClock(t0), home: testenv.New(t),
 		anthropic: fakes.NewAnthropic(t),
 		openai:    fakes.NewOpenAI(t, "/v1"),
 		oauth:     fakes.NewOAuth(t),
 	}
-	r.writeStore(cfg.store)
+	r.dir = r.home.Path(".bot")
+	r.home.Store("main", cfg.store)
 	r.refresher = &auth.Refresher{
 		HTTPClient: &http.Client{},
 		TokenURL:   func(string) string { return r.oauth.URL() },
@@ -117,19 +119,7 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	return r
 }
 
-func (r *rig) agentDir(agent string) string { return filepath.Join(r.dir, "agents", agent) }
-
-// writeStore writes the main agent's auth-profiles.json.
-func (r *rig) writeStore(doc string) {
-	r.t.Helper()
-	path := auth.StorePath(r.agentDir("main"))
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
-		r.t.Fatal(err)
-	}
-}
+func (r *rig) agentDir(agent string) string { return filepath.Dir(r.home.StorePath(agent)) }
 
 // loadStore reads the main agent's auth-profiles.json.
 func (r *rig) loadStore() *auth.Store {
