@@ -10,24 +10,26 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
-// envFixture is a home with a state dir, a working dir and a process
-// environment.
+// envFixture is a home (internal/testenv) with a state dir, a working dir
+// ("work" under it) and a process environment.
 type envFixture struct {
-	home, wd string
-	paths    Paths
-	process  map[string]string
+	*testenv.Env
+	wd      string
+	paths   Paths
+	process map[string]string
 }
 
 func newEnvFixture(t *testing.T) *envFixture {
 	t.Helper()
-	home := t.TempDir()
+	env := testenv.New(t)
 	fx := &envFixture{
-		home:    home,
-		wd:      filepath.Join(home, "work"),
-		paths:   Paths{Home: home, StateDir: filepath.Join(home, ".bot"), ConfigPath: filepath.Join(home, ".bot", "bot.json")},
+		Env:     env,
+		wd:      env.Path("work"),
+		paths:   Paths{Home: env.Home, StateDir: env.Path(".bot"), ConfigPath: env.ConfigPath()},
 		process: map[string]string{},
 	}
 	for _, d := range []string{fx.wd, fx.paths.StateDir} {
@@ -38,18 +40,9 @@ func newEnvFixture(t *testing.T) *envFixture {
 	return fx
 }
 
-// write creates a file under the fixture's home.
-func (fx *envFixture) write(t *testing.T, path, content string, perm os.FileMode) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), perm); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // options returns EnvOptions reading the fixture.
 func (fx *envFixture) options(cfg *Config) EnvOptions {
-	environ := []string{"HOME=" + fx.home, "PATH=" + os.Getenv("PATH")}
+	environ := []string{"HOME=" + fx.Home, "PATH=" + os.Getenv("PATH")}
 	for k, v := range fx.process {
 		environ = append(environ, k+"="+v)
 	}
@@ -101,8 +94,8 @@ func checkLookup(t *testing.T, e *Env, key, want, label string) {
 func TestLoadEnvLayers(t *testing.T) {
 	fx := newEnvFixture(t)
 	fx.process = map[string]string{"A": "process", "BLANK_PROC": "  ", "TRIM": "  padded  "}
-	fx.write(t, filepath.Join(fx.wd, ".env"), "A=wd\nBLANK_PROC=wd\nB=wd\nE=\n", 0o600)
-	fx.write(t, fx.paths.EnvFile(), "A=state\nB=state\nC=state\nE=state\nexport F='state'\n", 0o600)
+	fx.Write("work/.env", "A=wd\nBLANK_PROC=wd\nB=wd\nE=\n")
+	fx.Write(".bot/.env", "A=state\nB=state\nC=state\nE=state\nexport F='state'\n")
 	cfg := &Config{Env: EnvConfig{Vars: map[string]string{"A": "config", "C": "config", "D": "config", "BLANK_CFG": " "}}}
 	shell, _ := fakeShell(t, `printf 'D=shell\000G=shell\000'`)
 	o := fx.options(cfg)
@@ -153,7 +146,7 @@ func TestLoadEnvWarnings(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(fx.wd, ".env"), 0o700); err != nil { // unreadable as a file
 		t.Fatal(err)
 	}
-	fx.write(t, fx.paths.EnvFile(), "GOOD=1\nsk-ant-oops\n", 0o600)
+	fx.Write(".bot/.env", "GOOD=1\nsk-ant-oops\n")
 	e, err := LoadEnv(t.Context(), fx.options(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +167,7 @@ func TestLoadEnvWarnings(t *testing.T) {
 func TestLoadEnvWorkDirIsStateDir(t *testing.T) {
 	fx := newEnvFixture(t)
 	fx.wd = fx.paths.StateDir
-	fx.write(t, fx.paths.EnvFile(), "K=v\n", 0o600)
+	fx.Write(".bot/.env", "K=v\n")
 	e, err := LoadEnv(t.Context(), fx.options(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +223,7 @@ func TestShellSwitches(t *testing.T) {
 				fx.process = tt.process
 			}
 			if tt.dotenv != "" {
-				fx.write(t, fx.paths.EnvFile(), tt.dotenv, 0o600)
+				fx.Write(".bot/.env", tt.dotenv)
 			}
 			shell, ran := fakeShell(t, `printf 'OPENAI_API_KEY=sk\000'`)
 			o := fx.options(tt.cfg)
@@ -252,7 +245,7 @@ func TestShellSwitches(t *testing.T) {
 
 func TestShellNotRunWhenNothingIsMissing(t *testing.T) {
 	fx := newEnvFixture(t)
-	fx.write(t, fx.paths.EnvFile(), "ANTHROPIC_API_KEY=a\n", 0o600)
+	fx.Write(".bot/.env", "ANTHROPIC_API_KEY=a\n")
 	shell, ran := fakeShell(t, "exit 1")
 	o := fx.options(nil)
 	o.ShellEnv, o.Shell, o.ExpectedKeys = true, shell, []string{"ANTHROPIC_API_KEY"}
