@@ -15,6 +15,7 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -61,13 +62,7 @@ func (r replyTo) Reply(_ context.Context, rep adapters.Reply) error {
 
 func newEngine(t *testing.T) *commands.Engine {
 	t.Helper()
-	home := t.TempDir()
-	paths, err := config.ResolvePaths(func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	})
+	paths, err := config.ResolvePaths(testenv.New(t).Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
