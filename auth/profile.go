@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/botgateway/bot/internal/providers"
 )
 
 // Providers known to bot, in display order. Profiles of other providers (an
 // OpenClaw store may hold google-antigravity or openai-codex ones) are kept
 // in the store untouched but never used.
-var Providers = []string{"anthropic", "openai", "openrouter"}
+var Providers = providers.IDs()
 
 // NormalizeProvider trims and lower-cases a provider id.
 func NormalizeProvider(p string) string { return strings.ToLower(strings.TrimSpace(p)) }

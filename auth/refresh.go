@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/providers"
 )
 
 // An expired OAuth profile is refreshed on use (DESIGN §6, reference §3):
@@ -30,8 +31,6 @@ import (
 // Token endpoints and client ids used when the Refresher's functions give
 // none (reference §3.1).
 const (
-	// AnthropicTokenURL is Anthropic's OAuth token endpoint.
-	AnthropicTokenURL = "https://console.anthropic.com/v1/oauth/token"
 	// AnthropicClientID is Claude Code's public OAuth client id, the client
 	// Claude subscription logins are issued to.
 	AnthropicClientID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
@@ -149,9 +148,10 @@ type Refresher struct {
 	HTTPClient *http.Client
 	// TokenURL returns the token endpoint of a provider (normalized id),
 	// as configured by BOT_OAUTH_TOKEN_URL_<PROVIDER> or config
-	// auth.oauth.<p>.tokenUrl; the caller resolves those. Nil, or "" for a
-	// provider, means the default: AnthropicTokenURL for anthropic, none
-	// for other providers (their profiles cannot be refreshed).
+	// auth.oauth.<p>.tokenUrl (config.TokenURL); the caller resolves
+	// those. Nil, or "" for a provider, means the provider's default
+	// (internal/providers: Anthropic's for anthropic, none for others,
+	// whose profiles cannot be refreshed).
 	TokenURL func(provider string) string
 	// ClientID returns the OAuth client id of a provider; nil, or "",
 	// means AnthropicClientID for anthropic and no client_id for others.
@@ -519,9 +519,9 @@ func (r *Refresher) requestToken(ctx context.Context, id ProfileID, provider str
 	endpoint := r.tokenURL(provider)
 	if endpoint == "" {
 		return nil, fail(0, fmt.Errorf("no token endpoint is known for provider %s", provider),
-			fmt.Sprintf("set BOT_OAUTH_TOKEN_URL_%s or config auth.oauth.%s.tokenUrl, or log in again", envName(provider), provider))
+			fmt.Sprintf("set %s or config auth.oauth.%s.tokenUrl, or log in again", providers.TokenURLVar(provider), provider))
 	}
-	endpointFix := fmt.Sprintf("check the network and the token endpoint (BOT_OAUTH_TOKEN_URL_%s)", envName(provider))
+	endpointFix := fmt.Sprintf("check the network and the token endpoint (%s)", providers.TokenURLVar(provider))
 	body, ctype := tokenRequestBody(provider, r.clientID(provider), refresh)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
 	if err != nil {
@@ -690,21 +690,14 @@ func providerOf(id ProfileID, c *Credential) string {
 	return id.Provider()
 }
 
-// envName is provider as it appears in an environment variable name.
-func envName(provider string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(provider))
-}
-
 func (r *Refresher) tokenURL(provider string) string {
 	if r.TokenURL != nil {
 		if u := r.TokenURL(provider); u != "" {
 			return u
 		}
 	}
-	if provider == "anthropic" {
-		return AnthropicTokenURL
-	}
-	return ""
+	spec, _ := providers.Lookup(provider)
+	return spec.TokenURL
 }
 
 func (r *Refresher) clientID(provider string) string {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/providers"
 )
 
 // UsageState is the runtime state of one profile that the router records
@@ -43,14 +44,6 @@ type Usage interface {
 // EnvLookup finds a variable in the layered environment (config.Env).
 type EnvLookup interface {
 	Lookup(key string) (value Secret, src config.Source, ok bool)
-}
-
-// EnvVars lists, per provider, the variables that may hold its credential,
-// first set wins (DESIGN §3).
-var EnvVars = map[string][]string{
-	"anthropic":  {"ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"},
-	"openai":     {"OPENAI_API_KEY"},
-	"openrouter": {"OPENROUTER_API_KEY"},
 }
 
 // Basis says why a candidate is where it is in the order.
@@ -338,13 +331,14 @@ func (r *Resolver) envCandidate(provider string, now time.Time) (Candidate, bool
 	if r.Env == nil {
 		return Candidate{}, false
 	}
-	for _, name := range EnvVars[provider] {
+	spec, _ := providers.Lookup(provider)
+	for _, name := range spec.KeyVars {
 		v, src, ok := r.Env.Lookup(name)
 		if !ok || v.IsBlank() {
 			continue
 		}
 		cred := &Credential{Provider: provider, Type: KindAPIKey, Key: v}
-		if name == "ANTHROPIC_OAUTH_TOKEN" {
+		if name != spec.APIKeyVar() {
 			cred = &Credential{Provider: provider, Type: KindToken, Token: v}
 		}
 		return Candidate{

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/safefile"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -23,14 +24,7 @@ const DefaultShellTimeout = 15 * time.Second
 
 // DefaultShellKeys are the variables the login-shell import looks for when
 // EnvOptions.ExpectedKeys is empty.
-var DefaultShellKeys = []string{
-	"ANTHROPIC_OAUTH_TOKEN",
-	"ANTHROPIC_API_KEY",
-	"OPENAI_API_KEY",
-	"OPENROUTER_API_KEY",
-	"DISCORD_BOT_TOKEN",
-	"TELEGRAM_BOT_TOKEN",
-}
+var DefaultShellKeys = append(providers.CredentialVars(), "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")
 
 // SourceKind is the layer of the environment a value came from.
 type SourceKind int

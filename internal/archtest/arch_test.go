@@ -138,19 +138,7 @@ var revealAllowed = []string{
 
 // TestRevealConfined keeps Secret.Reveal calls where STYLE §9 allows them.
 func TestRevealConfined(t *testing.T) {
-	root := repoRoot(t)
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
+	walkSource(t, func(path, rel string) error {
 		f, err := os.Open(path)
 		if err != nil {
 			return err
@@ -165,6 +153,27 @@ func TestRevealConfined(t *testing.T) {
 			}
 		}
 		return sc.Err()
+	})
+}
+
+// walkSource calls fn with the path and the slash-separated path relative
+// to the module root of every non-test Go file outside testdata; the test
+// fails on fn's first error.
+func walkSource(t *testing.T, fn func(path, rel string) error) {
+	t.Helper()
+	root := repoRoot(t)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		return fn(path, filepath.ToSlash(rel))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -20,14 +20,16 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/option"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/models"
 )
 
 // ID is the provider id of this client.
 const ID = "anthropic"
 
-// DefaultBaseURL is Anthropic's API root (without /v1).
-const DefaultBaseURL = "https://api.anthropic.com"
+// DefaultBaseURL is Anthropic's API root (without /v1), from
+// internal/providers.
+var DefaultBaseURL = providers.DefaultURL(ID)
 
 // DefaultMaxTokens is max_tokens when neither the request nor Config sets
 // it; the Messages API requires a value.

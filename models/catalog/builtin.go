@@ -1,8 +1,10 @@
 package catalog
 
-// knownProviders are the providers bot has clients for, sorted. They are the
-// same as auth.Providers; this package may not import auth.
-var knownProviders = []string{"anthropic", "openai", "openrouter"}
+import "github.com/botgateway/bot/internal/providers"
+
+// knownProviders are the providers bot has clients for, sorted: the table
+// of internal/providers, as auth.Providers.
+var knownProviders = providers.IDs()
 
 // reserved are the words that may not be alias names: they are /model
 // subcommands.

@@ -21,6 +21,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/models"
 )
 
@@ -30,10 +31,10 @@ const (
 	IDOpenRouter = "openrouter"
 )
 
-// Default API roots, /v1 included.
-const (
-	DefaultBaseURL    = "https://api.openai.com/v1"
-	OpenRouterBaseURL = "https://openrouter.ai/api/v1"
+// Default API roots, /v1 included, from internal/providers.
+var (
+	DefaultBaseURL    = providers.DefaultURL(IDOpenAI)
+	OpenRouterBaseURL = providers.DefaultURL(IDOpenRouter)
 )
 
 // Config configures a Client. The zero Config is OpenAI at DefaultBaseURL

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/botgateway/bot/internal/providers"
 )
 
 func TestMain(m *testing.M) {
@@ -41,11 +43,11 @@ func TestScripts(t *testing.T) {
 			// Model calls must never leave the machine: every endpoint
 			// points at a closed loopback port unless a script says
 			// otherwise.
-			for _, k := range []string{"ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENROUTER_BASE_URL", "BOT_OAUTH_TOKEN_URL_ANTHROPIC"} {
+			for _, k := range providers.EndpointVars() {
 				env.Setenv(k, "http://127.0.0.1:1")
 			}
-			for _, k := range []string{"ANTHROPIC_API_KEY", "ANTHROPIC_OAUTH_TOKEN", "OPENAI_API_KEY", "OPENROUTER_API_KEY",
-				"BOT_STATE_DIR", "BOT_CONFIG_PATH", "BOT_LOAD_SHELL_ENV", "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"} {
+			for _, k := range append(providers.CredentialVars(),
+				"BOT_STATE_DIR", "BOT_CONFIG_PATH", "BOT_LOAD_SHELL_ENV", "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN") {
 				env.Setenv(k, "")
 			}
 			return nil

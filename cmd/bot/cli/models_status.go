@@ -13,6 +13,7 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/errline"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -433,7 +434,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 				rep.fail(1, fmt.Sprintf("no credential for %s, the provider in use", p))
 			}
 		}
-		for _, name := range auth.EnvVars[p] {
+		for _, name := range providers.KeyVars(p) {
 			if v, src, ok := env.Lookup(name); ok {
 				pr.Env = &envReport{Value: v.Mask(), Source: src.String()}
 				break
@@ -493,7 +494,7 @@ func consideredProviders(store *auth.Store, cfg *config.Config, env auth.EnvLook
 		add(p)
 	}
 	for _, p := range auth.Providers {
-		for _, name := range auth.EnvVars[p] {
+		for _, name := range providers.KeyVars(p) {
 			if _, _, ok := env.Lookup(name); ok {
 				add(p)
 			}
@@ -544,10 +545,9 @@ func missingHint(p string) string {
 	if p == "anthropic" {
 		return "Run `claude setup-token` on the gateway host or set ANTHROPIC_API_KEY (in ~/.bot/.env for a daemon), or run `bot models auth paste-token --provider anthropic`."
 	}
-	vars := auth.EnvVars[p]
 	v := strings.ToUpper(p) + "_API_KEY"
-	if len(vars) > 0 {
-		v = vars[len(vars)-1]
+	if spec, ok := providers.Lookup(p); ok {
+		v = spec.APIKeyVar()
 	}
 	return fmt.Sprintf("Set %s (in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider %s`.", v, p)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/termread"
 )
 
@@ -161,8 +162,8 @@ func (c *OnboardCmd) profileID(provider, name string) auth.ProfileID {
 // apiKey finds the key: the provider's variable (after asking, when
 // interactive), a hidden prompt, or stdin.
 func (c *OnboardCmd) apiKey(ctx context.Context, app *App, provider string, interactive bool, ask func(q, def string) (string, error)) (auth.Secret, error) {
-	vars := auth.EnvVars[provider]
-	keyVar := vars[len(vars)-1] // the *_API_KEY variable
+	spec, _ := providers.Lookup(provider)
+	keyVar := spec.APIKeyVar()
 	env, err := app.Env(ctx)
 	if err != nil {
 		return auth.Secret{}, err

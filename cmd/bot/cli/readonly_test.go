@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/sqlitetest"
 	"github.com/botgateway/bot/internal/testenv"
 )
@@ -169,12 +170,9 @@ func run(t *testing.T, home string, args ...string) int {
 // runOut is run that also returns stdout and stderr together.
 func runOut(t *testing.T, home string, args ...string) (int, string) {
 	t.Helper()
-	env := map[string]string{
-		"HOME":                          home,
-		"ANTHROPIC_BASE_URL":            "http://127.0.0.1:1",
-		"OPENAI_BASE_URL":               "http://127.0.0.1:1",
-		"OPENROUTER_BASE_URL":           "http://127.0.0.1:1",
-		"BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1",
+	env := map[string]string{"HOME": home}
+	for _, k := range providers.EndpointVars() {
+		env[k] = "http://127.0.0.1:1" // no call leaves the machine
 	}
 	var out bytes.Buffer
 	code := Main(context.Background(), args, strings.NewReader(""), &out, &out, func(k string) string { return env[k] })

@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/ptytest"
 	"github.com/botgateway/bot/internal/testenv"
 )
@@ -46,12 +47,9 @@ func startOnTTY(t *testing.T, setup ttySetup, args ...string) *ttyBot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]string{
-		"TERM":               "xterm",
-		"ANTHROPIC_BASE_URL": "http://127.0.0.1:1", "OPENAI_BASE_URL": "http://127.0.0.1:1",
-		"OPENROUTER_BASE_URL": "http://127.0.0.1:1", "BOT_OAUTH_TOKEN_URL_ANTHROPIC": "http://127.0.0.1:1",
-	} {
-		e.Set(k, v)
+	e.Set("TERM", "xterm")
+	for _, k := range providers.EndpointVars() {
+		e.Set(k, "http://127.0.0.1:1") // no call leaves the machine
 	}
 	for k, v := range setup.env {
 		e.Set(k, strings.ReplaceAll(v, "$HOME", e.Home))

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/botgateway/bot/auth"
@@ -43,18 +42,10 @@ func newRouter(app *App, paths config.Paths, cfg *config.Config, env *config.Env
 	hc := providerClient()
 	refresher := &auth.Refresher{
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		TokenURL: func(provider string) string {
-			if v, _, ok := env.Value("BOT_OAUTH_TOKEN_URL_" + strings.ToUpper(provider)); ok {
-				return v
-			}
-			if oc, ok := cfg.Auth.OAuth[provider]; ok && oc.TokenURL != "" {
-				return oc.TokenURL
-			}
-			return ""
-		},
-		Claude: auth.ClaudeCode{Home: paths.Home, UseKeychain: true},
-		Now:    app.Now,
-		Log:    app.Log(),
+		TokenURL:   func(provider string) string { return config.TokenURL(env, cfg, provider) },
+		Claude:     auth.ClaudeCode{Home: paths.Home, UseKeychain: true},
+		Now:        app.Now,
+		Log:        app.Log(),
 	}
 	return models.NewRouter(models.RouterConfig{
 		Providers: newProviders(env, cfg, hc),

@@ -56,6 +56,7 @@ import (
 
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/secret"
 )
 
@@ -134,10 +135,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	var exports strings.Builder
 	for _, f := range []struct{ name, env, url string }{
-		{"anthropic", "ANTHROPIC_BASE_URL", anthropic.URL()},
-		{"openai", "OPENAI_BASE_URL", openai.URL()},
-		{"openrouter", "OPENROUTER_BASE_URL", openrouter.URL()},
-		{"oauth", "BOT_OAUTH_TOKEN_URL_ANTHROPIC", oauth.URL()},
+		{"anthropic", providers.BaseURLVar("anthropic"), anthropic.URL()},
+		{"openai", providers.BaseURLVar("openai"), openai.URL()},
+		{"openrouter", providers.BaseURLVar("openrouter"), openrouter.URL()},
+		{"oauth", providers.TokenURLVar("anthropic"), oauth.URL()},
 	} {
 		target, err := url.Parse(f.url)
 		if err != nil {
