@@ -242,11 +242,11 @@ func TestClaudeCodeReadErrors(t *testing.T) {
 		}
 	})
 	t.Run("unreadable is fs.ErrPermission-compatible", func(t *testing.T) {
-		home := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(home, ".claude", ".credentials.json"), 0o700); err != nil {
+		env := testenv.New(t)
+		if err := os.MkdirAll(env.ClaudeCodePath(), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		_, err := ClaudeCode{Home: home}.Read(t.Context())
+		_, err := ClaudeCode{Home: env.Home}.Read(t.Context())
 		if _, ok := errors.AsType[*fs.PathError](err); !ok {
 			t.Errorf("Read() error %v does not unwrap to *fs.PathError", err)
 		}
@@ -589,15 +589,12 @@ func TestClaudeCodeWriteBack(t *testing.T) {
 	})
 
 	t.Run("symlink target updated", func(t *testing.T) {
-		home := t.TempDir()
-		target := filepath.Join(home, "real.json")
-		if err := os.WriteFile(target, claudeFixture(t, "oauth.json"), 0o600); err != nil {
+		env := testenv.New(t)
+		target := env.Write("real.json", string(claudeFixture(t, "oauth.json")))
+		if err := os.MkdirAll(filepath.Dir(env.ClaudeCodePath()), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.MkdirAll(filepath.Join(home, ".claude"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		cc := ClaudeCode{Home: home}
+		cc := ClaudeCode{Home: env.Home}
 		if err := os.Symlink(target, cc.Path()); err != nil {
 			t.Skip("no symlinks:", err)
 		}
