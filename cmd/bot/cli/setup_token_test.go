@@ -7,22 +7,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
-// fakeClaude writes an executable "claude" into dir that, for
+// fakeClaude writes an executable "claude" into ~/bin that, for
 // "setup-token", writes Claude Code's credentials file the way the real one
 // leaves it (or exits with code when code is not 0).
-func fakeClaude(t *testing.T, dir, home, creds string, code int) {
-	t.Helper()
+func fakeClaude(e *testenv.Env, creds string, code int) {
 	script := "#!/bin/sh\n[ \"$1\" = setup-token ] || exit 64\n"
 	if code != 0 {
 		script += "exit " + string(rune('0'+code)) + "\n"
 	} else if creds != "" {
-		script += "mkdir -p '" + home + "/.claude'\ncat > '" + home + "/.claude/.credentials.json' <<'EOF'\n" + creds + "\nEOF\n"
+		p := e.ClaudeCodePath()
+		script += "mkdir -p '" + filepath.Dir(p) + "'\ncat > '" + p + "' <<'EOF'\n" + creds + "\nEOF\n"
 	}
-	if err := os.WriteFile(filepath.Join(dir, "claude"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	e.WriteMode("bin/claude", script, 0o755)
 }
 
 func TestSetupToken(t *testing.T) {
@@ -42,11 +42,14 @@ func TestSetupToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home, bin := t.TempDir(), t.TempDir()
-			if !tt.noClaude {
-				fakeClaude(t, bin, home, tt.creds, tt.code)
+			e := testenv.New(t)
+			if err := os.Mkdir(e.Path("bin"), 0o700); err != nil {
+				t.Fatal(err)
 			}
-			env := map[string]string{"HOME": home, "PATH": bin}
+			if !tt.noClaude {
+				fakeClaude(e, tt.creds, tt.code)
+			}
+			env := map[string]string{"HOME": e.Home, "PATH": e.Path("bin")}
 			var stdout, stderr bytes.Buffer
 			app := newApp(&Globals{}, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
 			app.isTerminal = func() bool { return true }
@@ -63,14 +66,14 @@ func TestSetupToken(t *testing.T) {
 			if !strings.HasSuffix(stdout.String(), tt.wantStdout) {
 				t.Errorf("stdout = %q, want suffix %q", stdout.String(), tt.wantStdout)
 			}
-			cfg, err := os.ReadFile(filepath.Join(home, ".bot", "bot.json"))
+			cfg, err := os.ReadFile(e.ConfigPath())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(string(cfg), `"anthropic:claude-cli": {"provider": "anthropic", "mode": "oauth"}`) {
 				t.Errorf("config does not declare the profile with mode oauth:\n%s", cfg)
 			}
-			store, err := os.ReadFile(filepath.Join(home, ".bot", "agents", "main", "agent", "auth-profiles.json"))
+			store, err := os.ReadFile(e.StorePath("main"))
 			if err != nil {
 				t.Fatal(err)
 			}
