@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // The OpenSSH-style refusals of files another user owns, seen as a user
@@ -66,10 +68,10 @@ func name(uid int) string {
 // ownedHome is a HOME for the binary's user: every file and directory
 // under it is theirs unless a test gives it away.
 type ownedHome struct {
-	t    *testing.T
-	u    asUser
-	home string
-	bin  string
+	*testenv.Env
+	t   *testing.T
+	u   asUser
+	bin string
 }
 
 // newOwnedHome builds the binary where the user can run it and prepares an
@@ -87,27 +89,21 @@ func newOwnedHome(t *testing.T, u asUser) *ownedHome {
 	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	root, err := os.MkdirTemp("", "bot-nobody-")
-	if err != nil {
+	env := testenv.New(t)
+	// The test's temp root is 0700 too: let the user reach HOME in it.
+	if err := os.Chmod(filepath.Dir(env.Home), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	if err := os.Chmod(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	h := &ownedHome{t: t, u: u, home: filepath.Join(root, "home"), bin: bin}
+	h := &ownedHome{Env: env, t: t, u: u, bin: bin}
 	h.mkdir("", 0o700)
 	return h
 }
-
-// path returns rel under HOME.
-func (h *ownedHome) path(rel string) string { return filepath.Join(h.home, rel) }
 
 // mkdir creates the directory rel (and its parents) with mode, owned by the
 // binary's user.
 func (h *ownedHome) mkdir(rel string, mode os.FileMode) {
 	h.t.Helper()
-	p := h.path(rel)
+	p := h.Path(rel)
 	if err := os.MkdirAll(p, 0o700); err != nil {
 		h.t.Fatal(err)
 	}
@@ -118,16 +114,14 @@ func (h *ownedHome) mkdir(rel string, mode os.FileMode) {
 // user; its directory must exist.
 func (h *ownedHome) write(rel, content string, mode os.FileMode) {
 	h.t.Helper()
-	if err := os.WriteFile(h.path(rel), []byte(content), 0o600); err != nil {
-		h.t.Fatal(err)
-	}
+	h.Write(rel, content)
 	h.own(rel, h.u.me, mode)
 }
 
 // own gives rel to uid (and its gid) with mode.
 func (h *ownedHome) own(rel string, uid int, mode os.FileMode) {
 	h.t.Helper()
-	p := h.path(rel)
+	p := h.Path(rel)
 	if err := os.Lchown(p, uid, uid); err != nil {
 		h.t.Fatal(err)
 	}
@@ -141,8 +135,8 @@ func (h *ownedHome) own(rel string, uid int, mode os.FileMode) {
 func (h *ownedHome) bot(stdin string, args ...string) (string, string, int) {
 	h.t.Helper()
 	cmd := exec.Command(h.bin, args...)
-	cmd.Dir = h.home
-	cmd.Env = []string{"HOME=" + h.home, "PATH=" + os.Getenv("PATH"),
+	cmd.Dir = h.Home
+	cmd.Env = []string{"HOME=" + h.Home, "PATH=" + os.Getenv("PATH"),
 		"ANTHROPIC_BASE_URL=http://127.0.0.1:1", "OPENAI_BASE_URL=http://127.0.0.1:1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: h.u.cred}
 	cmd.Stdin = strings.NewReader(stdin)
@@ -265,7 +259,7 @@ func TestRefusesFilesOfAnotherUser(t *testing.T) {
 			if strings.Contains(stdout, "planted") || strings.Contains(stdout, "OPENAI_API_KEY") {
 				t.Errorf("a variable of the refused .env was used:\n%s", stdout)
 			}
-			if b, err := os.ReadFile(h.path(nobodyStoreAt)); err != nil || string(b) != nobodyStore {
+			if b, err := os.ReadFile(h.Path(nobodyStoreAt)); err != nil || string(b) != nobodyStore {
 				t.Errorf("the store changed: %q, %v", b, err)
 			}
 		})
@@ -315,7 +309,7 @@ func TestDoctorOwnersAsUser(t *testing.T) {
 		".bot/agents/main": {u.other, 0o755},
 		".bot/bot.json":    {u.me, 0o600},
 	} {
-		fi, err := os.Lstat(h.path(rel))
+		fi, err := os.Lstat(h.Path(rel))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,8 +34,8 @@ type pasteRun struct {
 func (h *ownedHome) startPaste(id, token string) (*exec.Cmd, *strings.Builder) {
 	h.t.Helper()
 	cmd := exec.Command(h.bin, "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", id)
-	cmd.Dir = h.home
-	cmd.Env = []string{"HOME=" + h.home, "PATH=" + os.Getenv("PATH")}
+	cmd.Dir = h.Home
+	cmd.Env = []string{"HOME=" + h.Home, "PATH=" + os.Getenv("PATH")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: h.u.cred}
 	cmd.Stdin = strings.NewReader(token)
 	var out strings.Builder
@@ -87,7 +87,7 @@ func (h *ownedHome) leftovers() []string {
 	h.t.Helper()
 	var out []string
 	for _, dir := range []string{".bot", ".bot/agents/main/agent"} {
-		entries, err := os.ReadDir(h.path(dir))
+		entries, err := os.ReadDir(h.Path(dir))
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -214,11 +214,11 @@ func checkPairs(t *testing.T, h *ownedHome, runs []pasteRun) {
 // pair returns the content of the store and of the config.
 func (h *ownedHome) pair() (store, cfg string) {
 	h.t.Helper()
-	s, err := os.ReadFile(h.path(nobodyStoreAt))
+	s, err := os.ReadFile(h.Path(nobodyStoreAt))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	c, err := os.ReadFile(h.path(".bot/bot.json"))
+	c, err := os.ReadFile(h.Path(".bot/bot.json"))
 	if err != nil {
 		h.t.Fatal(err)
 	}
