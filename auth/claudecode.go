@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/jsonobj"
 )
 
 // Claude Code keeps its login in ~/.claude/.credentials.json (and, on macOS,
@@ -604,38 +605,31 @@ func mergeClaudeJSON(b []byte, c *Credential) ([]byte, bool, error) {
 	if _, err := parseClaudeCode(b); err != nil && !errors.Is(err, errClaudeNoAccess) {
 		return nil, false, err
 	}
-	keys, top, err := orderedObject(b)
+	// Its errors never quote b: jsonobj's would quote a character.
+	bad := errors.New("want a JSON object")
+	top, err := jsonobj.Parse(b)
 	if err != nil {
-		return nil, false, err
+		return nil, false, bad
 	}
-	raw, ok := top[claudeOAuthKey]
+	raw, ok := top.Get(claudeOAuthKey)
 	if !ok || string(raw) == "null" {
 		return nil, false, nil
 	}
-	okeys, o, err := orderedObject(raw)
+	o, err := jsonobj.Parse(raw)
 	if err != nil {
-		return nil, false, err
+		return nil, false, bad
 	}
-	set := func(k string, v any) {
-		j, err := json.Marshal(v)
-		if err != nil {
-			panic(err) // strings and integers always marshal
-		}
-		if _, ok := o[k]; !ok {
-			okeys = append(okeys, k)
-		}
-		o[k] = j
-	}
-	set("accessToken", c.Access.Reveal())
+	// Strings and integers always marshal.
+	o.SetValue("accessToken", c.Access.Reveal())
 	if !c.Refresh.IsZero() {
-		set("refreshToken", c.Refresh.Reveal())
+		o.SetValue("refreshToken", c.Refresh.Reveal())
 	}
 	if !c.Expires.IsZero() {
-		set("expiresAt", c.Expires.UnixMilli())
+		o.SetValue("expiresAt", c.Expires.UnixMilli())
 	}
-	top[claudeOAuthKey] = encodeObject(okeys, o)
+	top.Set(claudeOAuthKey, o.Encode())
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, encodeObject(keys, top)); err != nil {
+	if err := json.Compact(&compact, top.Encode()); err != nil {
 		return nil, false, errors.New("cannot re-encode the document")
 	}
 	out := compact.Bytes()
@@ -669,56 +663,4 @@ func claudeIndent(b []byte) string {
 		return ""
 	}
 	return string(rest[:n])
-}
-
-// orderedObject decodes a JSON object into raw values and returns its keys
-// in document order (a repeated key keeps its first place and last value).
-func orderedObject(b []byte) ([]string, map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	bad := errors.New("want a JSON object")
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil, bad
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, bad
-	}
-	var keys []string
-	m := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, bad
-		}
-		k, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, nil, bad
-		}
-		if _, dup := m[k]; !dup {
-			keys = append(keys, k)
-		}
-		m[k] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, bad
-	}
-	return keys, m, nil
-}
-
-// encodeObject renders keys of m as a compact JSON object.
-func encodeObject(keys []string, m map[string]json.RawMessage) json.RawMessage {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(m[k])
-	}
-	buf.WriteByte('}')
-	return buf.Bytes()
 }

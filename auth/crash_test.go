@@ -151,7 +151,7 @@ func checkStoreAgainstLogs(t *testing.T, path string, logs []string) int {
 	if _, ok := s.foreign["anthropic:old-session"]; !ok {
 		t.Error("the unknown entry of the fixture was lost")
 	}
-	if diff := cmp.Diff([]string{"lastGood", "usageStats", "x-migrated-from"}, s.extraKeys); diff != "" {
+	if diff := cmp.Diff([]string{"lastGood", "usageStats", "x-migrated-from"}, s.extra.Keys()); diff != "" {
 		t.Errorf("unknown top-level keys (-want +got):\n%s", diff)
 	}
 	checked := 0

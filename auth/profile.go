@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/botgateway/bot/internal/jsonobj"
 	"github.com/botgateway/bot/internal/providers"
 )
 
@@ -250,34 +252,17 @@ func jsonKind(v []byte) string {
 // encodeStored encodes c with its secrets revealed, known fields first in
 // the store format's order, then unknown fields sorted by name.
 func (c *Credential) encodeStored() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	first := true
-	field := func(name string, v any) error {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if !first {
-			buf.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(name)
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(b)
-		return nil
-	}
-	must := func(err error) {
-		if err != nil {
+	var o jsonobj.Object
+	field := func(name string, v any) {
+		if err := o.SetValue(name, v); err != nil {
 			panic(err) // only strings and integers are marshalled here
 		}
 	}
-	must(field("type", string(c.Type)))
-	must(field("provider", c.Provider))
+	field("type", string(c.Type))
+	field("provider", c.Provider)
 	secret := func(name string, s Secret) {
 		if !s.IsZero() {
-			must(field(name, s.Reveal()))
+			field(name, s.Reveal())
 		}
 	}
 	switch c.Type {
@@ -286,7 +271,7 @@ func (c *Credential) encodeStored() ([]byte, error) {
 	case KindToken:
 		secret("token", c.Token)
 	case KindOAuth:
-		must(field("access", c.Access.Reveal()))
+		field("access", c.Access.Reveal())
 		secret("refresh", c.Refresh)
 	default:
 		secret("key", c.Key)
@@ -295,26 +280,15 @@ func (c *Credential) encodeStored() ([]byte, error) {
 		secret("refresh", c.Refresh)
 	}
 	if !c.Expires.IsZero() {
-		must(field("expires", c.Expires.UnixMilli()))
+		field("expires", c.Expires.UnixMilli())
 	}
 	if c.Email != "" {
-		must(field("email", c.Email))
+		field("email", c.Email)
 	}
-	keys := make([]string, 0, len(c.Extra))
-	for k := range c.Extra {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !first {
-			buf.WriteByte(',')
+	for _, k := range slices.Sorted(maps.Keys(c.Extra)) {
+		if _, known := o.Get(k); !known {
+			o.Set(k, c.Extra[k])
 		}
-		first = false
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(c.Extra[k])
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return o.Encode(), nil
 }

@@ -2,13 +2,15 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/botgateway/bot/internal/jsonobj"
 )
 
 // StoreVersion is the auth-profiles.json format version bot reads and writes.
@@ -50,10 +52,9 @@ type Store struct {
 	// inherited marks, in a view made by Inherit, the profiles taken from
 	// another agent's store, with that agent's id.
 	inherited map[ProfileID]string
-	// extra holds unknown top-level keys, raw.
-	extra map[string]json.RawMessage
-	// extraKeys keeps their order of appearance.
-	extraKeys []string
+	// extra holds unknown top-level keys, raw, in their order of
+	// appearance.
+	extra jsonobj.Object
 }
 
 // claudeSyncKey is the top-level key of Store.ClaudeSyncOff.
@@ -156,13 +157,7 @@ func (s *Store) Clone() *Store {
 		n.unusable = maps.Clone(s.unusable)
 	}
 	n.inherited = maps.Clone(s.inherited)
-	n.extraKeys = slices.Clone(s.extraKeys)
-	if s.extra != nil {
-		n.extra = make(map[string]json.RawMessage, len(s.extra))
-		for k, v := range s.extra {
-			n.extra[k] = slices.Clone(v)
-		}
-	}
+	n.extra = *s.extra.Clone()
 	return n
 }
 
@@ -175,12 +170,12 @@ func DecodeStore(b []byte) (*Store, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errors.New("file is empty")
 	}
-	keys, raw, err := objectKeys(b)
+	top, err := jsonobj.Parse(b)
 	if err != nil {
 		return nil, err
 	}
 	s := NewStore()
-	if v, ok := raw["version"]; ok {
+	if v, ok := top.Get("version"); ok {
 		var n float64
 		if err := json.Unmarshal(v, &n); err != nil || n != float64(int(n)) || n < 1 {
 			return nil, errors.New(`"version" must be a positive whole number`)
@@ -190,17 +185,18 @@ func DecodeStore(b []byte) (*Store, error) {
 		}
 		s.Version = int(n)
 	}
-	pv, ok := raw["profiles"]
+	pv, ok := top.Get("profiles")
 	if !ok {
 		return nil, errors.New(`no "profiles" object`)
 	}
-	pkeys, praw, err := objectKeys(pv)
+	profiles, err := jsonobj.Parse(pv)
 	if err != nil {
 		return nil, fmt.Errorf(`"profiles": %w`, err)
 	}
-	for _, k := range pkeys {
+	for _, k := range profiles.Keys() {
+		raw, _ := profiles.Get(k)
 		var c Credential
-		err := json.Unmarshal(praw[k], &c)
+		err := json.Unmarshal(raw, &c)
 		if err != nil || !c.Type.Valid() || strings.TrimSpace(c.Provider) == "" {
 			// Not a credential bot can use (OpenClaw ignores such
 			// entries too): never use it, write it back unchanged, and
@@ -209,20 +205,20 @@ func DecodeStore(b []byte) (*Store, error) {
 				s.foreign = map[ProfileID]json.RawMessage{}
 				s.unusable = map[ProfileID]Unusable{}
 			}
-			s.foreign[ProfileID(k)] = praw[k]
-			s.unusable[ProfileID(k)] = unusableEntry(ProfileID(k), praw[k], err)
+			s.foreign[ProfileID(k)] = raw
+			s.unusable[ProfileID(k)] = unusableEntry(ProfileID(k), raw, err)
 			s.ids = append(s.ids, ProfileID(k))
 			continue
 		}
 		s.Set(ProfileID(k), &c)
 	}
-	if ov, ok := raw["order"]; ok && string(ov) != "null" {
-		okeys, m, err := objectKeys(ov)
+	if ov, ok := top.Get("order"); ok && string(ov) != "null" {
+		order, err := jsonobj.Parse(ov)
 		if err != nil {
 			return nil, errors.New(`"order": want an object of provider → list of profile ids`)
 		}
-		for _, p := range okeys {
-			lv := m[p]
+		for _, p := range order.Keys() {
+			lv, _ := order.Get(p)
 			var list []any
 			if json.Unmarshal(lv, &list) != nil {
 				continue
@@ -242,25 +238,19 @@ func DecodeStore(b []byte) (*Store, error) {
 			}
 		}
 	}
-	if v, ok := raw[claudeSyncKey]; ok {
+	if v, ok := top.Get(claudeSyncKey); ok {
 		var on bool
 		if json.Unmarshal(v, &on) == nil {
 			s.ClaudeSyncOff = !on
-			delete(raw, claudeSyncKey) // known: not kept raw
+			top.Delete(claudeSyncKey) // known: not kept raw
 		}
 	}
-	for _, k := range keys {
-		if _, ok := raw[k]; !ok {
-			continue
-		}
+	for _, k := range top.Keys() {
 		switch k {
 		case "version", "profiles", "order":
 		default:
-			if s.extra == nil {
-				s.extra = map[string]json.RawMessage{}
-			}
-			s.extra[k] = raw[k]
-			s.extraKeys = append(s.extraKeys, k)
+			v, _ := top.Get(k)
+			s.extra.Set(k, v)
 		}
 	}
 	return s, nil
@@ -273,108 +263,39 @@ func (s *Store) Encode() ([]byte, error) {
 		// Another agent's credentials must never land in this file.
 		return nil, errors.New("auth: encode store: a view with inherited profiles is not a store file")
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"version":`)
-	v := s.Version
-	if v == 0 {
-		v = StoreVersion
-	}
-	fmt.Fprintf(&buf, "%d", v)
-	buf.WriteString(`,"profiles":{`)
-	first := true
+	var doc, profiles, order jsonobj.Object
+	doc.SetValue("version", cmp.Or(s.Version, StoreVersion))
 	for _, id := range s.fileIDs() {
-		var b []byte
 		if c, ok := s.Profiles[id]; ok {
-			var err error
-			if b, err = c.encodeStored(); err != nil {
+			b, err := c.encodeStored()
+			if err != nil {
 				return nil, err
 			}
+			profiles.Set(string(id), b)
 		} else if raw, ok := s.foreign[id]; ok {
-			b = raw
-		} else {
-			continue
+			profiles.Set(string(id), raw)
 		}
-		if !first {
-			buf.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(string(id))
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(b)
 	}
-	buf.WriteByte('}')
+	doc.Set("profiles", profiles.Encode())
 	if len(s.Order) > 0 {
-		ps := make([]string, 0, len(s.Order))
-		for p := range s.Order {
-			ps = append(ps, p)
+		for _, p := range slices.Sorted(maps.Keys(s.Order)) {
+			order.SetValue(p, s.Order[p])
 		}
-		slices.Sort(ps)
-		buf.WriteString(`,"order":{`)
-		for i, p := range ps {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			k, _ := json.Marshal(p)
-			l, _ := json.Marshal(s.Order[p])
-			buf.Write(k)
-			buf.WriteByte(':')
-			buf.Write(l)
-		}
-		buf.WriteByte('}')
+		doc.Set("order", order.Encode())
 	}
 	if s.ClaudeSyncOff {
-		buf.WriteString(`,"` + claudeSyncKey + `":false`)
+		doc.SetValue(claudeSyncKey, false)
 	}
-	for _, k := range s.extraKeys {
-		kb, _ := json.Marshal(k)
-		buf.WriteByte(',')
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(s.extra[k])
+	for _, k := range s.extra.Keys() {
+		if _, known := doc.Get(k); !known { // a known key's value wins
+			v, _ := s.extra.Get(k)
+			doc.Set(k, v)
+		}
 	}
-	buf.WriteByte('}')
 	var out bytes.Buffer
-	if err := json.Indent(&out, buf.Bytes(), "", "  "); err != nil {
+	if err := json.Indent(&out, doc.Encode(), "", "  "); err != nil {
 		return nil, fmt.Errorf("auth: encode store: %w", err)
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
-}
-
-// objectKeys decodes a JSON object into raw values and returns its keys in
-// document order.
-func objectKeys(b []byte) ([]string, map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, errors.New("want a JSON object")
-	}
-	var keys []string
-	raw := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, fmt.Errorf("invalid JSON: %w", err)
-		}
-		k, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, nil, fmt.Errorf("invalid JSON: %w", err)
-		}
-		if _, dup := raw[k]; !dup {
-			keys = append(keys, k)
-		}
-		raw[k] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, errors.New("invalid JSON: data after the top-level object")
-	}
-	return keys, raw, nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/botgateway/bot/internal/jsonobj"
 )
 
 // rawJSONEqual compares raw JSON values by meaning, not by layout. Numbers
@@ -38,7 +40,7 @@ func decodeRaw(b []byte) (any, error) {
 // storeOpts compares two Stores field by field, unexported ones included,
 // with raw JSON compared by meaning (Secret and time.Time compare through
 // their Equal methods).
-var storeOpts = cmp.Options{cmp.AllowUnexported(Store{}), rawJSONEqual}
+var storeOpts = cmp.Options{cmp.AllowUnexported(Store{}, jsonobj.Object{}), rawJSONEqual}
 
 // storeFixture returns testdata/store/<name>.
 func storeFixture(t testing.TB, name string) []byte {
@@ -156,7 +158,7 @@ func TestDecodeStoreOpenClaw(t *testing.T) {
 	if _, ok := s.foreign["anthropic:old-session"]; !ok {
 		t.Error("the session_cookie entry was not kept")
 	}
-	if diff := cmp.Diff([]string{"lastGood", "usageStats", "x-migrated-from"}, s.extraKeys); diff != "" {
+	if diff := cmp.Diff([]string{"lastGood", "usageStats", "x-migrated-from"}, s.extra.Keys()); diff != "" {
 		t.Errorf("unknown top-level keys (-want +got):\n%s", diff)
 	}
 }
