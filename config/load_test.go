@@ -150,6 +150,12 @@ func TestLoadErrors(t *testing.T) {
 			want:    `config: $F:1: "agents.default" is not a valid agent id ("../../etc"): use ` + AgentIDForm,
 		},
 		{
+			// A key pasted as the id is refused, and named masked.
+			name:    "agent id that is a key",
+			content: `{"agents": {"default": "sk-ant-api03-CANARYabcdef0123456789abcdefXYZ"}}`,
+			want:    `config: $F:1: "agents.default" is not a valid agent id ("sk-a...fXYZ"): use ` + AgentIDForm,
+		},
+		{
 			name:    "log level",
 			content: `{"log": {"level": "verbose"}}`,
 			want:    `config: $F:1: "log.level" must be one of "debug", "info", "warn", "error"`,

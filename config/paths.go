@@ -108,10 +108,12 @@ func agentChar(c byte) bool {
 
 // ValidAgent reports whether id is a valid agent id: 1 to 64 letters,
 // digits, '_' or '-', the first a letter or digit (OpenClaw's
-// /^[a-z0-9][a-z0-9_-]{0,63}$/i). Letters may be upper case; the id is
-// the lower-cased form (ParseAgent).
+// /^[a-z0-9][a-z0-9_-]{0,63}$/i), and not one that looks like a secret
+// (secret.Looks: an "sk-ant-…" key typed as the id by mistake must not be
+// printed back as "Agent : sk-ant-…" or name a directory). Letters may be
+// upper case; the id is the lower-cased form (ParseAgent).
 func ValidAgent(id string) bool {
-	if id == "" || len(id) > maxAgentLen || id[0] == '_' || id[0] == '-' {
+	if id == "" || len(id) > maxAgentLen || id[0] == '_' || id[0] == '-' || secret.Looks(id) {
 		return false
 	}
 	for i := range len(id) {

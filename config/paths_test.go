@@ -104,11 +104,18 @@ func TestParseAgent(t *testing.T) {
 			t.Errorf("ParseAgent(%q) error %q: want the id as given and the allowed form", in, msg)
 		}
 	}
-	// A secret given as the id by mistake is named masked (issue 8, item 2).
-	key := "sk-ant-oat01-CANARY-" + strings.Repeat("0123456789abcdef", 5)
-	_, err := ParseAgent(key)
-	if err == nil || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), `"sk-a...cdef"`) {
-		t.Errorf("ParseAgent(a key) error %v: want it masked as \"sk-a...cdef\"", err)
+	// A secret given as the id by mistake is refused and named masked
+	// (issue 8, items 2 and 15), also when it fits the id syntax: 46
+	// characters of letters, digits and '-'.
+	for key, mask := range map[string]string{
+		"sk-ant-oat01-CANARY-" + strings.Repeat("0123456789abcdef", 5): `"sk-a...cdef"`,
+		"sk-ant-api03-CANARY-abcdef0123456789abcdef012":                `"sk-a...f012"`,
+		"CANARY0123456789abcdef":                                       `"CANA...cdef"`,
+	} {
+		got, err := ParseAgent(key)
+		if err == nil || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), mask) {
+			t.Errorf("ParseAgent(a key) = %q, %v: want an error naming it masked as %s", got, err, mask)
+		}
 	}
 }
 

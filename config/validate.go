@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/botgateway/bot/internal/textdist"
 	"net/url"
 	"regexp"
 	"slices"
@@ -13,6 +12,9 @@ import (
 	"unicode"
 
 	"github.com/tailscale/hujson"
+
+	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/internal/textdist"
 )
 
 // maxErrors caps the problems reported for one file.
@@ -145,7 +147,7 @@ func (v *validator) walk(n *node, val *hujson.Value, key keyPath) {
 		case n.url && strings.TrimSpace(s) != "" && !httpURL(strings.TrimSpace(s)):
 			v.errorf(val.StartOffset, key, "%s must be an http:// or https:// URL", key.q())
 		case n.agentID && strings.TrimSpace(s) != "" && !ValidAgent(strings.TrimSpace(s)):
-			v.errorf(val.StartOffset, key, "%s is not a valid agent id (%q): use %s", key.q(), s, AgentIDForm)
+			v.errorf(val.StartOffset, key, "%s is not a valid agent id (%q): use %s", key.q(), secret.MaskText(s), AgentIDForm)
 		}
 	case kindBool:
 		if k := val.Value.Kind(); k != 't' && k != 'f' {
