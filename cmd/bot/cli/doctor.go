@@ -169,11 +169,14 @@ func authFindings(ctx context.Context, app *App, paths config.Paths, agent strin
 	}
 	for _, p := range rep.Auth.Providers {
 		for _, e := range p.Excluded {
-			if e.Reason == auth.ExcludedNotStored || strings.HasPrefix(e.Reason, auth.ExcludedUnusable) || reported[string(e.ProfileID)] {
-				continue // reported as missing, expired or unusable above
+			if e.Reason == auth.ExcludedNotStored || strings.HasPrefix(e.Reason, auth.ExcludedUnusable) || reported[string(e.ProfileID)] || rep.Auth.storedElsewhere(e.ProfileID) {
+				continue // reported as missing, expired or unusable above, or below
 			}
 			creds = append(creds, finding{false, fmt.Sprintf("%s is skipped for %s: %s", e.ProfileID, p.Provider, e.Reason)})
 		}
+	}
+	for _, o := range rep.Auth.StoredElsewhere {
+		creds = append(creds, finding{false, fmt.Sprintf("%s: %s, not used by agent %s", o.ProfileID, storedFor(o.Agent), rep.AgentID)})
 	}
 	return creds
 }

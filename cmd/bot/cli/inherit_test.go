@@ -110,3 +110,70 @@ func TestAgentInheritsMainOAuthReadOnly(t *testing.T) {
 		t.Errorf("main store changed:\n%s", b)
 	}
 }
+
+// The config (bot.json) is shared by every agent, so a profile pasted for
+// agent work is declared there for all. A declared profile that this agent
+// lacks but another agent's store holds is not missing: status and doctor
+// say whose it is, as a note, and --check passes for both agents (issue 8,
+// item 14). One no agent holds is still missing.
+func TestProfileOfAnotherAgentNotMissing(t *testing.T) {
+	e := testenv.New(t)
+	env := map[string]string{"HOME": e.Home, "PATH": ""}
+	run := func(stdin string, args ...string) (string, int) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, func(k string) string { return env[k] })
+		return stdout.String() + stderr.String(), code
+	}
+	for _, args := range [][]string{
+		{"models", "auth", "paste-token", "--provider", "anthropic"},
+		{"models", "auth", "paste-token", "--provider", "anthropic", "--agent", "work", "--profile-id", "anthropic:own"},
+	} {
+		if out, code := run("sk-ant-api03-"+args[len(args)-1]+"-0123456789abcdef\n", args...); code != 0 {
+			t.Fatalf("bot %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+	mainStore, _ := os.ReadFile(e.StorePath("main"))
+	workStore, _ := os.ReadFile(e.StorePath("work"))
+	for _, tt := range []struct {
+		agent, note string
+	}{
+		{"main", "anthropic:own: stored for agent work"},
+		{"work", "anthropic:manual: stored for agent main"},
+	} {
+		out, code := run("", "models", "status", "--check", "--agent", tt.agent)
+		if code != 0 || !strings.Contains(out, "- "+tt.note+"\n") || strings.Contains(out, "missing") {
+			t.Errorf("status --check --agent %s: exit %d, want 0 and the note %q:\n%s", tt.agent, code, tt.note, out)
+		}
+		out, _ = run("", "models", "status", "--json", "--agent", tt.agent)
+		if !strings.Contains(out, `"storedElsewhere": [`) || strings.Contains(out, `"status": "missing"`) {
+			t.Errorf("status --json --agent %s:\n%s", tt.agent, out)
+		}
+	}
+	out, code := run("", "doctor", "--non-interactive")
+	if code != 0 || !strings.Contains(out, "- note: anthropic:own: stored for agent work, not used by agent main\n") {
+		t.Errorf("doctor: exit %d, want 0 and a note for anthropic:own:\n%s", code, out)
+	}
+	// Other agents' stores are only read.
+	if b, _ := os.ReadFile(e.StorePath("main")); !bytes.Equal(b, mainStore) {
+		t.Errorf("main's store changed:\n%s", b)
+	}
+	if b, _ := os.ReadFile(e.StorePath("work")); !bytes.Equal(b, workStore) {
+		t.Errorf("work's store changed:\n%s", b)
+	}
+	if _, err := os.Stat(e.Path(".bot/agents/research")); err == nil {
+		t.Errorf("an agent dir was created")
+	}
+
+	// Declared and held by nobody: missing, for every agent.
+	cfg, _ := os.ReadFile(e.ConfigPath())
+	e.Config(strings.Replace(string(cfg), `"anthropic:own"`, `"anthropic:gone": {"provider": "anthropic", "mode": "api_key"}, "anthropic:own"`, 1))
+	for _, agent := range []string{"main", "work", "research"} {
+		if out, code := run("", "models", "status", "--check", "--agent", agent); code != 1 || !strings.Contains(out, "anthropic:gone") {
+			t.Errorf("status --check --agent %s with anthropic:gone: exit %d, want 1:\n%s", agent, code, out)
+		}
+	}
+	if out, code := run("", "doctor", "--non-interactive"); code != 1 || !strings.Contains(out, "- problem: anthropic:gone: missing") {
+		t.Errorf("doctor with anthropic:gone: exit %d, want 1:\n%s", code, out)
+	}
+}

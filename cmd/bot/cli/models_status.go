@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +63,16 @@ type authReport struct {
 	ClaudeCode            *claudeCodeReport `json:"claudeCode,omitempty"`
 	// Unusable lists the store entries bot keeps but cannot use.
 	Unusable []unusableReport `json:"unusable"`
-	Warnings []string         `json:"warnings"`
+	// StoredElsewhere lists the profiles the config declares that this
+	// agent lacks but another agent's store holds: not missing, not used.
+	StoredElsewhere []storedElsewhereReport `json:"storedElsewhere"`
+	Warnings        []string                `json:"warnings"`
+}
+
+// storedElsewhereReport is a declared profile held by another agent.
+type storedElsewhereReport struct {
+	ProfileID string `json:"profileId"`
+	Agent     string `json:"agent"`
 }
 
 // unusableReport is a store entry bot cannot use, with what is wrong and
@@ -371,18 +382,29 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			})
 		}
 	}
-	// Profiles the config declares but the store lacks are missing.
+	// Profiles the config declares but the store lacks are missing, unless
+	// another agent's store holds them: the config (bot.json) is shared by
+	// every agent, so a profile pasted for agent work is declared there too.
+	// It is no candidate for this agent, and not missing: a note.
 	cfgIDs := make([]string, 0, len(cfg.Auth.Profiles))
 	for id := range cfg.Auth.Profiles {
 		cfgIDs = append(cfgIDs, id)
 	}
 	slices.Sort(cfgIDs)
+	var others map[auth.ProfileID]string // read once, when needed
 	for _, id := range cfgIDs {
 		if _, ok := store.Profiles[auth.ProfileID(id)]; ok {
 			continue
 		}
 		if _, bad := store.UnusableEntry(auth.ProfileID(id)); bad {
 			continue // reported with its problem above
+		}
+		if others == nil {
+			others = storedByOtherAgents(paths, agent, now)
+		}
+		if holder, ok := others[auth.ProfileID(id)]; ok {
+			rep.Auth.StoredElsewhere = append(rep.Auth.StoredElsewhere, storedElsewhereReport{ProfileID: id, Agent: holder})
+			continue
 		}
 		ap := cfg.Auth.Profiles[id]
 		provider := auth.NormalizeProvider(ap.Provider)
@@ -398,6 +420,9 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	if rep.Auth.Profiles == nil {
 		rep.Auth.Profiles = []profileReport{}
 	}
+	if rep.Auth.StoredElsewhere == nil {
+		rep.Auth.StoredElsewhere = []storedElsewhereReport{}
+	}
 
 	for _, p := range consideredProviders(store, cfg, env, inUse) {
 		plan := resolver.Resolve(auth.Query{Provider: p})
@@ -409,7 +434,11 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			}
 		}
 		for _, c := range plan.Excluded {
-			pr.Excluded = append(pr.Excluded, excludedEntry{ProfileID: string(c.ProfileID), Reason: c.Excluded})
+			reason := c.Excluded
+			if holder, ok := others[c.ProfileID]; ok && reason == auth.ExcludedNotStored {
+				reason = storedFor(holder)
+			}
+			pr.Excluded = append(pr.Excluded, excludedEntry{ProfileID: string(c.ProfileID), Reason: reason})
 		}
 		// The roll-up covers every profile of the provider, used or not, so
 		// an expiring credential is never hidden by another one.
@@ -450,6 +479,42 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	}
 	return rep, nil
 }
+
+// storedByOtherAgents returns the profiles held by the stores of the
+// agents other than agent under <StateDir>/agents, each with the first
+// agent (by id) that holds it with a secret (a blank one is no
+// credential, DESIGN §6). It only reads: a store is read
+// as LoadStore reads it (internal/safefile's rules: one that is refused,
+// unreadable or corrupt holds nothing here; its own agent reports it), and
+// no file or directory is created.
+func storedByOtherAgents(paths config.Paths, agent string, now time.Time) map[auth.ProfileID]string {
+	held := map[auth.ProfileID]string{}
+	entries, _ := os.ReadDir(filepath.Join(paths.StateDir, "agents")) // sorted by name
+	for _, e := range entries {
+		id := e.Name()
+		if id == agent || !config.ValidAgent(id) || id != strings.ToLower(id) {
+			continue // not a directory bot would use as an agent's
+		}
+		s, _, err := auth.LoadStore(auth.StorePath(paths.AgentDir(id)))
+		if err != nil {
+			continue
+		}
+		for pid, cred := range s.Profiles {
+			if _, seen := held[pid]; !seen && auth.CredentialHealth(cred, now, false).Status != auth.StatusMissing {
+				held[pid] = id
+			}
+		}
+	}
+	return held
+}
+
+// storedElsewhere reports whether id is in StoredElsewhere.
+func (a authReport) storedElsewhere(id string) bool {
+	return slices.ContainsFunc(a.StoredElsewhere, func(o storedElsewhereReport) bool { return o.ProfileID == id })
+}
+
+// storedFor says which agent's store holds a profile this agent lacks.
+func storedFor(agent string) string { return "stored for agent " + agent }
 
 // claudeProblem is a problem with Claude Code's credentials as one line
 // for people: the file as ~/…, what is wrong, and the fix.
@@ -629,8 +694,8 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 			fmt.Fprintf(w, "  order (%s): %s\n", orderBasis(p), strings.Join(p.Order, ", "))
 		}
 		for _, e := range p.Excluded {
-			if strings.HasPrefix(e.Reason, auth.ExcludedUnusable) {
-				continue // listed under "Unusable entries" with the fix
+			if strings.HasPrefix(e.Reason, auth.ExcludedUnusable) || r.Auth.storedElsewhere(e.ProfileID) {
+				continue // listed under "Unusable entries" with the fix, or below
 			}
 			fmt.Fprintf(w, "  skipped %s: %s\n", e.ProfileID, e.Reason)
 		}
@@ -639,6 +704,14 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 				until := time.UnixMilli(pr.SetAside.Until).In(app.Now().Location()).Format("15:04")
 				fmt.Fprintf(w, "  %s %s until %s (%s): tried last\n", pr.SetAside.Kind, pr.ProfileID, until, pr.SetAside.Reason)
 			}
+		}
+	}
+
+	if len(r.Auth.StoredElsewhere) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Other agents' profiles (configured, not used by this agent)")
+		for _, o := range r.Auth.StoredElsewhere {
+			fmt.Fprintf(w, "- %s: %s\n", o.ProfileID, storedFor(o.Agent))
 		}
 	}
 
