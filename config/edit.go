@@ -33,9 +33,13 @@ import (
 // Edit holds a cross-process lock on "<path>.lock" (on the target's when
 // path is a symbolic link, which stays one) from the read to the write, so
 // two processes editing at once never lose a change, and it removes the
-// temporary files a config write killed midway left behind.
-func Edit(path string, fn func(doc *Doc) error) error {
-	return EditWith(path, fn, nil)
+// temporary files a config write killed midway left behind. It waits for
+// the lock until ctx is done, or at most 10 s when ctx has no deadline
+// (atomicfile.WithLock); a lock still busy then is an error matching
+// atomicfile.ErrLocked that reads "config: <path> is being changed by
+// another bot process; try again".
+func Edit(ctx context.Context, path string, fn func(doc *Doc) error) error {
+	return EditWith(ctx, path, fn, nil)
 }
 
 // EditWith is Edit for a change that touches other files too (paste-token
@@ -50,7 +54,7 @@ func Edit(path string, fn func(doc *Doc) error) error {
 // Every config writer first finishes or undoes a change that a killed
 // process left (atomicfile.Recover), so the config and the other files of
 // a change are either all old or all new.
-func EditWith(path string, fn func(doc *Doc) error, also func(txn *atomicfile.Txn) error) error {
+func EditWith(ctx context.Context, path string, fn func(doc *Doc) error, also func(txn *atomicfile.Txn) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("config: create the directory of %s: %w", path, err)
 	}
@@ -58,7 +62,7 @@ func EditWith(path string, fn func(doc *Doc) error, also func(txn *atomicfile.Tx
 	// dies) so two commands changing the config at once never lose an
 	// edit; the file is re-read inside it. A symbolic link's target is
 	// what is locked and written.
-	return withLock(context.Background(), path, func(ctx context.Context) error {
+	return withLock(ctx, path, func(ctx context.Context) error {
 		if _, err := atomicfile.Recover(ctx, path); err != nil {
 			return fmt.Errorf("config: %w", err)
 		}

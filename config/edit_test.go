@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,13 +9,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/botgateway/bot/internal/atomicfile"
 )
 
 func TestEditCreatesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "bot.json")
-	err := Edit(path, func(d *Doc) error {
+	err := Edit(t.Context(), path, func(d *Doc) error {
 		return d.SetAuthProfile("anthropic:claude-cli", "Anthropic", ModeOAuth)
 	})
 	if err != nil {
@@ -62,7 +66,7 @@ func TestEditKeepsCommentsAndLayout(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Edit(path, func(d *Doc) error {
+	err := Edit(t.Context(), path, func(d *Doc) error {
 		if err := d.SetAuthProfile("anthropic:work", "anthropic", ModeToken); err != nil {
 			return err
 		}
@@ -165,7 +169,7 @@ func TestSetAuthProfileOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.content)
-			err := Edit(path, func(d *Doc) error { return d.SetAuthProfile("anthropic:me", "anthropic", ModeOAuth) })
+			err := Edit(t.Context(), path, func(d *Doc) error { return d.SetAuthProfile("anthropic:me", "anthropic", ModeOAuth) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +199,7 @@ func TestEditRefusesInvalidFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.content)
 			called := false
-			err := Edit(path, func(d *Doc) error { called = true; return nil })
+			err := Edit(t.Context(), path, func(d *Doc) error { called = true; return nil })
 			want := "config: invalid config at " + path + ": " + tt.problem + "; fix it before changing it"
 			if err == nil || err.Error() != want {
 				t.Fatalf("Edit error = %v\nwant %s", err, want)
@@ -245,7 +249,7 @@ func TestEditErrorsLeaveFileAlone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, content)
-			err := Edit(path, tt.fn)
+			err := Edit(t.Context(), path, tt.fn)
 			want := strings.ReplaceAll(tt.wantErr, "$F", path)
 			if err == nil || err.Error() != want {
 				t.Fatalf("Edit error = %v\nwant %s", err, want)
@@ -259,7 +263,7 @@ func TestEditErrorsLeaveFileAlone(t *testing.T) {
 
 func TestEditNoChangeWritesNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bot.json")
-	if err := Edit(path, func(d *Doc) error { return nil }); err != nil {
+	if err := Edit(t.Context(), path, func(d *Doc) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
@@ -269,7 +273,7 @@ func TestEditNoChangeWritesNothing(t *testing.T) {
 
 func TestEditMigratesToo(t *testing.T) {
 	path := writeConfig(t, `{"auth": {"profiles": {"anthropic:claude-cli": {"provider": "anthropic", "mode": "token"}}}}`)
-	if err := Edit(path, func(d *Doc) error { return nil }); err != nil {
+	if err := Edit(t.Context(), path, func(d *Doc) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"auth": {"profiles": {"anthropic:claude-cli": {"provider": "anthropic", "mode": "oauth"}}}}`
@@ -294,7 +298,7 @@ func TestRemoveAuthProfile(t *testing.T) {
 `
 	path := writeConfig(t, content)
 	var removed bool
-	err := Edit(path, func(d *Doc) error {
+	err := Edit(t.Context(), path, func(d *Doc) error {
 		var err error
 		removed, err = d.RemoveAuthProfile("anthropic:claude-cli")
 		return err
@@ -323,7 +327,7 @@ func TestRemoveAuthProfile(t *testing.T) {
 
 func TestDocConfigAndPointers(t *testing.T) {
 	path := writeConfig(t, `{"models": {"aliases": {"a/b~c": "x"}}}`)
-	err := Edit(path, func(d *Doc) error {
+	err := Edit(t.Context(), path, func(d *Doc) error {
 		if err := d.Set([]string{"models", "aliases", "a/b~c"}, "anthropic/claude-haiku-4-5"); err != nil {
 			return err
 		}
@@ -351,7 +355,7 @@ func TestDocConfigAndPointers(t *testing.T) {
 
 func TestEditCommentOnlyFile(t *testing.T) {
 	path := writeConfig(t, "// my bot, configured later")
-	if err := Edit(path, func(d *Doc) error { return d.Set([]string{"log", "level"}, "debug") }); err != nil {
+	if err := Edit(t.Context(), path, func(d *Doc) error { return d.Set([]string{"log", "level"}, "debug") }); err != nil {
 		t.Fatal(err)
 	}
 	want := "// my bot, configured later\n{\n  \"log\": {\n    \"level\": \"debug\"\n  }\n}\n"
@@ -367,7 +371,7 @@ func TestEditSameContentWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile("anthropic:me", "anthropic", ModeOAuth) }); err != nil {
+	if err := Edit(t.Context(), path, func(d *Doc) error { return d.SetAuthProfile("anthropic:me", "anthropic", ModeOAuth) }); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.Stat(path)
@@ -387,7 +391,7 @@ func TestEditConcurrent(t *testing.T) {
 	for i := range 20 {
 		wg.Go(func() {
 			id := fmt.Sprintf("anthropic:p%d", i)
-			if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile(id, "anthropic", "api_key") }); err != nil {
+			if err := Edit(t.Context(), path, func(d *Doc) error { return d.SetAuthProfile(id, "anthropic", "api_key") }); err != nil {
 				t.Error(err)
 			}
 		})
@@ -415,7 +419,7 @@ func TestEditRemovesOrphanTemps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := Edit(path, func(d *Doc) error { return d.SetAuthProfile("openai:x", "openai", ModeAPIKey) }); err != nil {
+	if err := Edit(t.Context(), path, func(d *Doc) error { return d.SetAuthProfile("openai:x", "openai", ModeAPIKey) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
@@ -423,5 +427,38 @@ func TestEditRemovesOrphanTemps(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another file's temporary file was touched: %v", err)
+	}
+}
+
+// TestEditContext: Edit waits for the config's lock only as long as its
+// context allows, and then changes nothing.
+func TestEditContext(t *testing.T) {
+	path := writeConfig(t, "{}\n")
+	held, err := atomicfile.Acquire(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	set := func(d *Doc) error { return d.SetAuthProfile("openai:x", "openai", ModeAPIKey) }
+
+	// The lock is held for the whole wait, so the outcome does not
+	// depend on the deadline's length.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	err = Edit(ctx, path, set)
+	if want := "config: " + path + " is being changed by another bot process; try again"; err == nil || err.Error() != want {
+		t.Errorf("Edit under a held lock = %v, want %s", err, want)
+	}
+	if !errors.Is(err, atomicfile.ErrLocked) {
+		t.Errorf("Edit under a held lock = %v, want atomicfile.ErrLocked", err)
+	}
+
+	canceled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := Edit(canceled, path, set); !errors.Is(err, context.Canceled) {
+		t.Errorf("Edit with a canceled context = %v, want context.Canceled", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "{}\n" {
+		t.Errorf("file after refused edits = %q, %v; want unchanged", b, err)
 	}
 }

@@ -34,7 +34,7 @@ func FuzzLoad(f *testing.F) {
 		if file.Config == nil {
 			t.Fatal("Load returned a nil Config")
 		}
-		err = Edit(path, func(d *Doc) error {
+		err = Edit(t.Context(), path, func(d *Doc) error {
 			if err := d.SetAuthProfile("anthropic:fuzz", "anthropic", ModeOAuth); err != nil {
 				return err
 			}

@@ -125,7 +125,8 @@ func readConfig(path string) ([]byte, error) {
 // config writer takes. Tests replace it to make the write fail (the tests
 // run as root, so permissions cannot).
 var saveMigrated = func(path string) error {
-	return Edit(path, func(*Doc) error { return nil })
+	// Load takes no context: the wait is Edit's default bound.
+	return Edit(context.Background(), path, func(*Doc) error { return nil })
 }
 
 // readError describes a failed read of path without repeating the path. A

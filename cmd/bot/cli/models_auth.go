@@ -380,7 +380,7 @@ func (c *OrderClearCmd) Run(ctx context.Context, app *App) error {
 // both new once the next command has started (config.Load finishes or
 // undoes the change it finds).
 func storeAndDeclare(ctx context.Context, configPath, storePath string, id auth.ProfileID, provider string, mode auth.Kind, change func(*auth.Store) (bool, error)) error {
-	return config.EditWith(configPath, func(d *config.Doc) error {
+	return config.EditWith(ctx, configPath, func(d *config.Doc) error {
 		return d.SetAuthProfile(string(id), provider, string(mode))
 	}, func(txn *atomicfile.Txn) error {
 		_, err := auth.UpdateStoreIn(ctx, storePath, txn, change)

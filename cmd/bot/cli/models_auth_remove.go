@@ -66,7 +66,7 @@ func (c *AuthRemoveCmd) Run(ctx context.Context, app *App) error {
 	// The config first, then the store inside its lock, in one
 	// transaction (the order every writer of both takes).
 	var edited bool
-	err = config.EditWith(cf.Path, func(d *config.Doc) error {
+	err = config.EditWith(ctx, cf.Path, func(d *config.Doc) error {
 		if !dropDecl {
 			return nil
 		}

@@ -140,7 +140,7 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 			return err
 		}
 		fmt.Fprintf(app.Stdout, "Updated %s\n", paths.Display(storePath))
-	} else if err := config.Edit(cf.Path, func(d *config.Doc) error {
+	} else if err := config.Edit(ctx, cf.Path, func(d *config.Doc) error {
 		return d.SetAuthProfile(string(id), provider, string(mode))
 	}); err != nil {
 		return err
