@@ -68,27 +68,8 @@ func TestImportArrows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("go list is slow in -short mode")
 	}
-	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Deps", "./...")
-	cmd.Dir = repoRoot(t)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
-	checked := 0
-	for dec.More() {
-		var p struct {
-			ImportPath string
-			Deps       []string
-		}
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
-		}
-		rel, ok := strings.CutPrefix(p.ImportPath, module+"/")
-		if !ok {
-			continue
-		}
-		checked++
+	for _, p := range projectPackages(t) {
+		rel := p.rel
 		if slices.Contains(stdlibOnly, rel) {
 			for _, d := range p.Deps {
 				if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") {
@@ -116,9 +97,41 @@ func TestImportArrows(t *testing.T) {
 			}
 		}
 	}
-	if checked == 0 {
+}
+
+// pkg is a package of the module as go list describes it.
+type pkg struct {
+	rel           string   // the import path relative to the module
+	Imports, Deps []string // direct imports of its non-test files; all of its dependencies
+	ImportPath    string
+}
+
+// projectPackages returns the module's packages (go list -deps, filtered to
+// the module), failing the test when go list fails or finds none.
+func projectPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Imports,Deps", "./...")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if rel, ok := strings.CutPrefix(p.ImportPath, module+"/"); ok {
+			p.rel = rel
+			pkgs = append(pkgs, p)
+		}
+	}
+	if len(pkgs) == 0 {
 		t.Fatal("go list found no project packages")
 	}
+	return pkgs
 }
 
 // revealAllowed lists the non-test files that may call Reveal: the secret
