@@ -53,7 +53,7 @@ var allowed = map[string][]string{
 	"internal/textdist":           {},
 	"models":                      {"auth", "config", "internal/logkeys"},
 	"models/anthropic":            {"auth", "models", "internal/providers", "github.com/anthropics/anthropic-sdk-go"},
-	"models/catalog":              {"config", "internal/providers", "internal/textdist"},
+	"models/catalog":              {"config", "internal/providers", "internal/secret", "internal/textdist"},
 	"models/openai":               {"auth", "models", "internal/providers", "github.com/openai/openai-go/v3"},
 	"models/providertest":         {"auth", "models", "internal/fakes", "github.com/google/go-cmp"},
 	"sessions":                    {"internal/logkeys", "modernc.org/sqlite"},

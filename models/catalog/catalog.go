@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/secret"
 )
 
 // Ref names one model of one provider. Provider is a normalized provider id
@@ -167,7 +168,9 @@ func New(cfg *config.Config) (*Catalog, error) {
 	} else if a, ok := c.aliases[strings.ToLower(d)]; ok {
 		c.def = a.ref
 	} else {
-		bad("models.default", "must be <provider>/<model> or an alias")
+		// The value is named (masked if it is a secret put there by
+		// mistake), with where to find what it may be.
+		bad("models.default", "%q is neither <provider>/<model> nor an alias; run bot models list to see the models and aliases", secret.MaskText(d))
 	}
 
 	// models.allow.

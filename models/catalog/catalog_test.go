@@ -107,7 +107,12 @@ func TestNewConfigErrors(t *testing.T) {
 		{
 			name: "default neither id nor alias",
 			m:    config.ModelsConfig{Default: "claude"},
-			want: []string{`models.default: must be <provider>/<model> or an alias`},
+			want: []string{`models.default: "claude" is neither <provider>/<model> nor an alias; run bot models list to see the models and aliases`},
+		},
+		{
+			name: "default that is a key",
+			m:    config.ModelsConfig{Default: "sk-ant-api03-CANARY0123456789abcdef"},
+			want: []string{`models.default: "sk-a...cdef" is neither <provider>/<model> nor an alias; run bot models list to see the models and aliases`},
 		},
 		{
 			name: "allow entries",

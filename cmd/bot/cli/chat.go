@@ -11,7 +11,6 @@ import (
 	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/termread"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -43,7 +42,7 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	cat, err := catalog.New(cf.Config)
+	cat, err := modelCatalog(cf)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/models/catalog"
 )
 
@@ -45,7 +47,15 @@ func (c *ModelsListCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	cat, err := catalog.New(cf.Config)
+	cat, err := modelCatalog(cf)
+	if err != nil && onlyDefaultWrong(err) {
+		// The list is where that line sends the user: show it anyway,
+		// with the line, as if models.default were not set.
+		app.warn(explain(app, err).Error())
+		c := *cf.Config
+		c.Models.Default = ""
+		cat, err = modelCatalog(&config.File{Path: cf.Path, Exists: cf.Exists, Config: &c})
+	}
 	if err != nil {
 		return err
 	}
@@ -122,4 +132,44 @@ func (c *ModelsListCmd) Run(ctx context.Context, app *App) error {
 		}
 	}
 	return nil
+}
+
+// modelCatalog builds the model catalog of cf's config, as every command
+// that resolves a model does. A problem with the models block comes back
+// as a *config.Error per problem: one line naming the file (as ~/… once
+// printed), the key, the value and the fix.
+func modelCatalog(cf *config.File) (*catalog.Catalog, error) {
+	cat, err := catalog.New(cf.Config)
+	if err == nil {
+		return cat, nil
+	}
+	var errs []error
+	for _, e := range joined(err) {
+		ce := &config.Error{Path: cf.Path, Msg: e.Error()}
+		if k, ok := errors.AsType[*catalog.ConfigError](e); ok {
+			ce.Key = k.Key
+		}
+		errs = append(errs, ce)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// joined returns the errors err joins (errors.Join), or err alone.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// onlyDefaultWrong reports whether every problem of err (from
+// modelCatalog) is about models.default.
+func onlyDefaultWrong(err error) bool {
+	for _, e := range joined(err) {
+		ce, ok := errors.AsType[*config.Error](e)
+		if !ok || ce.Key != "models.default" {
+			return false
+		}
+	}
+	return true
 }

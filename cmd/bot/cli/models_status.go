@@ -16,7 +16,6 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/providers"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -252,7 +251,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 	}
 	cfg := cf.Config
 	// A models.default chat cannot use is the same error here as there.
-	cat, err := catalog.New(cfg)
+	cat, err := modelCatalog(cf)
 	if err != nil {
 		return nil, err
 	}
