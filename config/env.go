@@ -45,7 +45,7 @@ func (k SourceKind) String() string {
 	case SourceProcess:
 		return "env"
 	case SourceWorkDotEnv:
-		return "./.env"
+		return WorkDotEnv
 	case SourceStateDotEnv:
 		return "state .env"
 	case SourceConfig:
@@ -156,7 +156,7 @@ func LoadEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	}
 	if wd != "" {
 		if p := filepath.Join(wd, ".env"); stateEnv == "" || !sameFile(p, stateEnv) {
-			e.loadDotEnv(p, "./.env", SourceWorkDotEnv, o.Paths.Display)
+			e.loadDotEnv(p, WorkDotEnv, SourceWorkDotEnv, o.Paths.DisplayWork(wd))
 		}
 	}
 	if stateEnv != "" {

@@ -95,6 +95,26 @@ func (p Paths) Display(path string) string {
 	return path
 }
 
+// WorkDotEnv is how messages name the .env of the working directory.
+const WorkDotEnv = "./.env"
+
+// DisplayWork returns Display, except that the working directory's .env
+// (workDir/.env) shows as WorkDotEnv, as status names it: a refusal of
+// that file and its chmod read "./.env", not an absolute path. An empty
+// workDir gives Display itself.
+func (p Paths) DisplayWork(workDir string) func(string) string {
+	if workDir == "" {
+		return p.Display
+	}
+	dotenv := filepath.Join(workDir, ".env")
+	return func(path string) string {
+		if path == dotenv {
+			return WorkDotEnv
+		}
+		return p.Display(path)
+	}
+}
+
 // AgentIDForm describes a valid agent id, for error messages.
 const AgentIDForm = "1 to 64 letters, digits, '_' or '-', starting with a letter or digit (for example main or work-2)"
 

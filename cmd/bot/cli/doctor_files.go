@@ -72,7 +72,7 @@ func expectedPaths(paths config.Paths, workDir string) []expectedPath {
 func checkFilePerms(paths config.Paths, workDir string, fix bool) (out []finding, flagged map[string]bool) {
 	flagged = map[string]bool{}
 	for _, e := range expectedPaths(paths, workDir) {
-		if f, ok := checkPerm(paths.Display, e, fix); ok {
+		if f, ok := checkPerm(paths.DisplayWork(workDir), e, fix); ok {
 			out = append(out, f)
 			if f.problem {
 				flagged[e.path] = true
