@@ -23,6 +23,11 @@ type Error struct {
 	Msg string
 	// Hint, when set, says how to fix it; Error appends it after "; ".
 	Hint string
+	// Unreadable is set when the file could not be read at all (a device,
+	// a FIFO or a directory where it belongs, an I/O error), as opposed to
+	// read and found wrong: what stops the read is the file itself, which
+	// bot doctor's file check reports on its own.
+	Unreadable bool
 }
 
 // Error returns "config: <path>:<line>[:<col>]: <msg>[; <hint>]".

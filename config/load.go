@@ -142,7 +142,7 @@ func readError(path string, err error) error {
 	}
 	// Anything else (a directory, a FIFO or a device where the file
 	// belongs, an I/O error) is the file's problem, named with its fix.
-	return &Error{Path: path, Msg: "cannot read: " + err.Error(), Hint: "check that it is a readable file, or move it away"}
+	return &Error{Path: path, Msg: "cannot read: " + err.Error(), Hint: "check that it is a readable file, or move it away", Unreadable: true}
 }
 
 // document is a parsed config file.

@@ -182,13 +182,17 @@ func authFindings(ctx context.Context, app *App, paths config.Paths, agent strin
 }
 
 // blockedAt is the path that stops bot reading a file, when err is a
-// refusal (internal/safefile) or a permission error; else "".
+// refusal (internal/safefile), a permission error or a config that is not
+// a file bot can read; else "".
 func blockedAt(err error) string {
 	if se, ok := errors.AsType[*safefile.Error](err); ok {
 		return se.Path
 	}
 	if d := safefile.Denied(err); d != nil {
 		return d.At
+	}
+	if ce, ok := errors.AsType[*config.Error](err); ok && ce.Unreadable {
+		return ce.Path // a device or a directory where the config belongs
 	}
 	return ""
 }

@@ -115,13 +115,22 @@ func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, 
 	if link {
 		where += " (the target of " + show + ")"
 	}
+	// Something other than what belongs there: what to move is the link
+	// when there is one (its target, /dev/zero say, is not the user's to
+	// move), else the thing itself.
+	misplaced := func(what string) (finding, bool) {
+		if link {
+			return finding{true, fmt.Sprintf("%s is a link to %s, which %s; remove the link (bot doctor changes nothing there)", show, display(subject), what)}, true
+		}
+		return finding{true, fmt.Sprintf("%s %s; move it away (bot doctor changes nothing there)", where, what)}, true
+	}
 	switch {
 	case e.dir && !fi.IsDir():
-		return finding{true, fmt.Sprintf("%s is not a directory; move it away (bot doctor changes nothing there)", where)}, true
+		return misplaced("is not a directory")
 	case !e.dir && fi.IsDir():
-		return finding{true, fmt.Sprintf("%s is a directory where a file belongs; move it away (bot doctor changes nothing there)", where)}, true
+		return misplaced("is a directory where a file belongs")
 	case !e.dir && !fi.Mode().IsRegular():
-		return finding{true, fmt.Sprintf("%s is not a regular file; move it away (bot doctor changes nothing there)", where)}, true
+		return misplaced("is not a regular file")
 	}
 	var se *safefile.Error
 	if errors.As(safefile.Check(subject, fi, e.dir), &se) && se.Owner != se.Want {
