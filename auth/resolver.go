@@ -98,6 +98,15 @@ type Candidate struct {
 	From string
 }
 
+// Refreshable reports whether the candidate's credential goes through the
+// refresher: an OAuth profile of the agent's own store. Keys and tokens are
+// used as found, and an OAuth credential inherited from the main agent is
+// read-only here (the resolver offers it only while its access token is
+// valid).
+func (c Candidate) Refreshable() bool {
+	return c.ProfileID != "" && c.Credential != nil && c.Credential.Type == KindOAuth && c.From == ""
+}
+
 // Label returns how status output names the candidate: the profile id, or
 // the environment source.
 func (c Candidate) Label() string {

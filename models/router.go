@@ -170,11 +170,9 @@ type failure struct {
 // A 401 that says the token expired forces one refresh and one retry.
 func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate, req Request) (*Response, error) {
 	cred := c.Credential
-	// Only OAuth credentials need the refresher (and its file I/O): keys
-	// and tokens are used as the resolver found them, and so is an OAuth
-	// credential inherited from the main agent, which is read-only here
-	// (the resolver offers it only while its access token is valid).
-	if c.ProfileID != "" && cred.Type == auth.KindOAuth && c.From == "" {
+	// Only the agent's own OAuth credentials need the refresher (and its
+	// file I/O).
+	if c.Refreshable() {
 		var err error
 		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
@@ -194,7 +192,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	}
 	req.Model = t.Model
 	resp, err := p.Complete(ctx, req, cred)
-	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.ProfileID != "" && cred.Type == auth.KindOAuth && c.From == "" {
+	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.Refreshable() {
 		r.log.Info("provider says the token expired; refreshing once", logkeys.Profile, c.ProfileID)
 		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
 			resp, err = p.Complete(ctx, req, fresh)
