@@ -4,7 +4,10 @@
 // packages beside this one (console, discord, telegram) implement it.
 package adapters
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Adapter connects one chat platform.
 type Adapter interface {
@@ -60,13 +63,62 @@ type Message struct {
 // Reply is what the gateway sends back.
 type Reply struct {
 	Text string
+	// Choices, when set, make the reply a picker: each adapter renders
+	// them natively (the console as a numbered list, Telegram as an
+	// inline keyboard, Discord as a select menu), and choosing one is
+	// delivered as a message whose Text is the choice's Command, from
+	// the user who chose.
+	Choices []Choice
 	// Private asks for a reply only the sender sees (a Discord ephemeral
 	// message), where the platform can; /model status names credentials.
 	Private bool
+}
+
+// Choice is one entry of a picker.
+type Choice struct {
+	// Label is what the user sees: "claude-sonnet-4-5 · anthropic:work".
+	Label string
+	// Command is the command text that choosing runs, exactly as if the
+	// user had typed it: "/model anthropic/claude-sonnet-4-5@anthropic:work".
+	Command string
 }
 
 // Replier answers one message. Implementations are safe to call from the
 // gateway's goroutine handling that message; Reply may do network I/O.
 type Replier interface {
 	Reply(ctx context.Context, r Reply) error
+}
+
+// The optional capabilities below are found by type assertion; an adapter
+// without one gets the plain behaviour (DESIGN §5.1, STYLE rule 2).
+
+// Typer is an optional capability of a Replier: Typing shows "typing…" in
+// the message's chat for a few seconds. The gateway calls it when a model
+// call starts and renews it every TypingInterval until the reply is out.
+type Typer interface {
+	Typing(ctx context.Context) error
+}
+
+// TypingInterval is how often the gateway renews "typing…" (Telegram's
+// indicator lasts 5 s, Discord's 10 s).
+const TypingInterval = 4 * time.Second
+
+// Streamer is an optional capability of a Replier: it shows a reply while
+// it grows. A Replier without it gets the whole reply once, through Reply.
+type Streamer interface {
+	// StartStream begins a streamed reply. It may send nothing until the
+	// first Update.
+	StartStream(ctx context.Context, private bool) (Stream, error)
+}
+
+// Stream is one streamed reply. Its methods are called from one goroutine.
+type Stream interface {
+	// Update shows text, the whole reply so far: each call's text extends
+	// the previous one's. A platform that edits a message in place may
+	// show only some updates (at most about one a second); the console
+	// prints the new part at once.
+	Update(ctx context.Context, text string) error
+	// Finish ends the stream with the final reply, whose text extends the
+	// last update's (a stream cut short ends with a line saying why).
+	Finish(ctx context.Context, r Reply) error
 }
