@@ -360,3 +360,29 @@ func (r *Resolver) envCandidate(provider string, now time.Time) (Candidate, bool
 	}
 	return Candidate{}, false
 }
+
+// MaskedLabel names the candidate the way every status view does, its
+// secret masked: "anthropic:work=sk-a…work", "anthropic:sub=token:sk-a…1234",
+// "anthropic:claude-cli=OAuth (me@example.com)", or for an environment
+// variable "ANTHROPIC_API_KEY=sk-a…abcd".
+func (c Candidate) MaskedLabel() string {
+	if c.ProfileID == "" {
+		return c.EnvSource + "=" + c.Credential.Secret().Mask()
+	}
+	return MaskedLabel(c.ProfileID, c.Credential)
+}
+
+// MaskedLabel names profile id holding cred, its secret masked (see
+// Candidate.MaskedLabel).
+func MaskedLabel(id ProfileID, cred *Credential) string {
+	switch cred.Type {
+	case KindAPIKey:
+		return string(id) + "=" + cred.Key.Mask()
+	case KindToken:
+		return string(id) + "=token:" + cred.Token.Mask()
+	}
+	if cred.Email != "" {
+		return string(id) + "=OAuth (" + cred.Email + ")"
+	}
+	return string(id) + "=OAuth"
+}

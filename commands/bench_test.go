@@ -1,9 +1,10 @@
-package commands
+package commands_test
 
 import (
 	"context"
 	"testing"
 
+	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/grammar"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkModelPinCommand(b *testing.B) {
   "anthropic:home":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-home-0123456789home"}}}`,
 	})
 	ctx := context.Background()
-	rec := &discard{}
+	e := h.Stack.Engine
 	lines := []string{"/model sonnet@anthropic:work", "/model opus@anthropic:home"}
 	b.ReportAllocs()
 	i := 0
@@ -28,15 +29,10 @@ func BenchmarkModelPinCommand(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
-		if err := h.e.Handle(ctx, &Request{Cmd: cmd, Caller: Caller{Allowed: true}, Session: "console:bench", Agent: "main", Out: rec}); err != nil {
+		if _, err := e.Handle(ctx, &commands.Request{Cmd: cmd, Caller: commands.Caller{Allowed: true}, Session: "console:bench", Agent: "main"}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 	b.Logf("goal: ≥ 20,000 /model x@y per second including the durable write")
 }
-
-// discard is a Responder that drops replies.
-type discard struct{}
-
-func (discard) Reply(context.Context, string, bool) error { return nil }

@@ -11,9 +11,9 @@ func builtins() []Command {
 	return []Command{
 		{
 			Name:    "model",
-			Usage:   "/model [list|status|default|<model>[@profile]|@<profile>]",
+			Usage:   modelUsage,
 			Summary: "Show or set the model and the credential of this chat",
-			MaxArgs: 1,
+			MaxArgs: 2, // "list <provider|model>"; runModel refuses a second otherwise
 			Run:     runModel,
 		},
 		{
@@ -41,7 +41,7 @@ func builtins() []Command {
 }
 
 // runHelp lists the commands, one line each.
-func runHelp(ctx context.Context, e *Engine, r *Request) error {
+func runHelp(ctx context.Context, e *Engine, r *Request) (Reply, error) {
 	var b strings.Builder
 	b.WriteString("Commands:\n")
 	for _, s := range e.registry.Specs() {
@@ -51,30 +51,30 @@ func runHelp(ctx context.Context, e *Engine, r *Request) error {
 		}
 		b.WriteByte('\n')
 	}
-	return r.Out.Reply(ctx, strings.TrimRight(b.String(), "\n"), false)
+	return text(strings.TrimRight(b.String(), "\n")), nil
 }
 
 // runNew starts a new conversation: history and an automatic pin cleared,
 // the user's pin and model kept.
-func runNew(ctx context.Context, e *Engine, r *Request) error {
+func runNew(ctx context.Context, e *Engine, r *Request) (Reply, error) {
 	if err := e.cfg.Sessions.NewConversation(ctx, r.Agent, r.Session); err != nil {
-		return err
+		return Reply{}, err
 	}
 	msg := "New conversation started."
 	if s, ok, err := e.cfg.Sessions.Get(ctx, r.Agent, r.Session); err == nil && ok && s.Profile != "" && s.PinSource == "user" {
 		msg += fmt.Sprintf(" Your auth profile %s stays pinned (/model default to unpin).", s.Profile)
 	}
-	return r.Out.Reply(ctx, msg, false)
+	return text(msg), nil
 }
 
 // runModels lists providers, or one provider's models.
-func runModels(ctx context.Context, e *Engine, r *Request) error {
+func runModels(ctx context.Context, e *Engine, r *Request) (Reply, error) {
 	if len(r.Cmd.Args) == 0 {
-		return r.Out.Reply(ctx, e.cfg.Catalog.ProvidersText(), false)
+		return text(e.cfg.Catalog.ProvidersText()), nil
 	}
-	text, err := e.cfg.Catalog.ModelsText(r.Cmd.Args[0].Value)
+	list, err := e.cfg.Catalog.ModelsText(r.Cmd.Args[0].Value)
 	if err != nil {
-		return atColumn(r.Cmd.Args[0].Pos.Col, err.Error())
+		return Reply{}, atColumn(r.Cmd.Args[0].Pos.Col, err.Error())
 	}
-	return r.Out.Reply(ctx, text, false)
+	return text(list), nil
 }

@@ -14,9 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/botgateway/bot/grammar"
-	"github.com/botgateway/bot/internal/errline"
-	"github.com/botgateway/bot/internal/logkeys"
-	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -30,24 +28,31 @@ type Caller struct {
 	Allowed bool
 }
 
-// Responder answers the command's message. The gateway adapts the
-// adapter's reply handle into it. Reply may block on network I/O.
-type Responder interface {
-	Reply(ctx context.Context, text string, private bool) error
-}
-
 // Request is one command to run.
 type Request struct {
 	Cmd     *grammar.Command
 	Caller  Caller
 	Session sessions.Key
 	Agent   string
-	Out     Responder
 }
 
-// reply sends text, privately when the command says so.
-func (r *Request) reply(ctx context.Context, c *Command, text string) error {
-	return r.Out.Reply(ctx, text, c.Private)
+// Reply is a command's answer: text and, for a picker, choices.
+type Reply struct {
+	Text string
+	// Choices make the reply a picker (the gateway hands them to the
+	// adapter, which renders them natively); choosing one runs its
+	// Command as if the chooser had typed it.
+	Choices []Choice
+	// Private asks for a reply only the sender sees, where the platform
+	// can (Command.Private).
+	Private bool
+}
+
+// Choice is one entry of a picker: what the user sees, and the command
+// that choosing it runs.
+type Choice struct {
+	Label   string
+	Command string
 }
 
 // Command is one chat command, as data: /help and the Telegram and Discord
@@ -65,35 +70,24 @@ type Command struct {
 	Private bool
 	// MaxArgs is the number of arguments the command takes at most.
 	MaxArgs int
-	// Run does the work and replies. A *UserError is sent to the user
-	// verbatim; any other error becomes a generic reply with a reference.
-	Run func(ctx context.Context, e *Engine, r *Request) error
-}
-
-// UserError is a message for the user, sent verbatim: it says what was
-// wrong and what to do.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
-// userErrorf formats a *UserError.
-func userErrorf(format string, args ...any) error {
-	return &UserError{Msg: fmt.Sprintf(format, args...)}
+	// Run does the work and returns the reply. A failure the user can act
+	// on is a *usermsg.Error; any other error is a bug or an I/O failure.
+	Run func(ctx context.Context, e *Engine, r *Request) (Reply, error)
 }
 
 // atColumn is the one style of a chat error about a place in the command:
 // "At column 8: unknown model "sonet". Did you mean …?". The first letter
 // of problem is lowered after the colon; problem brings its own final
 // punctuation.
-func atColumn(col int, problem string) *UserError {
+func atColumn(col int, problem string) *usermsg.Error {
 	if r, n := utf8.DecodeRuneInString(problem); unicode.IsUpper(r) {
 		problem = string(unicode.ToLower(r)) + problem[n:]
 	}
-	return &UserError{Msg: "At column " + strconv.Itoa(col) + ": " + problem}
+	return usermsg.New("At column " + strconv.Itoa(col) + ": " + problem)
 }
 
 // grammarError is atColumn for an error of the grammar, as a sentence.
-func grammarError(ge *grammar.Error) *UserError {
+func grammarError(ge *grammar.Error) *usermsg.Error {
 	return atColumn(ge.Col, ge.Problem()+".")
 }
 
@@ -102,48 +96,28 @@ const (
 	msgNotAuthorized = "You are not authorized to use this command."
 )
 
-// Handle checks the command's guards, runs it and turns a *UserError into
-// a reply. Other errors are logged with a reference and answered with a
-// generic line naming that reference; they are returned too.
-func (e *Engine) Handle(ctx context.Context, r *Request) error {
+// Handle checks the command's guards and runs it. It returns the reply to
+// send; on a failure the reply is only its privacy, and the error is what
+// the gateway turns into the user's line (errline.Chat): a *usermsg.Error
+// is shown as it is, anything else as a generic line with a log reference.
+func (e *Engine) Handle(ctx context.Context, r *Request) (Reply, error) {
 	c, ok := e.registry.Lookup(r.Cmd.Name)
 	if !ok {
-		return e.replyErr(ctx, r, nil, e.unknownCommand(r.Cmd))
+		return Reply{}, e.unknownCommand(r.Cmd)
 	}
 	if !c.Open && !r.Caller.Allowed {
-		return r.reply(ctx, c, msgNotAuthorized)
+		return Reply{Text: msgNotAuthorized, Private: c.Private}, nil
 	}
 	if len(r.Cmd.Args) > c.MaxArgs {
 		a := r.Cmd.Args[c.MaxArgs]
-		return e.replyErr(ctx, r, c, atColumn(a.Pos.Col, fmt.Sprintf("unexpected argument %q. Usage: %s", a.Value, c.Usage)))
+		return Reply{Private: c.Private}, atColumn(a.Pos.Col, fmt.Sprintf("unexpected argument %q. Usage: %s", a.Value, c.Usage))
 	}
-	return e.replyErr(ctx, r, c, c.Run(ctx, e, r))
-}
-
-// replyErr sends err to the user: verbatim for a *UserError, else a
-// generic line with a log reference.
-func (e *Engine) replyErr(ctx context.Context, r *Request, c *Command, err error) error {
-	if err == nil {
-		return nil
+	rep, err := c.Run(ctx, e, r)
+	if err != nil {
+		return Reply{Private: c.Private}, fmt.Errorf("commands: /%s: %w", c.Name, err)
 	}
-	private := c != nil && c.Private
-	if ue, ok := errors.AsType[*UserError](err); ok {
-		// Such a message may repeat what the user typed: never a secret
-		// pasted there by mistake ("/model sonnet@sk-ant-…").
-		return r.Out.Reply(ctx, secret.MaskText(ue.Msg), private)
-	}
-	if line, ok := errline.Line(err, e.cfg.Paths); ok {
-		// A file bot cannot use (an unreadable or corrupt store, …): its
-		// own line names it and the fix.
-		e.log.Warn("command failed", logkeys.Command, r.Cmd.Name, logkeys.Err, err)
-		return r.Out.Reply(ctx, line, private)
-	}
-	ref := NewRef()
-	e.log.Error("command failed", logkeys.Ref, ref, logkeys.Command, r.Cmd.Name, logkeys.Err, err)
-	if rerr := r.Out.Reply(ctx, fmt.Sprintf("Something went wrong (ref %s).", ref), private); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	return err
+	rep.Private = rep.Private || c.Private
+	return rep, nil
 }
 
 // unknownCommand builds the reply to a command nobody registered.
@@ -157,12 +131,12 @@ func (e *Engine) unknownCommand(cmd *grammar.Command) error {
 
 // ParseError turns a grammar error into the one-line reply DESIGN §5 asks
 // for: what was expected, at which column, and the closest command.
-func (e *Engine) ParseError(err error) string {
+func (e *Engine) ParseError(err error) error {
 	var ge *grammar.Error
 	if !errors.As(err, &ge) {
-		return "Could not read that command. Send /help for the commands."
+		return usermsg.Wrap(err, "Could not read that command. Send /help for the commands.")
 	}
-	return secret.MaskText(grammarError(ge).Msg + " Send /help for the commands.")
+	return usermsg.Wrap(err, grammarError(ge).Text+" Send /help for the commands.")
 }
 
 // logger returns l or a discarding logger.

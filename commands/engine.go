@@ -2,14 +2,13 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -19,10 +18,13 @@ import (
 type Config struct {
 	Sessions *sessions.Store
 	Catalog  *catalog.Catalog
-	Config   *config.Config
-	Paths    config.Paths
-	// Env is the layered environment: credentials from variables, and the
-	// providers' base URLs. nil means none.
+	// Credentials are every agent's credential stores, the same set the
+	// router reads, so /model shows what the next call uses.
+	Credentials *auth.Stores
+	Config      *config.Config
+	Paths       config.Paths
+	// Env is the layered environment: the providers' base URLs shown by
+	// /model status. nil means none.
 	Env *config.Env
 	Now func() time.Time
 	Log *slog.Logger
@@ -34,22 +36,11 @@ type Engine struct {
 	registry *Registry
 	log      *slog.Logger
 	now      func() time.Time
-
-	mu     sync.Mutex
-	stores map[string]*auth.Live // per agent
-	views  map[string]view       // per agent other than the main one
-}
-
-// view is an agent's store with the main agent's credentials it inherits
-// (auth.Inherit), kept while neither store was reloaded.
-type view struct {
-	own, main *auth.Opened
-	o         *auth.Opened
 }
 
 // New returns an engine with the built-in commands.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, log: logger(cfg.Log).With(logkeys.Component, "commands"), now: cfg.Now, stores: map[string]*auth.Live{}, views: map[string]view{}}
+	e := &Engine{cfg: cfg, log: logger(cfg.Log).With(logkeys.Component, "commands"), now: cfg.Now}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -60,87 +51,28 @@ func New(cfg Config) *Engine {
 // Registry returns the engine's commands, for /help and platform menus.
 func (e *Engine) Registry() *Registry { return e.registry }
 
-// Store returns the current credential store of agent, reloaded when its
-// file (or Claude Code's) changed. The router reads the same cache.
-func (e *Engine) Store(ctx context.Context, agent string) (*auth.Opened, error) {
-	return e.store(ctx, agent)
-}
-
-// AuthStore returns the credentials of Store(ctx, agent) alone, in the
-// shape models.RouterConfig.Store asks for.
-func (e *Engine) AuthStore(ctx context.Context, agent string) (*auth.Store, error) {
-	o, err := e.store(ctx, agent)
-	if err != nil {
-		return nil, err
-	}
-	return o.Store, nil
-}
-
-// store returns the credentials agent sees: its current store and, for
-// the providers it holds no credential of, the main agent's (auth.Inherit).
-// The router, /model and bot models status all see this same view.
-func (e *Engine) store(ctx context.Context, agent string) (*auth.Opened, error) {
-	own, err := e.live(ctx, agent)
-	if err != nil {
-		return nil, err
-	}
-	mainAgent := e.cfg.Config.DefaultAgent()
-	if agent == mainAgent {
-		return own, nil
-	}
-	main, err := e.live(ctx, mainAgent)
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if v, ok := e.views[agent]; ok && v.own == own && v.main == main {
-		return v.o, nil
-	}
-	o := own.Inheriting(main, mainAgent)
-	e.views[agent] = view{own: own, main: main, o: o}
-	return o, nil
-}
-
-// live returns the current store of agent alone.
-func (e *Engine) live(ctx context.Context, agent string) (*auth.Opened, error) {
-	e.mu.Lock()
-	l, ok := e.stores[agent]
-	if !ok {
-		l = auth.NewLive(auth.Opener{
-			AgentDir: e.cfg.Paths.AgentDir(agent),
-			Claude:   auth.ClaudeCode{Home: e.cfg.Paths.Home, UseKeychain: true},
-			Now:      e.now,
-		})
-		e.stores[agent] = l
-	}
-	e.mu.Unlock()
-	o, err := l.Current(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("commands: load credentials of agent %s: %w", agent, err)
-	}
-	if o.ClaudeErr != nil {
-		e.log.Warn("Claude Code credentials unreadable", logkeys.Err, o.ClaudeErr)
-	}
-	return o, nil
-}
-
-// resolver returns the resolver over agent's current store, the one the
-// router and bot models status use too.
+// resolver returns the resolver over the credentials agent sees, the one
+// the router and bot models status use too.
 func (e *Engine) resolver(ctx context.Context, agent string) (*auth.Resolver, *auth.Opened, error) {
-	o, err := e.store(ctx, agent)
+	return e.cfg.Credentials.Resolver(ctx, agent)
+}
+
+// SessionTarget returns where the next call of session s of agent goes:
+// the one place a stored session becomes a models.Target, for /model and
+// for the conversation.
+func SessionTarget(cat *catalog.Catalog, agent string, s sessions.Session) models.Target {
+	return models.TargetFor(cat, agent, models.Choice{
+		Model:     s.Model,
+		Pin:       auth.ProfileID(s.Profile),
+		PinIsUser: s.PinSource == sessions.SourceUser,
+	})
+}
+
+// target loads the session of r and returns it with its target.
+func (e *Engine) target(ctx context.Context, r *Request) (models.Target, sessions.Session, error) {
+	s, _, err := e.cfg.Sessions.Get(ctx, r.Agent, r.Session)
 	if err != nil {
-		return nil, nil, err
+		return models.Target{}, s, err
 	}
-	var env auth.EnvLookup // a nil *config.Env must stay a nil interface
-	if e.cfg.Env != nil {
-		env = e.cfg.Env
-	}
-	return &auth.Resolver{
-		Store:  o.Store,
-		Config: e.cfg.Config,
-		Env:    env,
-		Usage:  Usage{e.cfg.Sessions},
-		Now:    e.now,
-	}, o, nil
+	return SessionTarget(e.cfg.Catalog, r.Agent, s), s, nil
 }

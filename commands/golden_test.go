@@ -1,8 +1,8 @@
-package commands
+package commands_test
 
 import (
-	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,12 +13,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
 
-	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/gateway/gatewaytest"
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/golden"
-	"github.com/botgateway/bot/internal/testenv"
-	"github.com/botgateway/bot/models/catalog"
-	"github.com/botgateway/bot/sessions"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/replies")
@@ -26,65 +24,41 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/re
 // now is the fixed clock of the golden tests.
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-// recorder is a Responder that keeps the replies.
-type recorder struct{ replies []string }
-
-func (r *recorder) Reply(_ context.Context, text string, private bool) error {
-	if private {
-		text = "(private) " + text
-	}
-	r.replies = append(r.replies, text)
-	return nil
-}
-
-// harness is an engine over a temp state dir with real sessions.
+// harness is the whole chat stack over a temp HOME (gatewaytest), so the
+// golden replies are what a user reads, failures included.
 type harness struct {
-	e     *Engine
-	store *sessions.Store
-	home  string
+	*gatewaytest.Harness
 }
 
 func newHarness(t testing.TB, files map[string]string) *harness {
 	t.Helper()
-	env := testenv.New(t)
-	env.Files(files)
-	paths, err := config.ResolvePaths(env.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := config.Load(paths.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.New(f.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return now }
-	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e := New(Config{Sessions: st, Catalog: cat, Config: f.Config, Paths: paths, Now: clock})
-	return &harness{e: e, store: st, home: env.Home}
+	return &harness{gatewaytest.New(t, gatewaytest.Options{Files: files, Now: func() time.Time { return now }})}
 }
 
-// run parses and handles one line as the console owner would, returning
-// the replies.
+// run sends one line as the console owner would (or, when not allowed, a
+// sender outside allowFrom), returning the replies as lines: a private
+// one marked, a picker's choices one a line.
 func (h *harness) run(t testing.TB, line string, allowed bool) []string {
 	t.Helper()
-	rec := &recorder{}
-	cmd, err := grammar.Parse(line, "testbot")
-	switch {
-	case err != nil:
-		return []string{h.e.ParseError(err)}
-	case cmd == nil:
+	if cmd, err := grammar.Parse(line, "testbot"); err == nil && cmd == nil {
 		return []string{"(not a command)"}
 	}
-	req := &Request{Cmd: cmd, Caller: Caller{Channel: "console", SenderID: "owner", Allowed: allowed}, Session: "console:local", Agent: "main", Out: rec}
-	h.e.Handle(context.Background(), req)
-	return rec.replies
+	sender := gatewaytest.Owner
+	if !allowed {
+		sender = adapters.Sender{ID: "stranger"}
+	}
+	var out []string
+	for _, r := range h.Deliver(t, adapters.Message{Channel: "console", Chat: "local", Sender: sender, Text: line, BotName: "testbot"}) {
+		text := r.Text
+		if r.Private {
+			text = "(private) " + text
+		}
+		out = append(out, text)
+		for i, c := range r.Choices {
+			out = append(out, fmt.Sprintf("  [%d] %s -> %s", i+1, c.Label, c.Command))
+		}
+	}
+	return out
 }
 
 // replySections are the sections of a replies golden file: files to

@@ -12,48 +12,58 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/errline"
+	"github.com/botgateway/bot/internal/usermsg"
+	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
+// modelUsage is /model's usage line.
+const modelUsage = "/model [list [provider|model]|status|default|<model>[@profile]|@<profile>]"
+
 // runModel is /model: summary, list, status, default, or a model reference
 // with an optional @profile.
-func runModel(ctx context.Context, e *Engine, r *Request) error {
+func runModel(ctx context.Context, e *Engine, r *Request) (Reply, error) {
 	if len(r.Cmd.Args) == 0 {
 		return modelSummary(ctx, e, r)
 	}
 	arg := r.Cmd.Args[0]
-	switch strings.ToLower(arg.Value) {
+	word := strings.ToLower(arg.Value)
+	if len(r.Cmd.Args) > 1 && word != "list" {
+		a := r.Cmd.Args[1]
+		return Reply{}, atColumn(a.Pos.Col, fmt.Sprintf("unexpected argument %q. Usage: %s", a.Value, modelUsage))
+	}
+	switch word {
 	case "list":
 		return modelList(ctx, e, r)
 	case "status":
 		return modelStatus(ctx, e, r)
 	case "default":
 		if err := e.cfg.Sessions.ResetModel(ctx, r.Agent, r.Session); err != nil {
-			return err
+			return Reply{}, err
 		}
-		return r.Out.Reply(ctx, fmt.Sprintf("Model reset to default (%s).", e.cfg.Catalog.Default()), false)
+		return text(fmt.Sprintf("Model reset to default (%s).", e.cfg.Catalog.Default())), nil
 	}
 	ref, err := grammar.ParseModelRef(arg)
 	if err != nil {
 		if ge, ok := errors.AsType[*grammar.Error](err); ok {
-			return grammarError(ge)
+			return Reply{}, grammarError(ge)
 		}
-		return &UserError{Msg: sentence(err.Error())}
+		return Reply{}, usermsg.Wrap(err, sentence(err.Error()))
 	}
 	if ref.Model == "" && ref.Provider == "" {
 		// "/model @profile": pin the credential, keep the model.
-		cur, err := e.current(ctx, r)
+		cur, _, err := e.target(ctx, r)
 		if err != nil {
-			return err
+			return Reply{}, err
 		}
 		if err := e.checkProfile(ctx, r.Agent, ref.Profile, cur.Provider); err != nil {
-			return err
+			return Reply{}, err
 		}
 		if err := e.cfg.Sessions.SetPin(ctx, r.Agent, r.Session, ref.Profile, sessions.SourceUser); err != nil {
-			return err
+			return Reply{}, err
 		}
-		return r.Out.Reply(ctx, fmt.Sprintf("Auth profile set to %s.", ref.Profile)+e.pinNote(ctx, r, cur.Provider, ref.Profile), false)
+		return text(fmt.Sprintf("Auth profile set to %s.", ref.Profile) + e.pinNote(ctx, r, ref.Profile)), nil
 	}
 	target, err := e.cfg.Catalog.Resolve(ref.Provider, ref.Model)
 	if err != nil {
@@ -61,39 +71,48 @@ func runModel(ctx context.Context, e *Engine, r *Request) error {
 		if ref.Provider != "" {
 			col = ref.ProviderPos.Col
 		}
-		return atColumn(col, err.Error())
+		return Reply{}, atColumn(col, err.Error())
 	}
 	if ref.Profile != "" {
 		if err := e.checkProfile(ctx, r.Agent, ref.Profile, target.Provider); err != nil {
-			return err
+			return Reply{}, err
 		}
 		if err := e.cfg.Sessions.SetModelAndPin(ctx, r.Agent, r.Session, target.String(), ref.Profile, sessions.SourceUser); err != nil {
-			return err
+			return Reply{}, err
 		}
 		msg := fmt.Sprintf("Model set to %s.\nAuth profile set to %s.", e.cfg.Catalog.Label(target), ref.Profile)
-		return r.Out.Reply(ctx, msg+e.pinNote(ctx, r, target.Provider, ref.Profile), false)
+		return text(msg + e.pinNote(ctx, r, ref.Profile)), nil
 	}
 	if target == e.cfg.Catalog.Default() {
 		if err := e.cfg.Sessions.ResetModel(ctx, r.Agent, r.Session); err != nil {
-			return err
+			return Reply{}, err
 		}
-		return r.Out.Reply(ctx, fmt.Sprintf("Model reset to default (%s).", target), false)
+		return text(fmt.Sprintf("Model reset to default (%s).", target)), nil
 	}
 	if err := e.cfg.Sessions.SetModel(ctx, r.Agent, r.Session, target.String()); err != nil {
-		return err
+		return Reply{}, err
 	}
-	return r.Out.Reply(ctx, fmt.Sprintf("Model set to %s.", e.cfg.Catalog.Label(target)), false)
+	return text(fmt.Sprintf("Model set to %s.", e.cfg.Catalog.Label(target))), nil
 }
 
-// pinNote warns, on a line of its own, when a profile just pinned can not
-// be used right now (an expired token, a config mode that excludes it):
-// the pin stands, since a user pin is used as is, but the user should know.
-func (e *Engine) pinNote(ctx context.Context, r *Request, provider, id string) string {
+// text is a plain reply.
+func text(s string) Reply { return Reply{Text: s} }
+
+// pinNote warns, on a line of its own, when the profile id just pinned
+// cannot be used right now (an expired token, a config mode that excludes
+// it): the pin stands, since a user pin is used as is, but the user should
+// know. It reads the session back and resolves its target as the router
+// will.
+func (e *Engine) pinNote(ctx context.Context, r *Request, id string) string {
+	t, _, err := e.target(ctx, r)
+	if err != nil {
+		return ""
+	}
 	res, _, err := e.resolver(ctx, r.Agent)
 	if err != nil {
 		return ""
 	}
-	plan := res.Resolve(auth.Query{Provider: provider, Pin: auth.ProfileID(id), PinIsUser: true})
+	plan := res.Resolve(t.Query)
 	if len(plan.Excluded) > 0 {
 		return fmt.Sprintf("\nNote: %s cannot be used now (%s); calls will fail until it is fixed or you pick another with /model @<profile>.", id, plan.Excluded[0].Excluded)
 	}
@@ -106,7 +125,7 @@ func (e *Engine) pinNote(ctx context.Context, r *Request, provider, id string) s
 // checkProfile verifies that id exists in agent's store and belongs to
 // provider, with the exact replies of DESIGN §5.
 func (e *Engine) checkProfile(ctx context.Context, agent, id, provider string) error {
-	o, err := e.store(ctx, agent)
+	o, err := e.cfg.Credentials.Credentials(ctx, agent)
 	if err != nil {
 		return err
 	}
@@ -115,68 +134,22 @@ func (e *Engine) checkProfile(ctx context.Context, agent, id, provider string) e
 		if u, bad := o.Store.UnusableEntry(auth.ProfileID(id)); bad {
 			file := e.cfg.Paths.Display(o.Path)
 			if !u.Malformed {
-				return userErrorf("Auth profile %q in %s cannot be used: %s.", id, file, u.Problem)
+				return usermsg.Errorf("Auth profile %q in %s cannot be used: %s.", id, file, u.Problem)
 			}
-			return userErrorf("Auth profile %q is malformed in %s: %s. To fix it, %s.", id, file, u.Problem, u.Fix())
+			return usermsg.Errorf("Auth profile %q is malformed in %s: %s. To fix it, %s.", id, file, u.Problem, u.Fix())
 		}
 		if auth.ProfileID(id) == auth.ClaudeCLIProfile && o.ClaudeErr != nil {
 			// It is missing because Claude Code's login could not be
 			// synced: say why, with the fix, rather than "not found".
 			line, _ := errline.Line(o.ClaudeErr, e.cfg.Paths)
-			return userErrorf("Auth profile %q is Claude Code's login, which bot cannot use: %s.", id, line)
+			return usermsg.Errorf("Auth profile %q is Claude Code's login, which bot cannot use: %s.", id, line)
 		}
-		return userErrorf("Auth profile %q not found.", id)
+		return usermsg.Errorf("Auth profile %q not found.", id)
 	}
 	if p := auth.NormalizeProvider(c.Provider); p != provider {
-		return userErrorf("Auth profile %q is for %s, not %s.", id, p, provider)
+		return usermsg.Errorf("Auth profile %q is for %s, not %s.", id, p, provider)
 	}
 	return nil
-}
-
-// sessionState is a session's model and pin with the defaults applied.
-type sessionState struct {
-	catalog.Ref
-	Pin       string
-	PinSource sessions.PinSource
-	Stale     bool // the stored model is no longer in the catalog or allowed
-}
-
-// current returns the session's model (the default when it has none) and
-// its pin.
-func (e *Engine) current(ctx context.Context, r *Request) (sessionState, error) {
-	st := sessionState{Ref: e.cfg.Catalog.Default()}
-	s, ok, err := e.cfg.Sessions.Get(ctx, r.Agent, r.Session)
-	if err != nil {
-		return st, err
-	}
-	if !ok {
-		return st, nil
-	}
-	st.Pin, st.PinSource = s.Profile, s.PinSource
-	if s.Model != "" {
-		p, m, _ := strings.Cut(s.Model, "/")
-		if ref, err := e.cfg.Catalog.Resolve(p, m); err == nil && e.cfg.Catalog.Allowed(ref) {
-			st.Ref = ref
-		} else {
-			st.Stale = true
-		}
-	}
-	return st, nil
-}
-
-// plan resolves the candidates of the session's provider, exactly as the
-// router will before its next call.
-func (e *Engine) plan(ctx context.Context, r *Request, st sessionState) (auth.Plan, *auth.Opened, error) {
-	res, o, err := e.resolver(ctx, r.Agent)
-	if err != nil {
-		return auth.Plan{}, nil, err
-	}
-	q := auth.Query{Provider: st.Provider}
-	if st.Pin != "" && auth.ProfileID(st.Pin).Provider() == st.Provider {
-		q.Pin = auth.ProfileID(st.Pin)
-		q.PinIsUser = st.PinSource == sessions.SourceUser
-	}
-	return res.Resolve(q), o, nil
 }
 
 // why says in words why the next call uses candidate c.
@@ -197,17 +170,18 @@ func why(c auth.Candidate) string {
 }
 
 // modelSummary is bare /model.
-func modelSummary(ctx context.Context, e *Engine, r *Request) error {
-	st, err := e.current(ctx, r)
+func modelSummary(ctx context.Context, e *Engine, r *Request) (Reply, error) {
+	t, _, err := e.target(ctx, r)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
-	plan, _, err := e.plan(ctx, r, st)
+	res, _, err := e.resolver(ctx, r.Agent)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
+	plan := res.Resolve(t.Query)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Current: %s\n", e.cfg.Catalog.Label(st.Ref))
+	fmt.Fprintf(&b, "Current: %s\n", e.cfg.Catalog.Label(t.Ref))
 	if next, ok := plan.Next(); ok {
 		label := next.Label()
 		if next.From != "" {
@@ -217,104 +191,193 @@ func modelSummary(ctx context.Context, e *Engine, r *Request) error {
 	} else if len(plan.Excluded) > 0 && plan.Excluded[0].Basis == auth.BasisPinned {
 		fmt.Fprintf(&b, "Next call uses: nothing: pinned %s %s\n", plan.Excluded[0].ProfileID, plan.Excluded[0].Excluded)
 	} else {
-		fmt.Fprintf(&b, "Next call uses: no credential for %s (run bot models status on the host)\n", st.Provider)
+		fmt.Fprintf(&b, "Next call uses: no credential for %s (run bot models status on the host)\n", t.Provider)
 	}
 	b.WriteString("\nSwitch: /model <model>[@profile]\n")
 	b.WriteString("Pin a credential: /model @<profile>\n")
 	b.WriteString("Browse: /model list, /models <provider>\n")
 	b.WriteString("More: /model status")
-	return r.Out.Reply(ctx, b.String(), false)
+	return text(b.String()), nil
 }
 
-// modelList is the compact picker: models by provider, the current one
-// marked, and whether each provider has a usable credential.
-func modelList(ctx context.Context, e *Engine, r *Request) error {
-	st, err := e.current(ctx, r)
+// modelList is the picker, in three steps that each reply offers as
+// choices: /model list shows every provider's models (the current one
+// marked) and how many credentials each provider has, and offers the
+// providers; /model list <provider> offers that provider's models;
+// /model list <model> offers the credentials to use it with, and choosing
+// one runs /model <model>[@profile]. Text and choices come from the same
+// data, so what a platform renders as buttons is what the text says.
+func modelList(ctx context.Context, e *Engine, r *Request) (Reply, error) {
+	t, _, err := e.target(ctx, r)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
 	res, _, err := e.resolver(ctx, r.Agent)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
+	if len(r.Cmd.Args) < 2 {
+		return e.listProviders(t, res), nil
+	}
+	arg := r.Cmd.Args[1]
+	if slices.Contains(e.cfg.Catalog.Providers(), strings.ToLower(arg.Value)) {
+		return e.listModels(t, res, strings.ToLower(arg.Value)), nil
+	}
+	ref, err := grammar.ParseModelRef(arg)
+	if err == nil && ref.Profile != "" {
+		err = errors.New("a model without @profile")
+	}
+	if err != nil {
+		return Reply{}, atColumn(arg.Pos.Col, fmt.Sprintf("expected a provider or a model after /model list, got %q.", arg.Value))
+	}
+	m, err := e.cfg.Catalog.Resolve(ref.Provider, ref.Model)
+	if err != nil {
+		return Reply{}, atColumn(arg.Pos.Col, err.Error())
+	}
+	return e.listCredentials(t, res, m), nil
+}
+
+// usableText says how many credentials a plan offers.
+func usableText(plan auth.Plan) string {
+	switch n := len(plan.Candidates); n {
+	case 0:
+		return "no credential"
+	case 1:
+		return "1 credential"
+	default:
+		return fmt.Sprintf("%d credentials", n)
+	}
+}
+
+// allowedModels returns the models of provider p that the allowlist
+// leaves, each with its line of /model list: marked when current, with
+// its aliases.
+func (e *Engine) allowedModels(t models.Target, p string) (refs []catalog.Ref, lines []string) {
+	for _, m := range e.cfg.Catalog.Models(p) {
+		if !e.cfg.Catalog.Allowed(m.Ref) {
+			continue
+		}
+		mark := "  "
+		if m.Ref == t.Ref {
+			mark = "* "
+		}
+		line := mark + m.Ref.String()
+		if as := e.cfg.Catalog.AliasesFor(m.Ref); len(as) > 0 {
+			line += " (" + strings.Join(as, ", ") + ")"
+		}
+		refs, lines = append(refs, m.Ref), append(lines, line)
+	}
+	return refs, lines
+}
+
+// listProviders is /model list.
+func (e *Engine) listProviders(t models.Target, res *auth.Resolver) Reply {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Current: %s\n", e.cfg.Catalog.Label(st.Ref))
+	var choices []Choice
+	fmt.Fprintf(&b, "Current: %s\n", e.cfg.Catalog.Label(t.Ref))
 	for _, p := range e.cfg.Catalog.Providers() {
-		plan := res.Resolve(auth.Query{Provider: p})
-		usable := "no credential"
-		if n := len(plan.Candidates); n == 1 {
-			usable = "1 credential"
-		} else if n > 1 {
-			usable = fmt.Sprintf("%d credentials", n)
-		}
-		var lines []string
-		for _, m := range e.cfg.Catalog.Models(p) {
-			if !e.cfg.Catalog.Allowed(m.Ref) {
-				continue
-			}
-			mark := "  "
-			if m.Ref == st.Ref {
-				mark = "* "
-			}
-			line := mark + m.Ref.String()
-			if as := e.cfg.Catalog.AliasesFor(m.Ref); len(as) > 0 {
-				line += " (" + strings.Join(as, ", ") + ")"
-			}
-			lines = append(lines, line)
-		}
+		_, lines := e.allowedModels(t, p)
 		if len(lines) == 0 {
 			continue
 		}
+		usable := usableText(res.Resolve(auth.Query{Provider: p}))
 		fmt.Fprintf(&b, "\n%s — %s\n%s\n", p, usable, strings.Join(lines, "\n"))
+		choices = append(choices, Choice{Label: p + " — " + usable, Command: "/model list " + p})
 	}
-	b.WriteString("\nPick: /model <model>[@profile]")
-	return r.Out.Reply(ctx, b.String(), false)
+	b.WriteString("\nPick: /model <n> for an entry below, or /model <model>[@profile]")
+	return Reply{Text: b.String(), Choices: choices}
+}
+
+// listModels is /model list <provider>.
+func (e *Engine) listModels(t models.Target, res *auth.Resolver, p string) Reply {
+	refs, lines := e.allowedModels(t, p)
+	if len(refs) == 0 {
+		return text(fmt.Sprintf("The allowlist (models.allow) leaves no %s model. See /model list.", p))
+	}
+	choices := make([]Choice, len(refs))
+	for i, ref := range refs {
+		choices[i] = Choice{Label: strings.TrimSpace(lines[i]), Command: "/model list " + ref.String()}
+	}
+	usable := usableText(res.Resolve(auth.Query{Provider: p}))
+	return Reply{Text: fmt.Sprintf("%s — %s\n%s\n\nPick a model (/model <n>), then a credential.", p, usable, strings.Join(lines, "\n")), Choices: choices}
+}
+
+// listCredentials is /model list <model>: the credentials m can be used
+// with. "auto" leaves the choice to the order; a profile pins it. An
+// environment variable cannot be pinned, so it is named but not offered.
+func (e *Engine) listCredentials(t models.Target, res *auth.Resolver, m catalog.Ref) Reply {
+	plan := res.Resolve(auth.Query{Provider: m.Provider})
+	var b strings.Builder
+	fmt.Fprintf(&b, "Credentials for %s:", e.cfg.Catalog.Label(m))
+	choices := []Choice{{Label: "auto (the order decides)", Command: "/model " + m.String()}}
+	for _, c := range plan.Candidates {
+		fmt.Fprintf(&b, "\n  %s", candidateLabel(c))
+		if c.ProfileID == "" {
+			b.WriteString(" (cannot be pinned: it is an environment variable)")
+			continue
+		}
+		choices = append(choices, Choice{Label: string(c.ProfileID), Command: "/model " + m.String() + "@" + string(c.ProfileID)})
+	}
+	if len(plan.Candidates) == 0 {
+		fmt.Fprintf(&b, "\n  none: add one on the gateway host with bot models auth paste-token --provider %s", m.Provider)
+	}
+	if t.Pinned() && t.Provider == m.Provider {
+		fmt.Fprintf(&b, "\nThis chat is pinned to %s.", t.Query.Pin)
+	}
+	return Reply{Text: b.String(), Choices: choices}
 }
 
 // modelStatus is the full view: every auth candidate of each provider in
-// the order the router will try them, with flags; secrets masked.
-func modelStatus(ctx context.Context, e *Engine, r *Request) error {
-	st, err := e.current(ctx, r)
+// the order the router will try them, with flags; secrets masked. With a
+// user pin the session's provider lists the pinned profile first, as the
+// next call uses it, and the others as not used while the pin stands.
+func modelStatus(ctx context.Context, e *Engine, r *Request) (Reply, error) {
+	t, s, err := e.target(ctx, r)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
 	res, o, err := e.resolver(ctx, r.Agent)
 	if err != nil {
-		return err
+		return Reply{}, err
 	}
 	now := e.now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Current: %s\n", st.Ref)
+	fmt.Fprintf(&b, "Current: %s\n", t.Ref)
 	fmt.Fprintf(&b, "Default: %s\n", e.cfg.Catalog.Default())
 	fmt.Fprintf(&b, "Agent: %s\n", r.Agent)
 	fmt.Fprintf(&b, "Auth file: %s\n", e.cfg.Paths.Display(o.Path))
-	if st.Pin != "" {
-		fmt.Fprintf(&b, "Pin: %s (%s)\n", st.Pin, st.PinSource)
+	if s.Profile != "" {
+		fmt.Fprintf(&b, "Pin: %s (%s)\n", s.Profile, s.PinSource)
 	}
-	if st.Stale {
+	if t.Stale {
 		b.WriteString("(the model stored for this chat is no longer available; using the default)\n")
 	}
 	providers := e.cfg.Catalog.Providers()
 	slices.SortStableFunc(providers, func(a, b string) int {
 		// The session's provider first.
 		switch {
-		case a == st.Provider:
+		case a == t.Provider:
 			return -1
-		case b == st.Provider:
+		case b == t.Provider:
 			return 1
 		}
 		return 0
 	})
 	for _, p := range providers {
-		q := auth.Query{Provider: p}
-		if p == st.Provider && st.Pin != "" && auth.ProfileID(st.Pin).Provider() == p {
-			q.Pin, q.PinIsUser = auth.ProfileID(st.Pin), st.PinSource == sessions.SourceUser
-		}
+		q := t.QueryFor(p)
 		plan := res.Resolve(q)
-		if p != st.Provider && len(plan.Candidates) == 0 && len(plan.Excluded) == 0 {
+		var unused []auth.Candidate
+		if q.PinIsUser && q.Pin != "" {
+			for _, c := range res.Resolve(auth.Query{Provider: p}).Candidates {
+				if c.ProfileID != q.Pin {
+					unused = append(unused, c)
+				}
+			}
+		}
+		if p != t.Provider && len(plan.Candidates) == 0 && len(plan.Excluded) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n[%s] endpoint: %s\n", p, e.endpoint(p))
+		fmt.Fprintf(&b, "\n[%s] endpoint: %s\n", p, config.Endpoint(e.cfg.Env, e.cfg.Config, p))
 		if len(plan.Candidates) == 0 {
 			b.WriteString("  no usable credential\n")
 		}
@@ -325,44 +388,23 @@ func modelStatus(ctx context.Context, e *Engine, r *Request) error {
 			}
 			b.WriteByte('\n')
 		}
+		for _, c := range unused {
+			fmt.Fprintf(&b, "  - %s (not used while %s is pinned)\n", candidateLabel(c), q.Pin)
+		}
 		for _, c := range plan.Excluded {
 			fmt.Fprintf(&b, "  - %s: skipped, %s\n", c.ProfileID, c.Excluded)
 		}
 	}
-	return r.Out.Reply(ctx, strings.TrimRight(b.String(), "\n"), true)
-}
-
-// endpoint returns a provider's base URL as configured, or "default".
-func (e *Engine) endpoint(p string) string {
-	if u := config.BaseURL(e.cfg.Env, e.cfg.Config, p); u != "" {
-		return u
-	}
-	return "default"
+	return Reply{Text: strings.TrimRight(b.String(), "\n"), Private: true}, nil
 }
 
 // candidateLabel names a candidate with its secret masked, and the agent
 // it is read from when it is not the session's agent's own.
 func candidateLabel(c auth.Candidate) string {
 	if c.From != "" {
-		return ownLabel(c) + " (from agent " + c.From + ")"
+		return c.MaskedLabel() + " (from agent " + c.From + ")"
 	}
-	return ownLabel(c)
-}
-
-// ownLabel is candidateLabel without the agent.
-func ownLabel(c auth.Candidate) string {
-	cred := c.Credential
-	switch {
-	case c.ProfileID == "":
-		return fmt.Sprintf("%s=%s", c.EnvSource, cred.Secret().Mask())
-	case cred.Type == auth.KindAPIKey:
-		return fmt.Sprintf("%s=%s", c.ProfileID, cred.Key.Mask())
-	case cred.Type == auth.KindToken:
-		return fmt.Sprintf("%s=token:%s", c.ProfileID, cred.Token.Mask())
-	case cred.Email != "":
-		return fmt.Sprintf("%s=OAuth %s", c.ProfileID, cred.Email)
-	}
-	return fmt.Sprintf("%s=OAuth", c.ProfileID)
+	return c.MaskedLabel()
 }
 
 // candidateFlags are the flags of DESIGN §5: next, pinned, lastGood,

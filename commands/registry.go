@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"github.com/botgateway/bot/internal/textdist"
 	"slices"
@@ -77,12 +75,4 @@ func (r *Registry) Suggest(name string) string {
 		}
 	}
 	return best
-}
-
-// NewRef returns a short random reference (4 hex digits) that ties a
-// generic error reply ("Something went wrong (ref 7f3a).") to its log line.
-func NewRef() string {
-	var b [2]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

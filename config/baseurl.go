@@ -42,3 +42,12 @@ func TokenURL(env *Env, cfg *Config, p string) string {
 	}
 	return ""
 }
+
+// Endpoint is BaseURL as status output shows it: "default" when the
+// provider client's own default is used.
+func Endpoint(env *Env, cfg *Config, p string) string {
+	if u := BaseURL(env, cfg, p); u != "" {
+		return u
+	}
+	return "default"
+}

@@ -2,16 +2,12 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
-	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/commands"
-	"github.com/botgateway/bot/config"
-	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
@@ -28,37 +24,21 @@ type Conversation struct {
 	// HistoryTurns bounds the earlier messages sent with each call
 	// (config sessions.historyTurns; default 20).
 	HistoryTurns int
-	// Paths shows the files named in error replies as "~/…".
-	Paths config.Paths
-	Log   *slog.Logger
+	Log          *slog.Logger
 }
 
-// storeFailed is the reply when a store cannot be read: the error's own
-// line when bot explains it (the file and its fix), else generic.
-func (c *Conversation) storeFailed(err error, generic string) error {
-	if line, ok := errline.Line(err, c.Paths); ok {
-		return errors.New(line)
-	}
-	return errors.New(generic)
-}
-
-// sessionStoreFailed is the generic reply for a session store that cannot
-// be read.
+// sessionStoreFailed is the reply when the session store cannot be read
+// for a reason no file explains (errline.Chat shows a file's own line
+// instead when one does).
 const sessionStoreFailed = "The session store cannot be read; run bot doctor on the gateway host."
 
-// Model returns the model a session's next message goes to: the one the
-// session chose while the catalog still allows it, else the default.
-func (c *Conversation) Model(s sessions.Session) catalog.Ref {
-	if s.Model != "" {
-		p, m, _ := strings.Cut(s.Model, "/")
-		if ref, err := c.Catalog.Resolve(p, m); err == nil && c.Catalog.Allowed(ref) {
-			return ref
-		}
-	}
-	return c.Catalog.Default()
+// Target returns where the next message of the session s of agent goes.
+func (c *Conversation) Target(agent string, s sessions.Session) models.Target {
+	return commands.SessionTarget(c.Catalog, agent, s)
 }
 
-// Reply implements ChatFunc. Its errors are user-facing lines.
+// Reply implements ChatFunc. Its errors are shown to the user through
+// errline.Chat: a *usermsg.Error as it is, anything else with a log ref.
 func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, send func(string)) error {
 	log := c.Log
 	if log == nil {
@@ -66,18 +46,16 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	}
 	s, _, err := c.Sessions.Get(ctx, agent, key)
 	if err != nil {
-		log.Error("load session", logkeys.Session, string(key), logkeys.Err, err)
-		return c.storeFailed(err, sessionStoreFailed)
+		return usermsg.Wrap(fmt.Errorf("gateway: load session %s: %w", key, err), sessionStoreFailed)
 	}
-	target := c.Model(s)
+	target := c.Target(agent, s)
 	turns := c.HistoryTurns
 	if turns <= 0 {
 		turns = 20
 	}
 	hist, err := c.Sessions.History(ctx, agent, key, turns)
 	if err != nil {
-		log.Error("load history", logkeys.Session, string(key), logkeys.Err, err)
-		return c.storeFailed(err, sessionStoreFailed)
+		return usermsg.Wrap(fmt.Errorf("gateway: load history of %s: %w", key, err), sessionStoreFailed)
 	}
 	req := models.Request{Messages: make([]models.Message, 0, len(hist)+1)}
 	for _, t := range hist {
@@ -85,27 +63,9 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	}
 	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: text})
 
-	t := models.Target{Agent: agent, Provider: target.Provider, Model: target.Model}
-	if s.Profile != "" && auth.ProfileID(s.Profile).Provider() == target.Provider {
-		t.Pin, t.PinIsUser = auth.ProfileID(s.Profile), s.PinSource == sessions.SourceUser
-	}
-	res, err := c.Router.Complete(ctx, t, req)
+	res, err := c.Router.Complete(ctx, target, req)
 	if err != nil {
-		var re *models.ReplyError
-		if errors.As(err, &re) {
-			log.Warn("chat turn failed", logkeys.Session, string(key), logkeys.Provider, target.Provider, logkeys.Err, err)
-			// The router's generic line for a store it cannot read gives
-			// way to the store's own, which names the file and the fix.
-			if re.Err != nil {
-				if line, ok := errline.Line(re.Err, c.Paths); ok {
-					return errors.New(line)
-				}
-			}
-			return re
-		}
-		ref := commands.NewRef()
-		log.Error("chat turn failed", logkeys.Ref, ref, logkeys.Session, string(key), logkeys.Err, err)
-		return fmt.Errorf("Something went wrong (ref %s).", ref)
+		return fmt.Errorf("gateway: chat turn of %s on %s: %w", key, target.Ref, err)
 	}
 	send(res.Response.Text)
 	// Store the exchange; an automatic pin follows the profile that
@@ -124,6 +84,6 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 			log.Warn("auto pin", logkeys.Session, string(key), logkeys.Err, err)
 		}
 	}
-	log.Info("chat turn", logkeys.Session, string(key), logkeys.Model, target.String(), logkeys.Profile, string(res.Profile), logkeys.Attempts, len(res.Attempts))
+	log.Info("chat turn", logkeys.Session, string(key), logkeys.Model, target.Ref.String(), logkeys.Profile, string(res.Profile), logkeys.Attempts, len(res.Attempts))
 	return nil
 }

@@ -12,16 +12,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/botgateway/bot/auth"
-	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/gateway/gatewaytest"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/logtest"
-	"github.com/botgateway/bot/internal/testenv"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -42,9 +41,8 @@ const twoKeys = `{"version":1,"profiles":{
 // profileOf maps a key the fake saw to the profile holding it.
 var profileOf = map[string]string{keyWork: "anthropic:work", keyHome: "anthropic:home"}
 
-// conv is a Conversation wired as cmd/bot does: a sessions file and an
-// auth store under a temp HOME, the command engine's credential loader, the
-// router and the Anthropic client against a loopback fake.
+// conv is the Conversation of the shared stack (gatewaytest) over a temp
+// HOME with the two keys, its Anthropic client against a loopback fake.
 type conv struct {
 	*gateway.Conversation
 	sessions  *sessions.Store
@@ -52,49 +50,41 @@ type conv struct {
 	storePath string
 }
 
-// newConv wires a Conversation with cfg (nil: the defaults) and
-// historyTurns. Both keys are valid at the fake.
-func newConv(t *testing.T, cfg *config.Config, historyTurns int) *conv {
+// newConv wires a Conversation with the models block of bot.json given by
+// def and allow ("" and nil: none) and historyTurns. Both keys are valid
+// at the fake.
+func newConv(t *testing.T, def string, allow []string, historyTurns int) *conv {
 	t.Helper()
-	if cfg == nil {
-		cfg = &config.Config{}
+	block := map[string]any{}
+	if def != "" {
+		block["default"] = def
 	}
-	env := testenv.New(t)
-	paths, err := config.ResolvePaths(env.Getenv)
+	if allow != nil {
+		block["allow"] = allow
+	}
+	doc := map[string]any{"models": block}
+	if historyTurns != 0 {
+		doc["sessions"] = map[string]any{"historyTurns": historyTurns}
+	}
+	botJSON, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	storePath := env.Store(agent, twoKeys)
-	cat, err := catalog.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sessions.Open(t.Context(), paths.SessionsDB(), sessions.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	log := logtest.New(t)
-	engine := commands.New(commands.Config{Sessions: st, Catalog: cat, Config: cfg, Paths: paths, Log: log})
 	fake := fakes.NewAnthropic(t)
 	fake.Allow(keyWork, keyHome)
-	router, err := models.NewRouter(models.RouterConfig{
+	h := gatewaytest.New(t, gatewaytest.Options{
+		Files: map[string]string{
+			".bot/agents/" + agent + "/agent/auth-profiles.json": twoKeys,
+			".bot/bot.json": string(botJSON),
+		},
 		Providers: map[string]models.Provider{"anthropic": anthropic.New(anthropic.Config{BaseURL: fake.URL(), HTTPClient: fake.Client()})},
-		Store:     engine.AuthStore,
-		AgentDir:  paths.AgentDir,
-		Acquirer:  &auth.Refresher{},
-		Config:    cfg,
-		Usage:     commands.Usage{S: st},
-		Log:       log,
+		Log:       logtest.New(t),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return &conv{
-		Conversation: &gateway.Conversation{Sessions: st, Catalog: cat, Router: router, HistoryTurns: historyTurns, Paths: paths, Log: log},
-		sessions:     st,
+		Conversation: h.Stack.Conversation,
+		sessions:     h.Stack.Sessions,
 		fake:         fake,
-		storePath:    storePath,
+		storePath:    h.Env.StorePath(agent),
 	}
 }
 
@@ -271,7 +261,7 @@ func TestReplySendsBoundedHistory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, nil, tt.historyTurns)
+			c := newConv(t, "", nil, tt.historyTurns)
 			for i := 1; i <= tt.exchanges; i++ {
 				c.mustReply(t, "m"+strconv.Itoa(i))
 			}
@@ -302,7 +292,7 @@ func TestReplySendsOnceAndStoresTheExchange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, nil, 0)
+			c := newConv(t, "", nil, 0)
 			c.seed(t, tt.seed...)
 			if tt.answer != "" {
 				c.fake.Handle(func(fakes.Call) fakes.Response { return fakes.OK(tt.answer) })
@@ -352,7 +342,7 @@ func TestReplyAutoPinFollowsTheAnsweringProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, nil, 0)
+			c := newConv(t, "", nil, 0)
 			c.set(t, "", tt.autoPin, sessions.SourceAuto)
 			for _, k := range tt.limited {
 				c.fake.Script(k, fakes.RateLimited(30))
@@ -399,7 +389,7 @@ func TestReplyNeverChangesAUserPin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, &config.Config{Models: config.ModelsConfig{Allow: tt.allow}}, 0)
+			c := newConv(t, "", tt.allow, 0)
 			c.set(t, tt.model, tt.profile, sessions.SourceUser)
 			for _, k := range tt.limited {
 				c.fake.Script(k, fakes.RateLimited(30))
@@ -449,7 +439,7 @@ func TestReplyModelOnTheWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, &config.Config{Models: config.ModelsConfig{Default: tt.def, Allow: tt.allow}}, 0)
+			c := newConv(t, tt.def, tt.allow, 0)
 			c.set(t, tt.model, "", "")
 			c.mustReply(t, "hello")
 			calls := c.fake.Calls()
@@ -480,7 +470,7 @@ func TestReplyRouterFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConv(t, nil, 0)
+			c := newConv(t, "", nil, 0)
 			c.seed(t, [2]string{"hi", "hi there"})
 			c.set(t, tt.model, tt.userPin, sessions.SourceUser)
 			before := c.session(t)
@@ -488,15 +478,15 @@ func TestReplyRouterFailure(t *testing.T) {
 				c.fake.Script(k, fakes.RateLimited(30))
 			}
 			sent, err := c.reply(t, "hello")
-			re, ok := errors.AsType[*models.ReplyError](err)
-			if !ok {
-				t.Fatalf("Reply error = %#v, want a *models.ReplyError", err)
+			re, ok := errors.AsType[*usermsg.Error](err)
+			if !ok || re.Text == "" {
+				t.Fatalf("Reply error = %#v, want a *usermsg.Error", err)
 			}
-			if err.Error() != re.Msg || re.Msg == "" {
-				t.Errorf("error text = %q, want the user-facing message %q", err.Error(), re.Msg)
+			if got := errline.Chat(err, config.Paths{}, logtest.New(t)); got != re.Text {
+				t.Errorf("user reads %q, want the user-facing message %q", got, re.Text)
 			}
-			if !strings.HasPrefix(re.Msg, tt.want) {
-				t.Errorf("error text = %q, want it to start with %q", re.Msg, tt.want)
+			if !strings.HasPrefix(re.Text, tt.want) {
+				t.Errorf("error text = %q, want it to start with %q", re.Text, tt.want)
 			}
 			if len(sent) != 0 {
 				t.Errorf("sent %q, want nothing", sent)
@@ -516,14 +506,23 @@ func TestReplyRouterFailure(t *testing.T) {
 // use is answered with the store's own line (the file, the problem, the
 // fix), like the /model commands, not the router's generic sentence.
 func TestReplyUnusableStore(t *testing.T) {
-	c := newConv(t, nil, 0)
+	c := newConv(t, "", nil, 0)
 	if err := os.WriteFile(c.storePath, []byte(`{"version":1,"profiles":`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	sent, err := c.reply(t, "hello")
+	paths, perr := config.ResolvePaths(func(k string) string {
+		if k == "HOME" {
+			return strings.TrimSuffix(c.storePath, "/.bot/agents/main/agent/auth-profiles.json")
+		}
+		return ""
+	})
+	if perr != nil {
+		t.Fatal(perr)
+	}
 	want := "~/.bot/agents/main/agent/auth-profiles.json: invalid JSON at line 1: unexpected end of JSON input; fix the file or restore it from a backup (it was not changed)"
-	if err == nil || err.Error() != want {
-		t.Errorf("Reply error = %v\nwant %s", err, want)
+	if got := errline.Chat(err, paths, logtest.New(t)); err == nil || got != want {
+		t.Errorf("user reads %q (error %v)\nwant %s", got, err, want)
 	}
 	if len(sent) != 0 || len(c.fake.Calls()) != 0 {
 		t.Errorf("sent %q and called the provider %d times, want neither", sent, len(c.fake.Calls()))

@@ -19,8 +19,11 @@ import (
 
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/grammar"
+	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -30,8 +33,8 @@ const MaxMessage = 4096
 // ChatFunc answers a plain (non-command) message of a session: it sends
 // the answer with reply as soon as it has one, then may finish its own work
 // (storing the exchange) before returning, so the user never waits for it.
-// It may block on the provider; its error text is shown to the user, so it
-// must be a user-facing message.
+// It may block on the provider. A user reads its error through
+// errline.Chat: a *usermsg.Error's text, else a generic line with a ref.
 type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error
 
 // Config configures a gateway.
@@ -47,6 +50,8 @@ type Config struct {
 	// Chat answers plain text. Nil means model calls are not available in
 	// this build, and plain text gets a line saying so.
 	Chat ChatFunc
+	// Paths shows the files named in replies as "~/…".
+	Paths config.Paths
 	// Grace bounds how long Run waits for in-flight messages after ctx
 	// ends (default 10 s).
 	Grace time.Duration
@@ -64,6 +69,8 @@ type Gateway struct {
 	// while a goroutine drains it (Deliver, drain).
 	qmu    sync.Mutex
 	queues map[sessions.Key][]adapters.Message
+	// pickers remembers each session's last picker, for "/model <n>".
+	pickers pickers
 	// handlerCtx is the parent of every message's context; it outlives
 	// Run's ctx by the grace period.
 	handlerCtx    context.Context
@@ -173,15 +180,16 @@ func (g *Gateway) allowed(m adapters.Message) bool {
 }
 
 // handle processes one message: authorize, parse, command or chat, reply.
+// What a user reads of a failure is decided in one place, errline.Chat.
 func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug, not the user's input: say so with a reference to the
 			// log line, and keep the gateway running.
-			ref := commands.NewRef()
+			ref := usermsg.NewRef()
 			g.log.Error("message handler panicked", logkeys.Ref, ref, logkeys.Channel, m.Channel, logkeys.Panic, r)
 			if m.Reply != nil {
-				m.Reply.Reply(ctx, adapters.Reply{Text: fmt.Sprintf("Something went wrong (ref %s).", ref)})
+				m.Reply.Reply(ctx, adapters.Reply{Text: usermsg.Generic(ref)})
 			}
 		}
 	}()
@@ -190,13 +198,16 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	}
 	key := sessionKey(m)
 	log := g.log.With(logkeys.Channel, m.Channel, logkeys.Session, string(key))
-	reply := func(text string, private bool) {
-		if err := m.Reply.Reply(ctx, adapters.Reply{Text: text, Private: private}); err != nil {
+	send := func(r adapters.Reply) {
+		if err := m.Reply.Reply(ctx, r); err != nil {
 			log.Warn("reply failed", logkeys.Err, err)
 		}
 	}
+	fail := func(err error, private bool) {
+		send(adapters.Reply{Text: errline.Chat(err, g.cfg.Paths, log), Private: private})
+	}
 	if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
-		reply(fmt.Sprintf("That message is %d characters long; the limit is %d. Send it in parts.", n, MaxMessage), false)
+		send(adapters.Reply{Text: fmt.Sprintf("That message is %d characters long; the limit is %d. Send it in parts.", n, MaxMessage)})
 		return
 	}
 	cmd, err := grammar.Parse(m.Text, m.BotName)
@@ -204,10 +215,14 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	case errors.Is(err, grammar.ErrOtherBot):
 		return // addressed to another bot in the chat
 	case err != nil:
-		reply(g.cfg.Engine.ParseError(err), false)
+		fail(g.cfg.Engine.ParseError(err), false)
 		return
 	case cmd == nil:
-		g.chat(ctx, m, key, reply)
+		g.chat(ctx, m, key, send, fail)
+		return
+	}
+	if cmd, err = g.pickers.resolve(key, cmd); err != nil {
+		fail(err, false)
 		return
 	}
 	req := &commands.Request{
@@ -215,33 +230,36 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		Caller:  commands.Caller{Channel: m.Channel, SenderID: m.Sender.ID, Allowed: g.allowed(m)},
 		Session: key,
 		Agent:   g.cfg.Agent,
-		Out:     responder(reply),
 	}
-	if err := g.cfg.Engine.Handle(ctx, req); err != nil {
+	rep, err := g.cfg.Engine.Handle(ctx, req)
+	if err != nil {
 		log.Debug("command failed", logkeys.Command, cmd.Name, logkeys.Err, err)
+		fail(err, rep.Private)
+		return
 	}
+	out := adapters.Reply{Text: rep.Text, Private: rep.Private}
+	if len(rep.Choices) > 0 {
+		out.Choices = make([]adapters.Choice, len(rep.Choices))
+		for i, c := range rep.Choices {
+			out.Choices[i] = adapters.Choice{Label: c.Label, Command: c.Command}
+		}
+		g.pickers.remember(key, cmd.Name, out.Choices)
+	}
+	send(out)
 }
 
 // chat answers plain text through the router.
-func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, reply func(string, bool)) {
+func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, send func(adapters.Reply), fail func(error, bool)) {
 	if !g.allowed(m) {
 		return // strangers may not spend the owner's credits
 	}
 	if g.cfg.Chat == nil {
-		reply("Model calls are not wired up in this build yet: only commands work. Try /model or /help.", false)
+		send(adapters.Reply{Text: "Model calls are not wired up in this build yet: only commands work. Try /model or /help."})
 		return
 	}
-	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, func(text string) { reply(text, false) }); err != nil {
-		reply(err.Error(), false)
+	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, func(text string) { send(adapters.Reply{Text: text}) }); err != nil {
+		fail(err, false)
 	}
-}
-
-// responder adapts a reply function to commands.Responder.
-type responder func(text string, private bool)
-
-func (r responder) Reply(_ context.Context, text string, private bool) error {
-	r(text, private)
-	return nil
 }
 
 var _ adapters.Inbox = (*Gateway)(nil)

@@ -60,22 +60,25 @@ func (r replyTo) Reply(_ context.Context, rep adapters.Reply) error {
 	return nil
 }
 
+// newEngine returns the command engine of a whole stack (OpenStack) over
+// a temp HOME. (gatewaytest cannot serve tests inside this package.)
 func newEngine(t *testing.T) *commands.Engine {
 	t.Helper()
 	paths, err := config.ResolvePaths(testenv.New(t).Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.New(&config.Config{})
+	cfg := &config.Config{}
+	cat, err := catalog.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sessions.Open(t.Context(), paths.SessionsDB(), sessions.Options{})
+	st, err := OpenStack(t.Context(), StackConfig{Paths: paths, Config: cfg, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return commands.New(commands.Config{Sessions: st, Catalog: cat, Config: &config.Config{}, Paths: paths})
+	return st.Engine
 }
 
 func TestDispatch(t *testing.T) {

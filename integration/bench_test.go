@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -9,76 +10,33 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/commands"
-	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/gateway/gatewaytest"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
-// stack is the chat path wired as cmd/bot/cli does, over a temp HOME.
+// stack is the chat path wired as bot chat does (gatewaytest, over
+// gateway.OpenStack), its Anthropic client against fake.
 type stack struct {
+	*gatewaytest.Harness
 	gw       *gateway.Gateway
-	router   *models.Router
-	engine   *commands.Engine
 	sessions *sessions.Store
 	provider models.Provider
-	res      func() *auth.Resolver
 }
 
 func newStack(b testing.TB, fake *fakes.Anthropic) *stack {
 	b.Helper()
-	e := newEnv(b)
-	e.Store("main", twoKeys)
-	paths, err := config.ResolvePaths(e.Getenv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := &config.Config{}
-	cat, err := catalog.New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	engine := commands.New(commands.Config{Sessions: st, Catalog: cat, Config: cfg, Paths: paths})
 	provider := anthropic.New(anthropic.Config{BaseURL: fake.URL(), HTTPClient: fake.Client()})
-	router, err := models.NewRouter(models.RouterConfig{
+	h := gatewaytest.New(b, gatewaytest.Options{
+		Files:     map[string]string{".bot/agents/main/agent/auth-profiles.json": twoKeys},
 		Providers: map[string]models.Provider{"anthropic": provider},
-		Store:     engine.AuthStore,
-		AgentDir:  paths.AgentDir,
-		Acquirer:  &auth.Refresher{},
-		Config:    cfg,
-		Usage:     commands.Usage{S: st},
+		Log:       slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	conv := &gateway.Conversation{Sessions: st, Catalog: cat, Router: router}
-	gw, err := gateway.New(gateway.Config{Adapters: []adapters.Adapter{nopAdapter{}}, Engine: engine, Agent: "main", Chat: conv.Reply})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &stack{gw: gw, router: router, engine: engine, sessions: st, provider: provider}
-	s.res = func() *auth.Resolver {
-		o, err := engine.Store(context.Background(), "main")
-		if err != nil {
-			b.Fatal(err)
-		}
-		return &auth.Resolver{Store: o.Store, Config: cfg, Usage: commands.Usage{S: st}}
-	}
-	return s
+	return &stack{Harness: h, gw: h.Gateway, sessions: h.Stack.Sessions, provider: provider}
 }
-
-type nopAdapter struct{}
-
-func (nopAdapter) Name() string                                    { return "console" }
-func (nopAdapter) Run(ctx context.Context, _ adapters.Inbox) error { <-ctx.Done(); return nil }
 
 // replyClock notes when the reply was sent.
 type replyClock struct{ at *time.Time }
@@ -142,8 +100,10 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	b.Logf("budget: gateway overhead ≤ 50 µs at p50 (DESIGN §7)")
 }
 
-// BenchmarkResolveWithPin measures credential resolution for a call: the
-// session's pin from the sessions store plus the resolver's order.
+// BenchmarkResolveWithPin measures credential resolution for a call as the
+// router does it: the session from the sessions store, its target
+// (commands.SessionTarget), the agent's current credentials (two stat
+// calls) and the resolver's order.
 // DESIGN §7: ≤ 5 µs.
 func BenchmarkResolveWithPin(b *testing.B) {
 	fake := fakes.NewAnthropic(b)
@@ -152,14 +112,18 @@ func BenchmarkResolveWithPin(b *testing.B) {
 	if err := s.sessions.SetModelAndPin(ctx, "main", "console:bench", "anthropic/claude-sonnet-4-5", "anthropic:home", sessions.SourceUser); err != nil {
 		b.Fatal(err)
 	}
-	res := s.res()
 	b.ReportAllocs()
 	for b.Loop() {
 		sess, _, err := s.sessions.Get(ctx, "main", "console:bench")
 		if err != nil {
 			b.Fatal(err)
 		}
-		plan := res.Resolve(auth.Query{Provider: "anthropic", Pin: auth.ProfileID(sess.Profile), PinIsUser: true})
+		t := commands.SessionTarget(s.Stack.Catalog, "main", sess)
+		res, _, err := s.Stack.Credentials.Resolver(ctx, "main")
+		if err != nil {
+			b.Fatal(err)
+		}
+		plan := res.Resolve(t.Query)
 		if len(plan.Candidates) != 1 {
 			b.Fatal("the pin did not resolve")
 		}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/auth"
-	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/usermsg"
 )
 
 // UsageStore is the runtime usage the router reads before each call and
@@ -32,16 +32,20 @@ type Acquirer interface {
 	Acquire(ctx context.Context, agentDir string, id auth.ProfileID, force bool) (*auth.Credential, error)
 }
 
+// Credentials is where the router reads an agent's credentials: the
+// resolver over what the agent sees now, and the directory its OAuth
+// refreshes lock and write (auth.Stores).
+type Credentials interface {
+	Resolver(ctx context.Context, agent string) (*auth.Resolver, *auth.Opened, error)
+	AgentDir(agent string) string
+}
+
 // RouterConfig configures a Router.
 type RouterConfig struct {
-	Providers map[string]Provider
-	// Store returns the current credential store of an agent.
-	Store    func(ctx context.Context, agent string) (*auth.Store, error)
-	AgentDir func(agent string) string
-	Acquirer Acquirer
-	Config   *config.Config
-	Env      auth.EnvLookup
-	Usage    UsageStore
+	Providers   map[string]Provider
+	Credentials Credentials
+	Acquirer    Acquirer
+	Usage       UsageStore
 	// Budget bounds one message across all failovers (default 2 min).
 	Budget time.Duration
 	Now    func() time.Time
@@ -60,8 +64,8 @@ type Router struct {
 // NewRouter validates cfg and returns a router. A duplicate provider id is
 // impossible (it is a map); a missing piece is an error.
 func NewRouter(cfg RouterConfig) (*Router, error) {
-	if cfg.Store == nil || cfg.AgentDir == nil || cfg.Acquirer == nil || cfg.Usage == nil {
-		return nil, errors.New("models: router needs Store, AgentDir, Acquirer and Usage")
+	if cfg.Credentials == nil || cfg.Acquirer == nil || cfg.Usage == nil {
+		return nil, errors.New("models: router needs Credentials, Acquirer and Usage")
 	}
 	if cfg.Budget == 0 {
 		cfg.Budget = 2 * time.Minute
@@ -74,16 +78,6 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Router{cfg: cfg, log: log.With(logkeys.Component, "router")}, nil
-}
-
-// Target says what to call: whose credentials, which provider and model,
-// and the session's pin.
-type Target struct {
-	Agent     string
-	Provider  string
-	Model     string // the provider's model id
-	Pin       auth.ProfileID
-	PinIsUser bool
 }
 
 // Attempt is one try of one candidate.
@@ -101,38 +95,28 @@ type Result struct {
 	Attempts  []Attempt
 }
 
-// ReplyError is a failure explained for the user: who, what and until
-// when, never a secret or a stack trace. Err is the cause, for logs.
-type ReplyError struct {
-	Msg string
-	Err error
-}
-
-func (e *ReplyError) Error() string { return e.Msg }
-func (e *ReplyError) Unwrap() error { return e.Err }
-
 // Complete calls the target's provider with the first usable candidate,
 // failing over as DESIGN §6 says.
 func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, error) {
 	p, ok := r.cfg.Providers[t.Provider]
 	if !ok {
-		return nil, &ReplyError{Msg: fmt.Sprintf("Provider %s is not available in this build.", t.Provider)}
+		return nil, usermsg.Errorf("Provider %s is not available in this build.", t.Provider)
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Budget)
 	defer cancel()
-	store, err := r.cfg.Store(ctx, t.Agent)
+	res, _, err := r.cfg.Credentials.Resolver(ctx, t.Agent)
 	if err != nil {
-		return nil, &ReplyError{Msg: "The credential store cannot be read; run bot doctor on the gateway host.", Err: err}
+		return nil, usermsg.Wrap(err, "The credential store cannot be read; run bot doctor on the gateway host.")
 	}
 	now := r.cfg.Now()
-	res := &auth.Resolver{Store: store, Config: r.cfg.Config, Env: r.cfg.Env, Usage: r.cfg.Usage, Now: func() time.Time { return now }}
-	plan := res.Resolve(auth.Query{Provider: t.Provider, Pin: t.Pin, PinIsUser: t.PinIsUser && t.Pin != ""})
-	pinned := t.PinIsUser && t.Pin != ""
+	res.Now = func() time.Time { return now } // one instant for the whole plan
+	plan := res.Resolve(t.Query)
+	pinned := t.Pinned()
 	if len(plan.Candidates) == 0 {
 		if pinned && len(plan.Excluded) > 0 {
-			return nil, &ReplyError{Msg: fmt.Sprintf("Auth profile %s cannot be used: %s. Pick another with /model @<profile>, or unpin with /model default.", t.Pin, plan.Excluded[0].Excluded)}
+			return nil, usermsg.Errorf("Auth profile %s cannot be used: %s. Pick another with /model @<profile>, or unpin with /model default.", t.Query.Pin, plan.Excluded[0].Excluded)
 		}
-		return nil, &ReplyError{Msg: fmt.Sprintf("No credential for %s. On the gateway host run: bot models status", t.Provider)}
+		return nil, usermsg.Errorf("No credential for %s. On the gateway host run: bot models status", t.Provider)
 	}
 
 	result := &Result{}
@@ -174,7 +158,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	// file I/O).
 	if c.Refreshable() {
 		var err error
-		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, false)
+		cred, err = r.cfg.Acquirer.Acquire(ctx, r.cfg.Credentials.AgentDir(t.Agent), c.ProfileID, false)
 		if err != nil {
 			r.log.Warn("credential unavailable", logkeys.Profile, c.ProfileID, logkeys.Err, err)
 			if re, ok := errors.AsType[*auth.RefreshError](err); ok {
@@ -194,7 +178,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 	resp, err := p.Complete(ctx, req, cred)
 	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.Refreshable() {
 		r.log.Info("provider says the token expired; refreshing once", logkeys.Profile, c.ProfileID)
-		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
+		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.Credentials.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
 			resp, err = p.Complete(ctx, req, fresh)
 		} else {
 			r.log.Warn("forced refresh failed", logkeys.Profile, c.ProfileID, logkeys.Err, aerr)
@@ -293,7 +277,7 @@ func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate,
 		if why == "" || cooling[0].Usage.CooldownUntil.After(cooling[0].Usage.DisabledUntil) {
 			why = cooling[0].Usage.CooldownReason
 		}
-		return &ReplyError{Msg: fmt.Sprintf("All %s credentials are cooling down until %s (%s).", t.Provider, until.In(now.Location()).Format("15:04"), reasonText(why))}
+		return usermsg.Errorf("All %s credentials are cooling down until %s (%s).", t.Provider, until.In(now.Location()).Format("15:04"), reasonText(why))
 	}
 	last := failures[len(failures)-1]
 	var ce *CallError
@@ -301,11 +285,11 @@ func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate,
 	var refresh *auth.RefreshError
 	switch {
 	case ce != nil && ce.ClaudeCodeOnly:
-		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("Anthropic refused %s: %s Use an Anthropic API key instead: bot models auth paste-token --provider anthropic, or set ANTHROPIC_API_KEY on the gateway host.", last.c.Label(), ClaudeCodeOnly)}
+		return usermsg.Wrap(last.err, fmt.Sprintf("Anthropic refused %s: %s Use an Anthropic API key instead: bot models auth paste-token --provider anthropic, or set ANTHROPIC_API_KEY on the gateway host.", last.c.Label(), ClaudeCodeOnly))
 	case errors.As(last.err, &refresh):
-		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("The login of %s could not be renewed. %s", last.c.Label(), refreshFix(refresh))}
+		return usermsg.Wrap(last.err, fmt.Sprintf("The login of %s could not be renewed. %s", last.c.Label(), refreshFix(refresh)))
 	case ce == nil:
-		return &ReplyError{Err: last.err, Msg: fmt.Sprintf("%s could not be used. On the gateway host run: bot models status", last.c.Label())}
+		return usermsg.Wrap(last.err, fmt.Sprintf("%s could not be used. On the gateway host run: bot models status", last.c.Label()))
 	}
 	msg := fmt.Sprintf("%s: %s", last.c.Label(), kindText(ce))
 	if len(failures) > 1 {
@@ -320,7 +304,7 @@ func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate,
 			msg += fmt.Sprintf(" It is set aside until %s.", u.In(now.Location()).Format("15:04"))
 		}
 	}
-	return &ReplyError{Err: last.err, Msg: msg}
+	return usermsg.Wrap(last.err, msg)
 }
 
 // kindText says what a failure kind means for the user.

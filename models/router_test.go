@@ -14,13 +14,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/auth"
-	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/logtest"
 	"github.com/botgateway/bot/internal/testenv"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/models/anthropic"
+	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/models/openai"
 	"github.com/botgateway/bot/sessions"
 )
@@ -158,23 +160,37 @@ func (r *rig) open() {
 			"anthropic": anthropic.New(anthropic.Config{BaseURL: aURL, HTTPClient: r.anthropic.Client(), Now: r.clock.Now}),
 			"openai":    openai.New(openai.Config{ID: "openai", BaseURL: r.openai.URL(), HTTPClient: r.openai.Client(), Now: r.clock.Now}),
 		},
-		Store: func(_ context.Context, agent string) (*auth.Store, error) {
-			s, _, err := auth.LoadStore(auth.StorePath(r.agentDir(agent)))
-			return s, err
-		},
-		AgentDir: r.agentDir,
-		Acquirer: r.refresher,
-		Config:   &config.Config{},
-		Env:      env,
-		Usage:    commands.Usage{S: st},
-		Budget:   r.cfg.budget,
-		Now:      r.clock.Now,
-		Log:      logtest.New(r.t),
+		Credentials: fileCredentials{r: r, env: env, usage: gateway.Usage{S: st}},
+		Acquirer:    r.refresher,
+		Usage:       gateway.Usage{S: st},
+		Budget:      r.cfg.budget,
+		Now:         r.clock.Now,
+		Log:         logtest.New(r.t),
 	})
 	if err != nil {
 		r.t.Fatal(err)
 	}
 }
+
+// fileCredentials reads the agent's store file at every call, without the
+// Claude Code sync: the router sees exactly what a test wrote.
+type fileCredentials struct {
+	r     *rig
+	env   *config.Env
+	usage gateway.Usage
+}
+
+func (c fileCredentials) Resolver(_ context.Context, agent string) (*auth.Resolver, *auth.Opened, error) {
+	path := auth.StorePath(c.AgentDir(agent))
+	s, exists, err := auth.LoadStore(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &auth.Resolver{Store: s, Config: &config.Config{}, Env: c.env, Usage: c.usage, Now: c.r.clock.Now},
+		&auth.Opened{Path: path, Store: s, Exists: exists}, nil
+}
+
+func (c fileCredentials) AgentDir(agent string) string { return c.r.agentDir(agent) }
 
 // restart closes the sessions store and opens it again with a new router,
 // as a restarted gateway does.
@@ -186,20 +202,38 @@ func (r *rig) restart() {
 	r.open()
 }
 
-// complete sends "hello" to target; Agent, Provider and Model default to
-// main, anthropic and model.
-func (r *rig) complete(target models.Target) (*models.Result, error) {
+// tgt is a call target as the tests write it; Agent, Provider and Model
+// default to main, anthropic and model.
+type tgt struct {
+	Agent, Provider, Model string
+	Pin                    auth.ProfileID
+	PinIsUser              bool
+}
+
+// target returns t as the router takes it, defaults applied; the query's
+// pin is t's whatever its provider, so a test can show what the router
+// does with any pin.
+func (t tgt) target() models.Target {
+	if t.Agent == "" {
+		t.Agent = "main"
+	}
+	if t.Provider == "" {
+		t.Provider = "anthropic"
+	}
+	if t.Model == "" {
+		t.Model = model
+	}
+	return models.Target{
+		Agent: t.Agent,
+		Ref:   catalog.Ref{Provider: t.Provider, Model: t.Model},
+		Query: auth.Query{Provider: t.Provider, Pin: t.Pin, PinIsUser: t.PinIsUser},
+	}
+}
+
+// complete sends "hello" to target.
+func (r *rig) complete(target tgt) (*models.Result, error) {
 	r.t.Helper()
-	if target.Agent == "" {
-		target.Agent = "main"
-	}
-	if target.Provider == "" {
-		target.Provider = "anthropic"
-	}
-	if target.Model == "" {
-		target.Model = model
-	}
-	return r.router.Complete(r.t.Context(), target, models.Request{
+	return r.router.Complete(r.t.Context(), target.target(), models.Request{
 		Messages: []models.Message{{Role: models.RoleUser, Text: "hello"}},
 	})
 }
@@ -235,17 +269,17 @@ func credentials(calls []fakes.Call) []string {
 	return out
 }
 
-// replyMsg returns the user-facing message of err, a *models.ReplyError.
+// replyMsg returns the user-facing message of err, a *usermsg.Error.
 func replyMsg(t testing.TB, err error) string {
 	t.Helper()
 	if err == nil {
-		t.Fatal("Complete succeeded, want a ReplyError")
+		t.Fatal("Complete succeeded, want a *usermsg.Error")
 	}
-	re, ok := errors.AsType[*models.ReplyError](err)
+	re, ok := errors.AsType[*usermsg.Error](err)
 	if !ok {
-		t.Fatalf("Complete error %T %q is not a *models.ReplyError", err, err)
+		t.Fatalf("Complete error %T %q is not a *usermsg.Error", err, err)
 	}
-	return re.Msg
+	return re.Text
 }
 
 func TestRouterComplete(t *testing.T) {
@@ -256,7 +290,7 @@ func TestRouterComplete(t *testing.T) {
 		store  string                                         // "" = twoKeys
 		env    map[string]string                              // process environment
 		setup  func(r *rig)                                   // before the call
-		target models.Target                                  // anthropic and model by default
+		target tgt                                            // anthropic and model by default
 		script map[string][]fakes.Response                    // per credential; every credential is allowed
 		want   string                                         // the profile (or env source) that answers
 		calls  []string                                       // credentials sent, in order
@@ -380,21 +414,21 @@ func TestRouterComplete(t *testing.T) {
 		},
 		{
 			name:   "user pin is used alone",
-			target: models.Target{Pin: home, PinIsUser: true},
+			target: tgt{Pin: home, PinIsUser: true},
 			want:   "anthropic:home",
 			calls:  []string{keyHome},
 		},
 		{
 			name:   "user pin is used even while cooling down",
 			setup:  func(r *rig) { r.coolDown(home, "rate_limit", 10*time.Minute) },
-			target: models.Target{Pin: home, PinIsUser: true},
+			target: tgt{Pin: home, PinIsUser: true},
 			want:   "anthropic:home",
 			calls:  []string{keyHome},
 			// The success clears the cooldown.
 		},
 		{
 			name:   "user pin is never rotated away",
-			target: models.Target{Pin: work, PinIsUser: true},
+			target: tgt{Pin: work, PinIsUser: true},
 			script: map[string][]fakes.Response{keyWork: {fakes.RateLimited(0)}},
 			calls:  []string{keyWork},
 			err:    "anthropic:work: rate limited (HTTP 429). It is set aside until 09:01.",
@@ -403,7 +437,7 @@ func TestRouterComplete(t *testing.T) {
 		{
 			name:   "user pin failing while cooling down keeps the longer cooldown",
 			setup:  func(r *rig) { r.coolDown(work, "rate_limit", 10*time.Minute) },
-			target: models.Target{Pin: work, PinIsUser: true},
+			target: tgt{Pin: work, PinIsUser: true},
 			script: map[string][]fakes.Response{keyWork: {fakes.RateLimited(0)}},
 			calls:  []string{keyWork},
 			err:    "anthropic:work: rate limited (HTTP 429). It is set aside until 09:10.",
@@ -411,14 +445,14 @@ func TestRouterComplete(t *testing.T) {
 		},
 		{
 			name:   "user pin to a profile the store does not hold",
-			target: models.Target{Pin: "anthropic:gone", PinIsUser: true},
+			target: tgt{Pin: "anthropic:gone", PinIsUser: true},
 			calls:  []string{},
 			err:    "Auth profile anthropic:gone cannot be used: not in the auth store. Pick another with /model @<profile>, or unpin with /model default.",
 		},
 		{
 			name:   "user pin to another provider's profile",
 			store:  storeJSON(apiKey(work, keyWork), apiKey("openai:a", keyOA)),
-			target: models.Target{Pin: "openai:a", PinIsUser: true},
+			target: tgt{Pin: "openai:a", PinIsUser: true},
 			calls:  []string{},
 			err:    "Auth profile openai:a cannot be used: is for openai, not anthropic. Pick another with /model @<profile>, or unpin with /model default.",
 		},
@@ -426,19 +460,19 @@ func TestRouterComplete(t *testing.T) {
 			name: "user pin to an expired token",
 			store: storeJSON(fmt.Sprintf(`"anthropic:claude-cli":{"type":"token","provider":"anthropic","token":%q,"expires":%d}`,
 				tokSub, t0.Add(-time.Minute).UnixMilli())),
-			target: models.Target{Pin: "anthropic:claude-cli", PinIsUser: true},
+			target: tgt{Pin: "anthropic:claude-cli", PinIsUser: true},
 			calls:  []string{},
 			err:    "Auth profile anthropic:claude-cli cannot be used: token expired. Pick another with /model @<profile>, or unpin with /model default.",
 		},
 		{
 			name:   "automatic pin goes first",
-			target: models.Target{Pin: home},
+			target: tgt{Pin: home},
 			want:   "anthropic:home",
 			calls:  []string{keyHome},
 		},
 		{
 			name:   "automatic pin fails over",
-			target: models.Target{Pin: home},
+			target: tgt{Pin: home},
 			script: map[string][]fakes.Response{keyHome: {fakes.RateLimited(0)}},
 			want:   "anthropic:work",
 			calls:  []string{keyHome, keyWork},
@@ -447,7 +481,7 @@ func TestRouterComplete(t *testing.T) {
 		{
 			name:   "automatic pin cooling down is skipped",
 			setup:  func(r *rig) { r.coolDown(home, "rate_limit", 10*time.Minute) },
-			target: models.Target{Pin: home},
+			target: tgt{Pin: home},
 			want:   "anthropic:work",
 			calls:  []string{keyWork},
 			aside:  map[auth.ProfileID]aside{home: {CooldownUntil: t0.Add(10 * time.Minute), Failures: map[string]int{"rate_limit": 1}}},
@@ -501,7 +535,7 @@ func TestRouterComplete(t *testing.T) {
 		},
 		{
 			name:   "unknown provider",
-			target: models.Target{Provider: "mistral"},
+			target: tgt{Provider: "mistral"},
 			calls:  []string{},
 			err:    "Provider mistral is not available in this build.",
 		},
@@ -596,7 +630,7 @@ func TestRouterCooldownSchedule(t *testing.T) {
 		r.anthropic.Script(keyWork, fakes.RateLimited(0))
 		before := len(r.anthropic.Calls())
 		now := r.clock.Now()
-		res, err := r.complete(models.Target{})
+		res, err := r.complete(tgt{})
 		if err != nil {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
@@ -613,7 +647,7 @@ func TestRouterCooldownSchedule(t *testing.T) {
 		// One second early the profile is still skipped.
 		r.clock.Advance(want.CooldownUntil.Sub(now) - time.Second)
 		before = len(r.anthropic.Calls())
-		if _, err := r.complete(models.Target{}); err != nil {
+		if _, err := r.complete(tgt{}); err != nil {
 			t.Fatalf("failure %d, during the cooldown: %v", i+1, err)
 		}
 		if diff := cmp.Diff([]string{keyHome}, credentials(r.anthropic.Calls()[before:])); diff != "" {
@@ -644,7 +678,7 @@ func TestRouterRetryAfter(t *testing.T) {
 			limited.RetryAfter = tt.retryAfter
 			r.anthropic.Script(keyWork, limited)
 			r.anthropic.Allow(keyHome)
-			if _, err := r.complete(models.Target{}); err != nil {
+			if _, err := r.complete(tgt{}); err != nil {
 				t.Fatal(err)
 			}
 			want := aside{CooldownUntil: t0.Add(tt.want), Failures: map[string]int{"rate_limit": 1}}
@@ -657,7 +691,7 @@ func TestRouterRetryAfter(t *testing.T) {
 		t.Parallel()
 		r := newRig(t, rigConfig{store: storeJSON(apiKey(work, keyWork))})
 		r.anthropic.Script(keyWork, fakes.RateLimited(600))
-		_, err := r.complete(models.Target{})
+		_, err := r.complete(tgt{})
 		if got, want := replyMsg(t, err), "anthropic:work: rate limited (HTTP 429). It is set aside until 09:10."; got != want {
 			t.Errorf("reply:\n got %q\nwant %q", got, want)
 		}
@@ -672,7 +706,7 @@ func TestRouterBillingSchedule(t *testing.T) {
 	for i, want := range []time.Duration{5 * time.Hour, 10 * time.Hour, 20 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
 		r.openai.Script(keyOA, fakes.InsufficientQuota())
 		now := r.clock.Now()
-		_, err := r.complete(models.Target{Provider: "openai", Model: "gpt-4.1"})
+		_, err := r.complete(tgt{Provider: "openai", Model: "gpt-4.1"})
 		wantMsg := "openai:a: billing problem (HTTP 429): top up credits with the provider, or pin another credential with /model @<profile>. It is set aside until " +
 			now.Add(want).Format("15:04") + "."
 		if got := replyMsg(t, err); got != wantMsg {
@@ -688,7 +722,7 @@ func TestRouterBillingSchedule(t *testing.T) {
 		// While disabled, no call is made.
 		before := len(r.openai.Calls())
 		r.clock.Advance(want - time.Minute)
-		_, err = r.complete(models.Target{Provider: "openai", Model: "gpt-4.1"})
+		_, err = r.complete(tgt{Provider: "openai", Model: "gpt-4.1"})
 		wantMsg = "All openai credentials are cooling down until " + now.Add(want).Format("15:04") + " (billing problem)."
 		if got := replyMsg(t, err); got != wantMsg {
 			t.Errorf("failure %d, while disabled: reply:\n got %q\nwant %q", i+1, got, wantMsg)
@@ -714,7 +748,7 @@ func TestRouterUnreachable(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	r := newRig(t, rigConfig{anthropicURL: "http://" + addr})
-	_, err = r.complete(models.Target{})
+	_, err = r.complete(tgt{})
 	// One candidate tried: with two the reply would say "All anthropic
 	// credentials failed (tried ...)".
 	want := "anthropic:work: the provider could not be reached; check the gateway host's network (and its *_BASE_URL settings)."
@@ -743,7 +777,7 @@ func TestRouterCallerCancelled(t *testing.T) {
 		cancel()
 		return fakes.Slow(time.Minute)
 	})
-	_, err := r.router.Complete(ctx, models.Target{Agent: "main", Provider: "anthropic", Model: model}, models.Request{
+	_, err := r.router.Complete(ctx, tgt{}.target(), models.Request{
 		Messages: []models.Message{{Role: models.RoleUser, Text: "hello"}},
 	})
 	want := "anthropic:work: the call was cancelled before the provider answered (the gateway is stopping)."
@@ -770,7 +804,7 @@ func TestRouterOAuth(t *testing.T) {
 		r.oauth.Seed("refresh-1")
 		r.anthropic.Allow(fresh1)
 		for range 2 { // the second message uses the saved token
-			res, err := r.complete(models.Target{})
+			res, err := r.complete(tgt{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -803,7 +837,7 @@ func TestRouterOAuth(t *testing.T) {
 		r.oauth.Seed("refresh-1")
 		r.anthropic.Script("access-old", fakes.TokenExpired())
 		r.anthropic.Allow(fresh1)
-		res, err := r.complete(models.Target{})
+		res, err := r.complete(tgt{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -825,7 +859,7 @@ func TestRouterOAuth(t *testing.T) {
 		t.Parallel()
 		r := newRig(t, rigConfig{store: storeJSON(oauth(me, "access-old", "refresh-1", t0.Add(-time.Hour)))})
 		// refresh-1 is not seeded: the fake answers invalid_grant.
-		_, err := r.complete(models.Target{})
+		_, err := r.complete(tgt{})
 		want := "The login of anthropic:me could not be renewed. Log in again (bot onboard) or paste a new token (bot models auth paste-token --provider anthropic --profile-id anthropic:me)."
 		if got := replyMsg(t, err); got != want {
 			t.Errorf("reply:\n got %q\nwant %q", got, want)
@@ -838,7 +872,7 @@ func TestRouterOAuth(t *testing.T) {
 			t.Errorf("recorded (-want +got):\n%s", diff)
 		}
 		// The next message does not spend another token request.
-		_, err = r.complete(models.Target{})
+		_, err = r.complete(tgt{})
 		if got, want := replyMsg(t, err), "All anthropic credentials are cooling down until 09:01 (credential rejected)."; got != want {
 			t.Errorf("second reply:\n got %q\nwant %q", got, want)
 		}
@@ -856,7 +890,7 @@ func TestRouterOAuth(t *testing.T) {
 		r.oauth.Seed("refresh-1")
 		r.oauth.FailNext(http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`)
 		r.anthropic.Allow(fresh1)
-		_, err := r.complete(models.Target{})
+		_, err := r.complete(tgt{})
 		if got, want := replyMsg(t, err), "The login of anthropic:me could not be renewed. Try again later."; got != want {
 			t.Errorf("reply:\n got %q\nwant %q", got, want)
 		}
@@ -864,7 +898,7 @@ func TestRouterOAuth(t *testing.T) {
 		if diff := cmp.Diff(aside{RefreshFailed: true}, r.aside(me)); diff != "" {
 			t.Errorf("recorded after the failed refresh (-want +got):\n%s", diff)
 		}
-		if _, err := r.complete(models.Target{}); err != nil {
+		if _, err := r.complete(tgt{}); err != nil {
 			t.Fatalf("second message: %v", err)
 		}
 		if diff := cmp.Diff([]string{fresh1}, credentials(r.anthropic.Calls())); diff != "" {
@@ -882,7 +916,7 @@ func TestRouterOAuth(t *testing.T) {
 		t.Parallel()
 		r := newRig(t, rigConfig{store: storeJSON(oauth(me, "access-old", "refresh-1", t0.Add(time.Hour)))})
 		r.anthropic.Script("access-old", fakes.TokenExpired())
-		_, err := r.complete(models.Target{})
+		_, err := r.complete(tgt{})
 		want := "The login of anthropic:me could not be renewed. Log in again (bot onboard) or paste a new token (bot models auth paste-token --provider anthropic --profile-id anthropic:me)."
 		if got := replyMsg(t, err); got != want {
 			t.Errorf("reply:\n got %q\nwant %q", got, want)
@@ -903,7 +937,7 @@ func TestRouterOAuth(t *testing.T) {
 		t.Parallel()
 		r := newRig(t, rigConfig{store: storeJSON(apiKey(work, keyWork))})
 		r.anthropic.Script(keyWork, fakes.TokenExpired())
-		_, err := r.complete(models.Target{})
+		_, err := r.complete(tgt{})
 		want := "anthropic:work: the provider rejected the credential (HTTP 401); check it with bot models status on the gateway host. It is set aside until 09:01."
 		if got := replyMsg(t, err); got != want {
 			t.Errorf("reply:\n got %q\nwant %q", got, want)
@@ -924,7 +958,7 @@ func TestRouterBudget(t *testing.T) {
 	r := newRig(t, rigConfig{budget: 100 * time.Millisecond})
 	r.anthropic.Script(keyWork, fakes.Slow(time.Minute))
 	r.anthropic.Allow(keyHome)
-	_, err := r.complete(models.Target{})
+	_, err := r.complete(tgt{})
 	if got, want := replyMsg(t, err), "anthropic:work: the provider did not answer in time. It is set aside until 09:01."; got != want {
 		t.Errorf("reply:\n got %q\nwant %q", got, want)
 	}
@@ -946,13 +980,13 @@ func TestRouterStateSurvivesRestart(t *testing.T) {
 	r := newRig(t, rigConfig{})
 	r.anthropic.Allow(keyWork, keyHome)
 	r.anthropic.Script(keyWork, fakes.RateLimited(600))
-	if _, err := r.complete(models.Target{}); err != nil {
+	if _, err := r.complete(tgt{}); err != nil {
 		t.Fatal(err)
 	}
 	r.restart()
 	r.clock.Advance(5 * time.Minute)
 	before := len(r.anthropic.Calls())
-	res, err := r.complete(models.Target{})
+	res, err := r.complete(tgt{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -974,7 +1008,7 @@ func TestRouterOpenAI(t *testing.T) {
 	r := newRig(t, rigConfig{store: storeJSON(apiKey("openai:a", keyOA), apiKey("openai:b", keyOB))})
 	r.openai.Script(keyOA, fakes.RateLimited(0))
 	r.openai.Allow(keyOB)
-	res, err := r.complete(models.Target{Provider: "openai", Model: "gpt-4.1"})
+	res, err := r.complete(tgt{Provider: "openai", Model: "gpt-4.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1007,10 +1041,9 @@ func TestNewRouterNeedsItsParts(t *testing.T) {
 	t.Parallel()
 	full := func() models.RouterConfig {
 		return models.RouterConfig{
-			Store:    func(context.Context, string) (*auth.Store, error) { return auth.NewStore(), nil },
-			AgentDir: func(string) string { return "" },
-			Acquirer: &auth.Refresher{},
-			Usage:    commands.Usage{},
+			Credentials: fileCredentials{},
+			Acquirer:    &auth.Refresher{},
+			Usage:       gateway.Usage{},
 		}
 	}
 	tests := []struct {
@@ -1019,8 +1052,7 @@ func TestNewRouterNeedsItsParts(t *testing.T) {
 		wantErr bool
 	}{
 		{"complete", func(*models.RouterConfig) {}, false},
-		{"no Store", func(c *models.RouterConfig) { c.Store = nil }, true},
-		{"no AgentDir", func(c *models.RouterConfig) { c.AgentDir = nil }, true},
+		{"no Credentials", func(c *models.RouterConfig) { c.Credentials = nil }, true},
 		{"no Acquirer", func(c *models.RouterConfig) { c.Acquirer = nil }, true},
 		{"no Usage", func(c *models.RouterConfig) { c.Usage = nil }, true},
 	}

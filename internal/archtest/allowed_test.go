@@ -24,18 +24,23 @@ var allowed = map[string][]string{
 		"models/anthropic", "models/catalog", "models/openai", "sessions",
 		"internal/atomicfile", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
 		"internal/termread", "github.com/alecthomas/kong", "github.com/jotaen/kong-completion", "golang.org/x/term"},
-	"commands": {"auth", "config", "grammar", "models/catalog", "sessions", "internal/errline", "internal/logkeys",
-		"internal/secret", "internal/textdist"},
+	"commands": {"auth", "config", "grammar", "models", "models/catalog", "sessions", "internal/errline", "internal/logkeys",
+		"internal/textdist", "internal/usermsg"},
 	"config": {"internal/atomicfile", "internal/providers", "internal/safefile", "internal/secret",
 		"internal/textdist", "github.com/tailscale/hujson"},
-	"gateway": {"adapters", "auth", "commands", "config", "grammar", "models", "models/catalog", "sessions",
-		"internal/errline", "internal/logkeys", "golang.org/x/sync"},
-	"grammar":           {"github.com/alecthomas/participle/v2", "github.com/mattn/go-shellwords"},
-	"integration":       {},
-	"internal/archtest": {},
-	// errline explains the errors of the layers above it for the CLI's
-	// one-line messages; only the CLI and the commands import it.
-	"internal/errline":            {"auth", "config", "internal/atomicfile", "internal/safefile", "sessions"},
+	// gateway's Stack is the one wiring of the chat path, shared by bot
+	// chat, bot gateway and the tests: it builds the provider clients.
+	"gateway": {"adapters", "auth", "commands", "config", "grammar", "models", "models/anthropic", "models/catalog",
+		"models/openai", "sessions", "internal/errline", "internal/logkeys", "internal/usermsg", "golang.org/x/sync"},
+	"gateway/gatewaytest": {"adapters", "config", "gateway", "internal/testenv", "models", "models/catalog"},
+	"grammar":             {"github.com/alecthomas/participle/v2", "github.com/mattn/go-shellwords"},
+	"integration":         {},
+	"internal/archtest":   {},
+	// errline explains the errors of the layers above it: the CLI's
+	// one-line messages, and (Chat) the one rule for what a chat user reads
+	// of a failure. Only the CLI, the commands and the gateway import it.
+	"internal/errline": {"auth", "config", "internal/atomicfile", "internal/logkeys", "internal/safefile",
+		"internal/secret", "internal/usermsg", "sessions"},
 	"internal/atomicfile":         {"internal/safefile", "github.com/gofrs/flock"},
 	"internal/fakes":              {},
 	"internal/fakes/fakeprovider": {"internal/fakes", "internal/logkeys", "internal/providers", "internal/secret"},
@@ -51,7 +56,8 @@ var allowed = map[string][]string{
 	"internal/termread":           {"golang.org/x/sys"},
 	"internal/testenv":            {},
 	"internal/textdist":           {},
-	"models":                      {"auth", "config", "internal/logkeys"},
+	"internal/usermsg":            {},
+	"models":                      {"auth", "models/catalog", "internal/logkeys", "internal/usermsg"},
 	"models/anthropic":            {"auth", "models", "internal/providers", "github.com/anthropics/anthropic-sdk-go"},
 	"models/catalog":              {"config", "internal/providers", "internal/secret", "internal/textdist"},
 	"models/openai":               {"auth", "models", "internal/providers", "github.com/openai/openai-go/v3"},

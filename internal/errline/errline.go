@@ -6,12 +6,16 @@ package errline
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/atomicfile"
+	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/safefile"
+	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/internal/usermsg"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -87,4 +91,26 @@ func dedupe(msg string) string {
 		}
 	}
 	return strings.Join(out, ": ")
+}
+
+// Chat returns what a chat user is shown for err, the one rule for every
+// failure that reaches a chat: a file bot cannot use is its own line (the
+// file and the fix, as Line gives it), a *usermsg.Error is its text, and
+// anything else is usermsg.Generic with a fresh ref, the cause logged
+// under it at Error on log. Whatever looks like a secret is masked: such
+// text may repeat what the user typed ("/model sonnet@sk-ant-…").
+func Chat(err error, p config.Paths, log *slog.Logger) string {
+	if line, explained := Line(err, p); explained {
+		log.Warn("reply names a file bot cannot use", logkeys.Err, err)
+		return secret.MaskText(line)
+	}
+	if ue, ok := errors.AsType[*usermsg.Error](err); ok {
+		if ue.Err != nil {
+			log.Debug("reply explains a failure", logkeys.Err, err)
+		}
+		return secret.MaskText(ue.Text)
+	}
+	ref := usermsg.NewRef()
+	log.Error("failed", logkeys.Ref, ref, logkeys.Err, err)
+	return usermsg.Generic(ref)
 }

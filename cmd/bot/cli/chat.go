@@ -8,7 +8,6 @@ import (
 
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/adapters/console"
-	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/termread"
 	"github.com/botgateway/bot/sessions"
@@ -46,36 +45,23 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	// The history cache holds at least the turns sent with each call, so
-	// a warm message reads no history from disk.
-	store, err := sessions.Open(ctx, paths.SessionsDB(), sessions.Options{
-		Now:          app.Now,
-		Logger:       app.Log(),
-		HistoryCache: max(sessions.DefaultHistoryCache, cf.Config.Sessions.HistoryTurns),
+	stack, err := gateway.OpenStack(ctx, gateway.StackConfig{
+		Paths:   paths,
+		Config:  cf.Config,
+		Catalog: cat,
+		Env:     env,
+		Now:     app.Now,
+		Log:     app.Log(),
 	})
 	if err != nil {
 		return app.sessionsError(err)
 	}
-	defer store.Close()
-	engine := commands.New(commands.Config{
-		Sessions: store,
-		Catalog:  cat,
-		Config:   cf.Config,
-		Paths:    paths,
-		Env:      env,
-		Now:      app.Now,
-		Log:      app.Log(),
-	})
-	router, err := newRouter(app, paths, cf.Config, env, store, engine)
-	if err != nil {
-		return err
-	}
-	conv := &gateway.Conversation{Sessions: store, Catalog: cat, Router: router, HistoryTurns: cf.Config.Sessions.HistoryTurns, Paths: paths, Log: app.Log()}
+	defer stack.Close()
 	ccfg := console.Config{In: app.Stdin, Out: app.Stdout, Session: c.Session, Messages: c.Message}
 	var grace time.Duration // the gateway's default
 	if c.interactive(app) {
 		ccfg.Interactive = true
-		if ccfg.Banner, err = c.banner(ctx, conv, store, agent); err != nil {
+		if ccfg.Banner, err = c.banner(ctx, stack, agent); err != nil {
 			return err
 		}
 		// Ctrl-C ends the chat at once: a reply still on its way is
@@ -84,9 +70,10 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 	}
 	gw, err := gateway.New(gateway.Config{
 		Adapters: []adapters.Adapter{console.New(ccfg)},
-		Engine:   engine,
+		Engine:   stack.Engine,
 		Agent:    agent,
-		Chat:     conv.Reply,
+		Chat:     stack.Conversation.Reply,
+		Paths:    paths,
 		Grace:    grace,
 		Log:      app.Log(),
 	})
@@ -117,11 +104,11 @@ func (c *ChatCmd) interactive(app *App) bool {
 
 // banner is the first line of a terminal chat: the session, the model its
 // next message goes to, and how to get help and quit.
-func (c *ChatCmd) banner(ctx context.Context, conv *gateway.Conversation, store *sessions.Store, agent string) (string, error) {
+func (c *ChatCmd) banner(ctx context.Context, stack *gateway.Stack, agent string) (string, error) {
 	key := sessions.Key(console.Name + ":" + c.Session)
-	s, _, err := store.Get(ctx, agent, key)
+	s, _, err := stack.Sessions.Get(ctx, agent, key)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("bot chat — %s on %s. /help for commands, Ctrl-D to quit.", key, conv.Model(s)), nil
+	return fmt.Sprintf("bot chat — %s on %s. /help for commands, Ctrl-D to quit.", key, stack.Conversation.Target(agent, s).Ref), nil
 }

@@ -339,7 +339,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 			Type:      cred.Type,
 			Status:    h.Status,
 			Source:    "store",
-			Label:     profileLabel(id, cred),
+			Label:     auth.MaskedLabel(id, cred),
 			Secret:    cred.Secret().Mask(),
 			Email:     cred.Email,
 			From:      store.InheritedFrom(id),
@@ -425,7 +425,7 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 
 	for _, p := range consideredProviders(store, cfg, env, inUse) {
 		plan := resolver.Resolve(auth.Query{Provider: p})
-		pr := providerReport{Provider: p, Endpoint: endpointOf(cfg, env, p), Order: []string{}, Excluded: []excludedEntry{}}
+		pr := providerReport{Provider: p, Endpoint: config.Endpoint(env, cfg, p), Order: []string{}, Excluded: []excludedEntry{}}
 		for _, c := range plan.Candidates {
 			pr.Order = append(pr.Order, c.Label())
 			if c.ProfileID != "" && pr.Basis == "" {
@@ -566,29 +566,6 @@ func consideredProviders(store *auth.Store, cfg *config.Config, env auth.EnvLook
 	}
 	slices.Sort(out)
 	return out
-}
-
-// endpointOf returns the base URL provider is called at, or "default".
-func endpointOf(cfg *config.Config, env *config.Env, provider string) string {
-	if u := config.BaseURL(env, cfg, provider); u != "" {
-		return u
-	}
-	return "default"
-}
-
-// profileLabel renders a profile the way status lists it, secret masked.
-func profileLabel(id auth.ProfileID, c *auth.Credential) string {
-	switch c.Type {
-	case auth.KindAPIKey:
-		return fmt.Sprintf("%s=%s", id, c.Key.Mask())
-	case auth.KindToken:
-		return fmt.Sprintf("%s=token:%s", id, c.Token.Mask())
-	default:
-		if c.Email != "" {
-			return fmt.Sprintf("%s=OAuth (%s)", id, c.Email)
-		}
-		return fmt.Sprintf("%s=OAuth", id)
-	}
 }
 
 // setExpiry fills the expiresAt and remainingMs fields when t is set.

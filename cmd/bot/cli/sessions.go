@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/auth"
-	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/errline"
 	"github.com/botgateway/bot/sessions"
 )
@@ -120,7 +120,7 @@ func (a *App) openUsage(ctx context.Context) (auth.Usage, func(), error) {
 	if err != nil || st == nil {
 		return nil, func() {}, err
 	}
-	return commands.Usage{S: st}, func() { st.Close() }, nil
+	return gateway.Usage{S: st}, func() { st.Close() }, nil
 }
 
 // SessionsListCmd is "bot sessions list".

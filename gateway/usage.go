@@ -1,4 +1,4 @@
-package commands
+package gateway
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 
 // Usage shows the sessions store's runtime credential usage to the
 // resolver (auth.Usage) and the router (models.UsageStore), which cannot
-// import sessions. Reads are served from the store's memory.
+// import sessions: the wiring's adapter between the two. Reads are served
+// from the store's memory.
 type Usage struct{ S *sessions.Store }
 
 // ProfileUsage implements auth.Usage.
