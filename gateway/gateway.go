@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -52,6 +51,18 @@ type Config struct {
 	Chat ChatFunc
 	// Paths shows the files named in replies as "~/…".
 	Paths config.Paths
+	// Queue bounds the messages of one session waiting while an earlier
+	// one is handled (default DefaultQueue); past it Deliver answers with
+	// BusyLine and drops the message (intake.go).
+	Queue int
+	// Budget is the longest a message's command or model call may take:
+	// the router's budget for one message (default DefaultBudget, which
+	// is the router's own default; set both together).
+	Budget time.Duration
+	// SendTimeout is the time allowed on top of Budget to send a
+	// message's replies, and the whole deadline of a reply Deliver sends
+	// itself (default DefaultSendTimeout).
+	SendTimeout time.Duration
 	// Grace bounds how long Run waits for in-flight messages after ctx
 	// ends (default 10 s).
 	Grace time.Duration
@@ -64,11 +75,11 @@ type Gateway struct {
 	log *slog.Logger
 
 	inflight sync.WaitGroup
-	// queues holds, per session with a message being handled, the
-	// messages delivered after it, in order; a key is present exactly
-	// while a goroutine drains it (Deliver, drain).
+	// queues holds the intake state of each session with a message being
+	// handled or a notice being sent; a key is present exactly while one
+	// of those is under way (intake.go).
 	qmu    sync.Mutex
-	queues map[sessions.Key][]adapters.Message
+	queues map[sessions.Key]*lane
 	// pickers remembers each session's last picker, for "/model <n>".
 	pickers pickers
 	// handlerCtx is the parent of every message's context; it outlives
@@ -88,11 +99,12 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Grace == 0 {
 		cfg.Grace = 10 * time.Second
 	}
+	cfg.intakeDefaults()
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway"), queues: make(map[sessions.Key][]adapters.Message)}
+	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway"), queues: make(map[sessions.Key]*lane)}
 	g.handlerCtx, g.cancelHandler = context.WithCancelCause(context.Background())
 	return g, nil
 }
@@ -125,46 +137,6 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return err
 }
 
-// Deliver implements adapters.Inbox. It never blocks: the messages of one
-// session are handled one at a time, in the order delivered, so that
-// "/model @work" followed at once by a question is answered on work, and
-// each exchange is stored before the next message of the session reads the
-// history; different sessions are handled in parallel.
-func (g *Gateway) Deliver(_ context.Context, m adapters.Message) {
-	key := sessionKey(m)
-	g.qmu.Lock()
-	q, draining := g.queues[key]
-	g.queues[key] = append(q, m)
-	g.qmu.Unlock()
-	if !draining {
-		g.inflight.Go(func() { g.drain(key) })
-	}
-}
-
-// drain handles the queued messages of key until none is left. Once the
-// grace period is over, what is still queued is dropped.
-func (g *Gateway) drain(key sessions.Key) {
-	for {
-		g.qmu.Lock()
-		q := g.queues[key]
-		if len(q) == 0 {
-			delete(g.queues, key)
-			g.qmu.Unlock()
-			return
-		}
-		m := q[0]
-		q[0] = adapters.Message{} // release it
-		g.queues[key] = q[1:]
-		g.qmu.Unlock()
-		if g.handlerCtx.Err() == nil {
-			g.handle(g.handlerCtx, m)
-		}
-		if m.Done != nil {
-			m.Done()
-		}
-	}
-}
-
 // sessionKey is the session a message belongs to: one per channel and chat.
 func sessionKey(m adapters.Message) sessions.Key {
 	return sessions.Key(m.Channel + ":" + string(m.Chat))
@@ -179,7 +151,8 @@ func (g *Gateway) allowed(m adapters.Message) bool {
 	return slices.Contains(ids, "*") || (m.Sender.ID != "" && slices.Contains(ids, m.Sender.ID))
 }
 
-// handle processes one message: authorize, parse, command or chat, reply.
+// handle processes one message that Deliver queued (not a bot's, not over
+// MaxMessage, not a stranger's plain text): parse, command or chat, reply.
 // What a user reads of a failure is decided in one place, errline.Chat.
 func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	defer func() {
@@ -193,9 +166,6 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 			}
 		}
 	}()
-	if m.Sender.IsBot {
-		return
-	}
 	key := sessionKey(m)
 	log := g.log.With(logkeys.Channel, m.Channel, logkeys.Session, string(key))
 	send := func(r adapters.Reply) {
@@ -205,10 +175,6 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	}
 	fail := func(err error, private bool) {
 		send(adapters.Reply{Text: errline.Chat(err, g.cfg.Paths, log), Private: private})
-	}
-	if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
-		send(adapters.Reply{Text: fmt.Sprintf("That message is %d characters long; the limit is %d. Send it in parts.", n, MaxMessage)})
-		return
 	}
 	cmd, err := grammar.Parse(m.Text, m.BotName)
 	switch {
@@ -250,9 +216,6 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 
 // chat answers plain text through the router.
 func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, send func(adapters.Reply), fail func(error, bool)) {
-	if !g.allowed(m) {
-		return // strangers may not spend the owner's credits
-	}
 	if g.cfg.Chat == nil {
 		send(adapters.Reply{Text: "Model calls are not wired up in this build yet: only commands work. Try /model or /help."})
 		return

@@ -62,7 +62,7 @@ func (r replyTo) Reply(_ context.Context, rep adapters.Reply) error {
 
 // newEngine returns the command engine of a whole stack (OpenStack) over
 // a temp HOME. (gatewaytest cannot serve tests inside this package.)
-func newEngine(t *testing.T) *commands.Engine {
+func newEngine(t testing.TB) *commands.Engine {
 	t.Helper()
 	paths, err := config.ResolvePaths(testenv.New(t).Getenv)
 	if err != nil {
@@ -247,6 +247,7 @@ func TestSessionOrder(t *testing.T) {
 		Adapters: []adapters.Adapter{&burst{msgs: msgs}},
 		Engine:   newEngine(t),
 		Agent:    "main",
+		Queue:    40, // this test is about order; intake_test.go tests the bound
 		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error {
 			mu.Lock()
 			active[key]++
