@@ -52,8 +52,9 @@ type Config struct {
 	// Paths shows the files named in replies as "~/…".
 	Paths config.Paths
 	// Queue bounds the messages of one session waiting while an earlier
-	// one is handled (default DefaultQueue); past it Deliver answers with
-	// BusyLine and drops the message (intake.go).
+	// one is handled (default DefaultQueue); past it Deliver answers once
+	// with BusyLine and drops messages until the session catches up
+	// (intake.go).
 	Queue int
 	// Budget is the longest a message's command or model call may take:
 	// the router's budget for one message (default DefaultBudget, which

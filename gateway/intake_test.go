@@ -193,7 +193,7 @@ func TestFloodOneSession(t *testing.T) {
 			id := fmt.Sprint("a", i)
 			var want []string
 			if i == busy {
-				want = []string{BusyLine(DefaultQueue)}
+				want = []string{BusyLine}
 			}
 			if diff := cmp.Diff(want, c.repliesTo(id)); diff != "" {
 				t.Errorf("replies to %s while a0 is stuck (-want +got):\n%s", id, diff)
