@@ -57,6 +57,7 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/grammar"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -64,9 +65,9 @@ const (
 	// DefaultQueue is the default Config.Queue: how many messages of one
 	// session may wait behind the one being handled.
 	DefaultQueue = 8
-	// DefaultBudget is the default Config.Budget, the router's own default
-	// budget for one message (models.RouterConfig.Budget).
-	DefaultBudget = 2 * time.Minute
+	// DefaultBudget is the default Config.Budget: the router's own
+	// default budget for one message.
+	DefaultBudget = models.DefaultBudget
 	// DefaultSendTimeout is the default Config.SendTimeout: room for a
 	// slow platform API and a rate-limit wait or two (Telegram and Discord
 	// ask for waits of seconds to tens of seconds), yet bounded.

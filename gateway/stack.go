@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +51,9 @@ type Stack struct {
 	Engine       *commands.Engine
 	Conversation *Conversation
 	Paths        config.Paths
+	// Budget is the router's budget for one message: give the gateway
+	// the same (Config.Budget).
+	Budget time.Duration
 }
 
 // OpenStack opens the sessions database of cfg.Paths and wires the rest
@@ -136,7 +140,8 @@ func OpenStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 			HistoryTurns: cfg.Config.Sessions.HistoryTurns,
 			Log:          log,
 		},
-		Paths: cfg.Paths,
+		Paths:  cfg.Paths,
+		Budget: cmp.Or(cfg.Budget, models.DefaultBudget),
 	}, nil
 }
 

@@ -32,6 +32,10 @@ type Acquirer interface {
 	Acquire(ctx context.Context, agentDir string, id auth.ProfileID, force bool) (*auth.Credential, error)
 }
 
+// DefaultBudget is how long one message's provider calls may take in all,
+// failovers included, unless RouterConfig.Budget says otherwise.
+const DefaultBudget = 2 * time.Minute
+
 // Credentials is where the router reads an agent's credentials: the
 // resolver over what the agent sees now, and the directory its OAuth
 // refreshes lock and write (auth.Stores).
@@ -46,7 +50,8 @@ type RouterConfig struct {
 	Credentials Credentials
 	Acquirer    Acquirer
 	Usage       UsageStore
-	// Budget bounds one message across all failovers (default 2 min).
+	// Budget bounds one message across all failovers (DefaultBudget when
+	// 0).
 	Budget time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
@@ -68,7 +73,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		return nil, errors.New("models: router needs Credentials, Acquirer and Usage")
 	}
 	if cfg.Budget == 0 {
-		cfg.Budget = 2 * time.Minute
+		cfg.Budget = DefaultBudget
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -100,6 +100,7 @@ func New(t testing.TB, o Options) *Harness {
 		AllowFrom: o.AllowFrom,
 		Chat:      stack.Conversation.Reply,
 		Paths:     paths,
+		Budget:    stack.Budget,
 		Log:       log,
 	})
 	if err != nil {

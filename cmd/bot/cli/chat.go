@@ -74,6 +74,7 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 		Agent:    agent,
 		Chat:     stack.Conversation.Reply,
 		Paths:    paths,
+		Budget:   stack.Budget,
 		Grace:    grace,
 		Log:      app.Log(),
 	})
