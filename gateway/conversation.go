@@ -39,7 +39,7 @@ func (c *Conversation) Target(agent string, s sessions.Session) models.Target {
 
 // Reply implements ChatFunc. Its errors are shown to the user through
 // errline.Chat: a *usermsg.Error as it is, anything else with a log ref.
-func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, send func(string)) error {
+func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key, text string, out Answer) error {
 	log := c.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -67,7 +67,7 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	if err != nil {
 		return fmt.Errorf("gateway: chat turn of %s on %s: %w", key, target.Ref, err)
 	}
-	send(res.Response.Text)
+	out.Done(res.Response.Text)
 	// Store the exchange; an automatic pin follows the profile that
 	// answered, so the conversation stays on one credential until it fails
 	// or the user starts /new. A user pin is never touched. The user has

@@ -101,14 +101,27 @@ func (c *conv) replyGiveUp(t *testing.T, text string, giveUp bool) ([]string, er
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var sent []string
-	err := c.Reply(ctx, agent, chat, text, func(s string) {
-		sent = append(sent, s)
-		if giveUp {
-			cancel()
-		}
-	})
-	return sent, err
+	rec := &answers{}
+	if giveUp {
+		rec.onDone = cancel
+	}
+	err := c.Reply(ctx, agent, chat, text, rec)
+	return rec.done, err
+}
+
+// answers is a gateway.Answer that keeps what a turn sent: the streamed
+// updates and the final texts.
+type answers struct {
+	updates, done []string
+	onDone        func()
+}
+
+func (a *answers) Update(text string) { a.updates = append(a.updates, text) }
+func (a *answers) Done(text string) {
+	a.done = append(a.done, text)
+	if a.onDone != nil {
+		a.onDone()
+	}
 }
 
 // mustReply is reply for a message that must be answered.

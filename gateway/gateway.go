@@ -30,11 +30,12 @@ import (
 const MaxMessage = 4096
 
 // ChatFunc answers a plain (non-command) message of a session: it sends
-// the answer with reply as soon as it has one, then may finish its own work
-// (storing the exchange) before returning, so the user never waits for it.
+// the answer through out (Answer: streamed updates, then Done) as soon as
+// it has it, then may finish its own work (storing the exchange) before
+// returning, so the user never waits for it.
 // It may block on the provider. A user reads its error through
 // errline.Chat: a *usermsg.Error's text, else a generic line with a ref.
-type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error
+type ChatFunc func(ctx context.Context, agent string, key sessions.Key, text string, out Answer) error
 
 // Config configures a gateway.
 type Config struct {
@@ -185,7 +186,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		fail(g.cfg.Engine.ParseError(err), false)
 		return
 	case cmd == nil:
-		g.chat(ctx, m, key, send, fail)
+		g.chat(ctx, m, key, send, log)
 		return
 	}
 	if cmd, err = g.pickers.resolve(key, cmd); err != nil {
@@ -215,15 +216,19 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	send(out)
 }
 
-// chat answers plain text through the router.
-func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, send func(adapters.Reply), fail func(error, bool)) {
+// chat answers plain text through the router, with "typing…" until the
+// first text and the reply streamed where the adapter can (answer.go).
+func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, send func(adapters.Reply), log *slog.Logger) {
 	if g.cfg.Chat == nil {
 		send(adapters.Reply{Text: "Model calls are not wired up in this build yet: only commands work. Try /model or /help."})
 		return
 	}
-	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, func(text string) { send(adapters.Reply{Text: text}) }); err != nil {
-		fail(err, false)
+	out := newAnswer(ctx, m, log)
+	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, out); err != nil {
+		out.fail(errline.Chat(err, g.cfg.Paths, log))
+		return
 	}
+	out.typing()
 }
 
 var _ adapters.Inbox = (*Gateway)(nil)

@@ -105,12 +105,12 @@ func TestDispatch(t *testing.T) {
 		Engine:    newEngine(t),
 		Agent:     "main",
 		AllowFrom: map[string][]string{"telegram": {"7"}},
-		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error {
+		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, out Answer) error {
 			chatKeys = append(chatKeys, key)
 			if text == "panic" {
 				panic("boom")
 			}
-			reply("echo: " + text)
+			out.Done("echo: " + text)
 			return nil
 		},
 	})
@@ -179,7 +179,7 @@ func TestShutdownCancelsAfterGrace(t *testing.T) {
 		Adapters: []adapters.Adapter{&blocking{}},
 		Engine:   newEngine(t),
 		Grace:    time.Millisecond,
-		Chat: func(ctx context.Context, _ string, _ sessions.Key, _ string, _ func(string)) error {
+		Chat: func(ctx context.Context, _ string, _ sessions.Key, _ string, _ Answer) error {
 			close(running)
 			<-ctx.Done()
 			cause = context.Cause(ctx)
@@ -248,7 +248,7 @@ func TestSessionOrder(t *testing.T) {
 		Engine:   newEngine(t),
 		Agent:    "main",
 		Queue:    40, // this test is about order; intake_test.go tests the bound
-		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, reply func(string)) error {
+		Chat: func(ctx context.Context, agent string, key sessions.Key, text string, out Answer) error {
 			mu.Lock()
 			active[key]++
 			if active[key] > 1 {

@@ -108,7 +108,7 @@ func newEcho() *echo {
 	return &echo{asked: map[sessions.Key][]string{}, at: map[string]time.Time{}, cause: map[string]error{}, hold: map[string]chan struct{}{}}
 }
 
-func (e *echo) chat(ctx context.Context, _ string, key sessions.Key, text string, reply func(string)) error {
+func (e *echo) chat(ctx context.Context, _ string, key sessions.Key, text string, out Answer) error {
 	e.mu.Lock()
 	e.asked[key] = append(e.asked[key], text)
 	e.at[text] = time.Now()
@@ -124,7 +124,7 @@ func (e *echo) chat(ctx context.Context, _ string, key sessions.Key, text string
 			return errors.New("cut short")
 		}
 	}
-	reply("echo: " + text)
+	out.Done("echo: " + text)
 	return nil
 }
 
@@ -426,11 +426,11 @@ func BenchmarkDeliver(b *testing.B) {
 		Adapters:  []adapters.Adapter{&blocking{}},
 		Engine:    engine,
 		AllowFrom: map[string][]string{"bench": {"7"}},
-		Chat: func(_ context.Context, _ string, _ sessions.Key, text string, reply func(string)) error {
+		Chat: func(_ context.Context, _ string, _ sessions.Key, text string, out Answer) error {
 			if text == "stuck" {
 				<-release
 			}
-			reply("ok")
+			out.Done("ok")
 			return nil
 		},
 	})

@@ -1,0 +1,129 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/internal/logkeys"
+)
+
+// Answer is where a chat turn sends its reply. Update shows the reply as
+// it grows (the whole text so far, each call extending the last) where
+// the adapter can stream, and Done sends the final text, once. A turn
+// calls Done before it stores anything, so the user never waits for the
+// store. Both are called from the turn's goroutine.
+type Answer interface {
+	Update(text string)
+	Done(text string)
+}
+
+// answer is the gateway's Answer for one message: it shows "typing…" from
+// the start of the turn until the first text (adapters.Typer), streams
+// through adapters.Streamer when the Replier has it, and otherwise sends
+// the final text as one reply.
+type answer struct {
+	ctx    context.Context
+	reply  adapters.Replier
+	log    *slog.Logger
+	typing func() // stops "typing…"; idempotent
+
+	stream   adapters.Stream
+	shown    string // the text of the last update streamed
+	noStream bool   // the Replier cannot stream, or starting a stream failed
+	done     bool
+}
+
+// newAnswer returns the answer to m's turn and starts "typing…" where the
+// adapter can show it, renewed every adapters.TypingInterval until the
+// first text or ctx ends.
+func newAnswer(ctx context.Context, m adapters.Message, log *slog.Logger) *answer {
+	a := &answer{ctx: ctx, reply: m.Reply, log: log, typing: func() {}}
+	if _, ok := m.Reply.(adapters.Streamer); !ok {
+		a.noStream = true
+	}
+	if t, ok := m.Reply.(adapters.Typer); ok {
+		a.typing = startTyping(ctx, t, log)
+	}
+	return a
+}
+
+// startTyping calls t.Typing now and every adapters.TypingInterval until
+// the returned stop is called or ctx ends. A failed call is logged at
+// Debug and does not stop the renewals: "typing…" is a courtesy.
+func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop func()) {
+	tctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(adapters.TypingInterval)
+		defer tick.Stop()
+		for {
+			if err := t.Typing(tctx); err != nil && tctx.Err() == nil {
+				log.Debug("typing indicator failed", logkeys.Err, err)
+			}
+			select {
+			case <-tctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return sync.OnceFunc(func() { cancel(); wg.Wait() })
+}
+
+// Update implements Answer.
+func (a *answer) Update(text string) {
+	a.typing()
+	if a.done || a.noStream || text == "" {
+		return
+	}
+	if a.stream == nil {
+		s, err := a.reply.(adapters.Streamer).StartStream(a.ctx, false)
+		if err != nil {
+			a.log.Warn("streaming the reply failed; it is sent whole", logkeys.Err, err)
+			a.noStream = true
+			return
+		}
+		a.stream = s
+	}
+	a.shown = text
+	if err := a.stream.Update(a.ctx, text); err != nil {
+		a.log.Warn("streamed reply update failed", logkeys.Err, err)
+	}
+}
+
+// Done implements Answer.
+func (a *answer) Done(text string) {
+	a.typing()
+	if a.done {
+		return
+	}
+	a.done = true
+	var err error
+	if a.stream != nil {
+		err = a.stream.Finish(a.ctx, adapters.Reply{Text: text})
+	} else {
+		err = a.reply.Reply(a.ctx, adapters.Reply{Text: text})
+	}
+	if err != nil {
+		a.log.Warn("reply failed", logkeys.Err, err)
+	}
+}
+
+// fail ends the answer of a turn that failed with line, the user's line
+// for the failure: a stream already showing text is finished with that
+// text and line below it, so it is never left half-drawn; otherwise the
+// line is sent as a reply of its own.
+func (a *answer) fail(line string) {
+	a.typing()
+	if a.stream != nil && !a.done {
+		a.Done(a.shown + "\n\n" + line)
+		return
+	}
+	a.done = true
+	if err := a.reply.Reply(a.ctx, adapters.Reply{Text: line}); err != nil {
+		a.log.Warn("reply failed", logkeys.Err, err)
+	}
+}
