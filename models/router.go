@@ -103,6 +103,13 @@ type Result struct {
 // Complete calls the target's provider with the first usable candidate,
 // failing over as DESIGN §6 says.
 func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, error) {
+	return r.route(ctx, t, req, nil)
+}
+
+// route is Complete, and Stream when s is not nil: the candidates in the
+// resolver's order, each tried until one answers. Once s has handed text to
+// its caller, a failure ends the call instead (stream.go).
+func (r *Router) route(ctx context.Context, t Target, req Request, s *streamer) (*Result, error) {
 	p, ok := r.cfg.Providers[t.Provider]
 	if !ok {
 		return nil, usermsg.Errorf("Provider %s is not available in this build.", t.Provider)
@@ -132,13 +139,16 @@ func (r *Router) Complete(ctx context.Context, t Target, req Request) (*Result, 
 			cooling = append(cooling, c)
 			continue
 		}
-		resp, err := r.try(ctx, p, t, c, req)
+		resp, err := r.try(ctx, p, t, c, req, s)
 		result.Attempts = append(result.Attempts, Attempt{Candidate: c.Label(), Err: err})
 		if err == nil {
 			result.Response, result.Profile, result.EnvSource = resp, c.ProfileID, c.EnvSource
 			return result, nil
 		}
 		failures = append(failures, failure{c, err})
+		if s.started() {
+			return r.cut(s, result, failures[len(failures)-1], now)
+		}
 		if ce, ok := errors.AsType[*CallError](err); ok && (ce.Kind == KindFormat || unreachable(ce)) {
 			break // the request or the network, not the credential: another one will not help
 		}
@@ -155,9 +165,10 @@ type failure struct {
 	err error
 }
 
-// try calls p with candidate c: acquire (refresh if needed), call, record.
-// A 401 that says the token expired forces one refresh and one retry.
-func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate, req Request) (*Response, error) {
+// try calls p with candidate c: acquire (refresh if needed), call (through
+// s: see streamer.call), record. A 401 that says the token expired forces
+// one refresh and one retry, unless text already reached the caller.
+func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate, req Request, s *streamer) (*Response, error) {
 	cred := c.Credential
 	// Only the agent's own OAuth credentials need the refresher (and its
 	// file I/O).
@@ -180,11 +191,11 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		}
 	}
 	req.Model = t.Model
-	resp, err := p.Complete(ctx, req, cred)
-	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.Refreshable() {
+	resp, err := s.call(ctx, p, req, cred)
+	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.Refreshable() && !s.started() {
 		r.log.Info("provider says the token expired; refreshing once", logkeys.Profile, c.ProfileID)
 		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.Credentials.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
-			resp, err = p.Complete(ctx, req, fresh)
+			resp, err = s.call(ctx, p, req, fresh)
 		} else {
 			r.log.Warn("forced refresh failed", logkeys.Profile, c.ProfileID, logkeys.Err, aerr)
 			if re, ok := errors.AsType[*auth.RefreshError](aerr); ok {
@@ -304,12 +315,18 @@ func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate,
 		}
 		msg = fmt.Sprintf("All %s credentials failed (tried %s). Last: %s", t.Provider, strings.Join(tried, ", "), msg)
 	}
-	if last.c.ProfileID != "" && ce.Kind != KindFormat {
-		if u := r.cfg.Usage.ProfileUsage(last.c.ProfileID).UnusableUntil(); u.After(now) {
-			msg += fmt.Sprintf(" It is set aside until %s.", u.In(now.Location()).Format("15:04"))
+	return usermsg.Wrap(last.err, msg+r.asideText(last.c, ce, now))
+}
+
+// asideText is the sentence that says until when a failed candidate is set
+// aside, "" when it is not.
+func (r *Router) asideText(c auth.Candidate, ce *CallError, now time.Time) string {
+	if c.ProfileID != "" && ce.Kind != KindFormat {
+		if u := r.cfg.Usage.ProfileUsage(c.ProfileID).UnusableUntil(); u.After(now) {
+			return fmt.Sprintf(" It is set aside until %s.", u.In(now.Location()).Format("15:04"))
 		}
 	}
-	return usermsg.Wrap(last.err, msg)
+	return ""
 }
 
 // kindText says what a failure kind means for the user.

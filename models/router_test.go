@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -81,6 +82,7 @@ type rigConfig struct {
 	env          map[string]string // the process environment
 	budget       time.Duration     // RouterConfig.Budget (0 = its default)
 	anthropicURL string            // overrides the fake's URL
+	log          *slog.Logger      // the router's log (nil = the test's)
 }
 
 // rig is a router wired to fakes, a sessions store and a store file.
@@ -151,6 +153,10 @@ func (r *rig) open() {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	log := r.cfg.log
+	if log == nil {
+		log = logtest.New(r.t)
+	}
 	aURL := r.anthropic.URL()
 	if r.cfg.anthropicURL != "" {
 		aURL = r.cfg.anthropicURL
@@ -165,7 +171,7 @@ func (r *rig) open() {
 		Usage:       gateway.Usage{S: st},
 		Budget:      r.cfg.budget,
 		Now:         r.clock.Now,
-		Log:         logtest.New(r.t),
+		Log:         log,
 	})
 	if err != nil {
 		r.t.Fatal(err)
@@ -233,10 +239,11 @@ func (t tgt) target() models.Target {
 // complete sends "hello" to target.
 func (r *rig) complete(target tgt) (*models.Result, error) {
 	r.t.Helper()
-	return r.router.Complete(r.t.Context(), target.target(), models.Request{
-		Messages: []models.Message{{Role: models.RoleUser, Text: "hello"}},
-	})
+	return r.router.Complete(r.t.Context(), target.target(), hello)
 }
+
+// hello is the request the rig's calls send.
+var hello = models.Request{Messages: []models.Message{{Role: models.RoleUser, Text: "hello"}}}
 
 // coolDown records a failure of id that sets it aside until t0+d.
 func (r *rig) coolDown(id auth.ProfileID, reason string, d time.Duration) {
