@@ -31,7 +31,7 @@ type answer struct {
 	typing func() // stops "typing…"; idempotent
 
 	stream   adapters.Stream
-	shown    string // the text of the last update streamed
+	shown    string // the text of the last update, streamed or not
 	noStream bool   // the Replier cannot stream, or starting a stream failed
 	done     bool
 }
@@ -76,7 +76,11 @@ func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop 
 // Update implements Answer.
 func (a *answer) Update(text string) {
 	a.typing()
-	if a.done || a.noStream || text == "" {
+	if a.done || text == "" {
+		return
+	}
+	a.shown = text
+	if a.noStream {
 		return
 	}
 	if a.stream == nil {
@@ -88,7 +92,6 @@ func (a *answer) Update(text string) {
 		}
 		a.stream = s
 	}
-	a.shown = text
 	if err := a.stream.Update(a.ctx, text); err != nil {
 		a.log.Warn("streamed reply update failed", logkeys.Err, err)
 	}
@@ -113,12 +116,13 @@ func (a *answer) Done(text string) {
 }
 
 // fail ends the answer of a turn that failed with line, the user's line
-// for the failure: a stream already showing text is finished with that
-// text and line below it, so it is never left half-drawn; otherwise the
-// line is sent as a reply of its own.
+// for the failure. When text had arrived (a reply cut off midway), the
+// user gets that text with the line below it — the stream finished with
+// it, or one reply where the adapter cannot stream — so a stream is never
+// left half-drawn; otherwise the line is a reply of its own.
 func (a *answer) fail(line string) {
 	a.typing()
-	if a.stream != nil && !a.done {
+	if a.shown != "" && !a.done {
 		a.Done(a.shown + "\n\n" + line)
 		return
 	}

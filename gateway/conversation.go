@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/botgateway/bot/commands"
 	"github.com/botgateway/bot/internal/logkeys"
@@ -63,7 +64,15 @@ func (c *Conversation) Reply(ctx context.Context, agent string, key sessions.Key
 	}
 	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: text})
 
-	res, err := c.Router.Complete(ctx, target, req)
+	// The answer streams to out as it arrives. A reply cut off midway
+	// (models.ErrCut) has shown the user what arrived; the gateway adds
+	// the line saying why, and nothing of it is stored: the next message
+	// is sent without a half-written answer in its history.
+	var sofar strings.Builder // String does not copy: each update is cheap
+	res, err := c.Router.Stream(ctx, target, req, func(piece string) {
+		sofar.WriteString(piece)
+		out.Update(sofar.String())
+	})
 	if err != nil {
 		return fmt.Errorf("gateway: chat turn of %s on %s: %w", key, target.Ref, err)
 	}

@@ -541,3 +541,66 @@ func TestReplyUnusableStore(t *testing.T) {
 		t.Errorf("sent %q and called the provider %d times, want neither", sent, len(c.fake.Calls()))
 	}
 }
+
+// TestReplyStreamsAndStoresNothingCut: the answer reaches the user as it
+// streams, then whole; an answer cut off after its first text (an error
+// event, a dropped connection) is an error in models.ErrCut's chain with
+// the user's line, the text already shown stays shown, and the session
+// stores nothing of the exchange, nor moves its automatic pin.
+func TestReplyStreamsAndStoresNothingCut(t *testing.T) {
+	tests := []struct {
+		name     string
+		response fakes.Response
+		wantCut  string // the start of the user's line; "" = not cut
+	}{
+		{name: "whole", response: fakes.OK("one two three four")},
+		{name: "error event after text", response: fakes.Overloaded().InStream(), wantCut: "The reply from anthropic:"},
+		{name: "connection dropped after text", response: fakes.Response{Text: "one two three four", Truncated: true}, wantCut: "The reply from anthropic:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newConv(t, "", nil, 0)
+			c.seed(t, [2]string{"hi", "hi there"})
+			before := c.session(t)
+			c.fake.Handle(func(fakes.Call) fakes.Response { return tt.response })
+			rec := &answers{}
+			err := c.Reply(t.Context(), agent, chat, "hello", rec)
+			if len(rec.updates) == 0 {
+				t.Fatalf("no streamed update; want the first text as it arrived")
+			}
+			for i := 1; i < len(rec.updates); i++ {
+				if !strings.HasPrefix(rec.updates[i], rec.updates[i-1]) {
+					t.Errorf("update %d %q does not extend %q", i, rec.updates[i], rec.updates[i-1])
+				}
+			}
+			if tt.wantCut == "" {
+				if err != nil {
+					t.Fatalf("Reply: %v", err)
+				}
+				if diff := cmp.Diff([]string{"one two three four"}, rec.done); diff != "" {
+					t.Errorf("final text (-want +got):\n%s", diff)
+				}
+				if got := len(c.history(t)); got != 4 {
+					t.Errorf("history has %d turns, want 4", got)
+				}
+				return
+			}
+			if !errors.Is(err, models.ErrCut) {
+				t.Fatalf("Reply error = %v, want one in models.ErrCut's chain", err)
+			}
+			if got := errline.Chat(err, config.Paths{}, logtest.New(t)); !strings.HasPrefix(got, tt.wantCut) {
+				t.Errorf("user reads %q, want it to start with %q", got, tt.wantCut)
+			}
+			if len(rec.done) != 0 {
+				t.Errorf("Done(%q) on a cut reply; the gateway adds the line to what was shown", rec.done)
+			}
+			want := []sessions.Turn{user("hi"), assistant("hi there")}
+			if diff := cmp.Diff(want, c.history(t), ignoreAt); diff != "" {
+				t.Errorf("history after a cut reply (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(pinOf(before), pinOf(c.session(t))); diff != "" {
+				t.Errorf("pin moved by a cut reply (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
