@@ -26,6 +26,11 @@ import (
 	"github.com/botgateway/bot/sessions"
 )
 
+// AbandonAfter is how long Run still waits, once the grace period is over
+// and the messages in flight are cancelled, for handlers to return before
+// it returns without them.
+const AbandonAfter = 5 * time.Second
+
 // MaxMessage is the longest message the gateway accepts, in characters.
 const MaxMessage = 4096
 
@@ -133,7 +138,14 @@ func (g *Gateway) Run(ctx context.Context) error {
 	case <-done:
 	case <-time.After(g.cfg.Grace):
 		g.cancelHandler(errors.New("shutdown: grace period over"))
-		<-done
+		// A handler that ignores its context (a send stuck in an adapter)
+		// gets AbandonAfter more; then Run returns without it, so the
+		// process can still stop.
+		select {
+		case <-done:
+		case <-time.After(AbandonAfter):
+			g.log.Error("messages still being handled after the grace period; stopping without them")
+		}
 	}
 	g.cancelHandler(errors.New("gateway stopped"))
 	return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -290,4 +291,37 @@ func TestSessionOrder(t *testing.T) {
 	if len(g.queues) != 0 {
 		t.Errorf("queues left behind: %v", g.queues)
 	}
+}
+
+// TestShutdownAbandonsStuckHandlers: a handler that ignores its context
+// (a send stuck in an adapter) cannot keep Run from returning: Run waits
+// the grace period, cancels, waits AbandonAfter more and returns.
+func TestShutdownAbandonsStuckHandlers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		running := make(chan struct{})
+		g, err := New(Config{
+			Adapters: []adapters.Adapter{&blocking{}},
+			Engine:   newEngine(t),
+			Grace:    10 * time.Second,
+			Chat: func(context.Context, string, sessions.Key, string, Answer) error {
+				close(running)
+				<-release // ignores its context
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { <-running; cancel() }()
+		start := time.Now()
+		if err := g.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := time.Since(start), 10*time.Second+AbandonAfter; got != want {
+			t.Errorf("Run returned after %v, want %v (grace, then AbandonAfter)", got, want)
+		}
+		close(release)
+	})
 }
