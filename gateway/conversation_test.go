@@ -48,6 +48,7 @@ type conv struct {
 	sessions  *sessions.Store
 	fake      *fakes.Anthropic
 	storePath string
+	paths     config.Paths
 }
 
 // newConv wires a Conversation with the models block of bot.json given by
@@ -85,6 +86,7 @@ func newConv(t *testing.T, def string, allow []string, historyTurns int) *conv {
 		sessions:     h.Stack.Sessions,
 		fake:         fake,
 		storePath:    h.Env.StorePath(agent),
+		paths:        h.Paths,
 	}
 }
 
@@ -524,17 +526,8 @@ func TestReplyUnusableStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent, err := c.reply(t, "hello")
-	paths, perr := config.ResolvePaths(func(k string) string {
-		if k == "HOME" {
-			return strings.TrimSuffix(c.storePath, "/.bot/agents/main/agent/auth-profiles.json")
-		}
-		return ""
-	})
-	if perr != nil {
-		t.Fatal(perr)
-	}
 	want := "~/.bot/agents/main/agent/auth-profiles.json: invalid JSON at line 1: unexpected end of JSON input; fix the file or restore it from a backup (it was not changed)"
-	if got := errline.Chat(err, paths, logtest.New(t)); err == nil || got != want {
+	if got := errline.Chat(err, c.paths, logtest.New(t)); err == nil || got != want {
 		t.Errorf("user reads %q (error %v)\nwant %s", got, err, want)
 	}
 	if len(sent) != 0 || len(c.fake.Calls()) != 0 {
