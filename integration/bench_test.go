@@ -59,8 +59,9 @@ func (s *stack) deliver(text string) time.Duration {
 
 // BenchmarkGatewayOverhead measures one chat message through the gateway
 // (dispatch, session, history, resolver, router, provider client) against
-// a loopback fake provider until its reply is sent, beside a direct call of
-// the same provider client to the same fake with the same request, and
+// a loopback fake provider until its reply is sent, beside a direct
+// streaming call of the same provider client to the same fake with the
+// same request (the conversation streams), and
 // reports the difference of the medians: the gateway's own overhead.
 // DESIGN §7: ≤ 50 µs at p50. Each iteration also waits for the exchange to
 // be stored (after the reply), so the next message sees it.
@@ -86,8 +87,10 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	var direct, full []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if _, err := s.provider.Complete(context.Background(), req, cred); err != nil {
-			b.Fatal(err)
+		for _, err := range s.provider.Stream(context.Background(), req, cred) {
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 		direct = append(direct, time.Since(t0))
 		full = append(full, s.deliver("hi"))
