@@ -57,8 +57,12 @@ type Config struct {
 // handled one at a time, so replies come out in input order.
 type Adapter struct {
 	cfg Config
-	mu  sync.Mutex // serializes writes to out
+	mu  sync.Mutex // serializes writes to out; guards out, midLine and buf
 	out io.Writer  // Out, or the line editor drawing on it
+	// midLine is set while a streamed reply has left the output in the
+	// middle of a line, so that any other write starts on a new one.
+	midLine bool
+	buf     []byte // scratch for one write, reused
 }
 
 // New returns a console adapter.
@@ -285,21 +289,8 @@ func readLine(r *bufio.Reader) (string, error) {
 	}
 }
 
-// replier writes replies to the console's output.
-type replier struct{ a *Adapter }
-
-// Reply writes r's text, sanitized, and a newline.
-func (r replier) Reply(_ context.Context, rep adapters.Reply) error {
-	r.a.mu.Lock()
-	defer r.a.mu.Unlock()
-	text := strings.TrimRight(Sanitize(rep.Text), "\n")
-	if _, err := fmt.Fprintln(r.a.out, text); err != nil {
-		return fmt.Errorf("console: write reply: %w", err)
-	}
-	return nil
-}
-
 var (
-	_ adapters.Adapter = (*Adapter)(nil)
-	_ adapters.Replier = replier{}
+	_ adapters.Adapter  = (*Adapter)(nil)
+	_ adapters.Replier  = replier{}
+	_ adapters.Streamer = replier{}
 )

@@ -54,12 +54,16 @@ func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{"plain", "\x1b]52;c;AAAA\x07", "\x1b[31mx", "\u009b1m", "\xff\x1b", "a\r\nb"} {
 		f.Add(s)
 	}
+	for _, s := range hostile {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Sanitize(in)
 		checkSafe(t, out)
 		if again := Sanitize(out); again != out {
 			t.Fatalf("not idempotent: %q → %q → %q", in, out, again)
 		}
+		checkStreamed(t, in)
 	})
 }
 
@@ -97,4 +101,72 @@ func FuzzConsoleReader(f *testing.F) {
 		}
 		checkSafe(t, out.String())
 	})
+}
+
+// hostile are inputs whose escape sequences and characters a stream may
+// cut anywhere.
+var hostile = []string{
+	"plain text, no escapes",
+	"clip\x1b]52;c;cm0gLXJmIH4=\x07board \x1b]0;pwned\x1b\\title \x1b[31mred\x1b[0m \x1bcreset\a\x00 \rover \u009b2Jdone.",
+	"naïve café ✓ 日本語 🙂 done",
+	"a\u009b31mb\u009d0;t\u009cc\u0085d",
+	"a\x1bPq#0\x1b\\b\x1b_x\x1b\\c\x1b^y\x1b\\d\x1bXz\x1b\\e",
+	"\x1b(B\x1b7\x1b8 \x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ end",
+	"osc cut by another \x1b]0;t\x1b[31mred",
+	"osc with C2 inside \x1b]0;\xc2\x07x \x1b]0;\xc2\xc2\x9cy",
+	"invalid \xff\xfe \xe2\x82 \xf0\x9f\x98 \xe2(\xed\xa0\x80 end",
+	"unterminated \x1b]52;c;AAAA",
+	"ends in ESC\x1b",
+	"ends in CSI \x1b[1;3",
+	"ends mid-rune \xe2\x82",
+	"\r\n\t\x7f\x1b\x1b[\x1b]\u009b\u009d",
+}
+
+// streamed sanitizes in through a streamSanitizer, cut at cuts.
+func streamed(in string, cuts []int) string {
+	var z streamSanitizer
+	var out []byte
+	prev := 0
+	for _, c := range cuts {
+		out = z.Write(out, in[prev:c])
+		prev = c
+	}
+	out = z.Write(out, in[prev:])
+	return string(z.Flush(out))
+}
+
+// checkStreamed fails unless every way of cutting in that checkStreamed
+// tries gives Sanitize(in): every single cut, every pair of cuts for short
+// inputs, and chunks of 1 to 7 bytes.
+func checkStreamed(t *testing.T, in string) {
+	t.Helper()
+	want := Sanitize(in)
+	check := func(cuts []int) {
+		t.Helper()
+		if got := streamed(in, cuts); got != want {
+			t.Fatalf("%q cut at %v: got %q, want Sanitize's %q", in, cuts, got, want)
+		}
+	}
+	n := len(in)
+	for i := 0; i <= n && i <= 512; i++ {
+		check([]int{i})
+		if n <= 64 {
+			for j := i; j <= n; j++ {
+				check([]int{i, j})
+			}
+		}
+	}
+	for size := 1; size <= 7; size++ {
+		var cuts []int
+		for c := size; c < n; c += size {
+			cuts = append(cuts, c)
+		}
+		check(cuts)
+	}
+}
+
+func TestStreamSanitizer(t *testing.T) {
+	for _, in := range hostile {
+		checkStreamed(t, in)
+	}
 }
