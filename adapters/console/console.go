@@ -83,6 +83,11 @@ func (a *Adapter) Name() string { return Name }
 // be handled before reading the next. It returns nil at the end of input or
 // when ctx ends, and termread.ErrInterrupted when Ctrl-C ends an
 // interactive console (also while a message is being handled).
+//
+// An interactive console's line editor reads (and shows its prompt) only
+// between messages: while a reply is written, streamed ones included, the
+// screen holds nothing but the reply. What is typed meanwhile is kept and
+// shown at the next prompt, and Ctrl-C is seen at once.
 func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 	if a.cfg.Messages != nil {
 		for _, m := range a.cfg.Messages {
@@ -94,10 +99,16 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
+	interrupted := make(chan struct{})
+	interrupt := sync.OnceFunc(func() {
+		if rctx.Err() == nil {
+			close(interrupted)
+		}
+	})
 	var reader sync.WaitGroup
 	next := readLines(a.cfg.In)
 	if a.cfg.Interactive {
-		ed, restore, err := a.editor(rctx)
+		ed, restore, err := a.editor(rctx, interrupt)
 		if err != nil {
 			return err
 		}
@@ -109,12 +120,19 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 		defer stop()
 		next = ed
 	}
+	// want asks the reader for the next line: it reads only once the
+	// previous message has been handled.
+	want := make(chan struct{}, 1)
 	lines := make(chan string)
-	interrupted := make(chan struct{})
 	errc := make(chan error, 1)
 	reader.Go(func() {
 		defer close(lines)
 		for {
+			select {
+			case <-want:
+			case <-rctx.Done():
+				return
+			}
 			line, err := next()
 			if line != "" || err == nil {
 				select {
@@ -124,8 +142,8 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 				}
 			}
 			if err != nil {
-				if errors.Is(err, termread.ErrInterrupted) && ctx.Err() == nil {
-					close(interrupted)
+				if errors.Is(err, termread.ErrInterrupted) {
+					interrupt()
 				}
 				if err != io.EOF {
 					errc <- err
@@ -135,9 +153,12 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 		}
 	})
 	for {
+		want <- struct{}{}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-interrupted:
+			return termread.ErrInterrupted
 		case line, ok := <-lines:
 			if !ok {
 				select {
@@ -176,7 +197,11 @@ func readLines(r io.Reader) func() (string, error) {
 // the line editor (which then draws replies too), its size kept in step
 // with the window, and the banner. It returns the line reader and a
 // function that restores the terminal.
-func (a *Adapter) editor(ctx context.Context) (func() (string, error), func(), error) {
+//
+// The terminal is read all the time into a typeahead buffer (so Ctrl-C,
+// which calls interrupt, is seen while a message is handled); the line
+// editor reads from that buffer.
+func (a *Adapter) editor(ctx context.Context, interrupt func()) (func() (string, error), func(), error) {
 	tty, ok := a.cfg.In.(*os.File)
 	if !ok || !term.IsTerminal(int(tty.Fd())) {
 		return nil, nil, errors.New("console: interactive mode needs a terminal on stdin")
@@ -191,10 +216,13 @@ func (a *Adapter) editor(ctx context.Context) (func() (string, error), func(), e
 		_ = term.Restore(fd, state)
 		return nil, nil, err
 	}
+	ta := newTypeahead()
+	var pump sync.WaitGroup
+	pump.Go(func() { ta.fill(rd, interrupt) })
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{rd, a.cfg.Out}, a.cfg.Prompt)
+	}{ta, a.cfg.Out}, a.cfg.Prompt)
 	resize := func() {
 		// A terminal that reports no size (0 columns: a serial console,
 		// some emulators) keeps the editor's 80 columns; at 0 it would
@@ -240,6 +268,7 @@ func (a *Adapter) editor(ctx context.Context) (func() (string, error), func(), e
 		stopSizer()
 		sizer.Wait()
 		t.SetBracketedPasteMode(false)
+		pump.Wait() // its read ends with ctx
 		_ = rd.Close()
 		_ = term.Restore(fd, state)
 		a.mu.Lock()
