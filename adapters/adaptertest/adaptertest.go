@@ -18,8 +18,8 @@
 //   - a streamed reply (when the replier implements adapters.Streamer) only
 //     grows while it streams and ends showing exactly its final text;
 //   - Run returns soon after its context ends, with no goroutine left
-//     behind, and a reply to a message still in flight then returns
-//     (sent or failed) instead of hanging.
+//     behind, and the reply to a message still in flight (a stream, where
+//     the replier streams) then ends, sent or failed, instead of hanging.
 //
 // The suite plays the gateway with a simple in-test adapters.Inbox: it
 // answers each message itself and calls Message.Done after its replies.
@@ -363,26 +363,43 @@ func testStream(t *testing.T, e *env) {
 	}
 }
 
-// Run returns once its context ends, and a message still in flight can be
-// answered (or fails to be) without hanging; no goroutine is left (checked
-// by start's cleanup).
+// Run returns once its context ends, and the reply to a message still in
+// flight (a streamed one, where the replier streams) then ends, sent or
+// failed, without hanging; no goroutine is left (checked by start's
+// cleanup).
 func testShutdown(t *testing.T, e *env) {
 	s := e.seats[0]
 	e.send(t, s, "a message in flight at shutdown")
 	m := e.next(t, s)
+	defer done(m)
+	var st adapters.Stream
+	if sr, ok := m.Reply.(adapters.Streamer); ok {
+		var err error
+		if st, err = sr.StartStream(e.ctx, false); err != nil {
+			t.Fatalf("StartStream: %v", err)
+		}
+		if err := st.Update(e.ctx, "A reply in flight"); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+	}
 	e.stop()
 	if err := e.wait(t); err != nil {
 		t.Errorf("Run after its context ended: %v, want nil", err)
 	}
 	late := make(chan error, 1)
-	go func() { late <- m.Reply.Reply(e.ctx, adapters.Reply{Text: "a late reply"}) }()
+	go func() {
+		if st != nil {
+			late <- st.Finish(e.ctx, adapters.Reply{Text: "A reply in flight, cut short: the bot stopped."})
+			return
+		}
+		late <- m.Reply.Reply(e.ctx, adapters.Reply{Text: "A reply in flight."})
+	}()
 	select {
 	case err := <-late:
-		t.Logf("a reply after Run returned: %v", err)
+		t.Logf("the reply in flight, ended after Run returned: %v", err)
 	case <-time.After(hangGuard):
-		t.Fatal("a reply after Run returned hung")
+		t.Fatal("the reply in flight hung after Run returned")
 	}
-	done(m)
 }
 
 // inbox is the suite's adapters.Inbox: it queues what is delivered, never
