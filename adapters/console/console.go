@@ -1,9 +1,10 @@
 // Package console is the stdin/stdout chat channel of "bot chat": each
 // input line is a message from the owner, each reply is written to the
 // output, with escape sequences and control characters removed
-// (Sanitize). On a terminal it is interactive: a banner, a prompt with
-// line editing and history (golang.org/x/term's Terminal), and Ctrl-C
-// ends it.
+// (Sanitize). A reply's choices follow it as a numbered list; a streamed
+// reply (adapters.Streamer) is printed as it grows. On a terminal it is
+// interactive: a banner, a prompt with line editing and history
+// (golang.org/x/term's Terminal), and Ctrl-C ends it.
 package console
 
 import (
