@@ -269,7 +269,9 @@ func (a *Adapter) editor(ctx context.Context, interrupt func()) (func() (string,
 		stopSizer()
 		sizer.Wait()
 		t.SetBracketedPasteMode(false)
-		pump.Wait() // its read ends with ctx
+		if readerWakes {
+			pump.Wait() // its read ends with ctx, before rd is closed
+		}
 		_ = rd.Close()
 		_ = term.Restore(fd, state)
 		a.mu.Lock()
