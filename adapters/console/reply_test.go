@@ -2,8 +2,10 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -177,4 +179,49 @@ func BenchmarkStream(b *testing.B) {
 		_ = st.Finish(ctx, adapters.Reply{Text: full})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*chunks), "ns/chunk")
+}
+
+// Replies written while a stream is printed, from other goroutines, come
+// out whole, each on a line of its own, and the stream's text is intact
+// around them.
+func TestStreamAndRepliesSerialized(t *testing.T) {
+	var out lockedBuffer
+	r := replier{New(Config{Out: &out})}
+	ctx := t.Context()
+	st, _ := r.StartStream(ctx, false)
+	const replies = 50
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		text := ""
+		for i := range 200 {
+			text += string(rune('a' + i%26))
+			_ = st.Update(ctx, text)
+		}
+		_ = st.Finish(ctx, adapters.Reply{Text: text})
+	})
+	for i := range replies {
+		wg.Go(func() { _ = r.Reply(ctx, adapters.Reply{Text: fmt.Sprintf("reply %d", i)}) })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	var stream strings.Builder
+	for line := range strings.SplitSeq(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if strings.HasPrefix(line, "reply ") {
+			seen[line] = true
+			continue
+		}
+		stream.WriteString(line)
+	}
+	for i := range replies {
+		if !seen[fmt.Sprintf("reply %d", i)] {
+			t.Errorf("reply %d is not a line of its own in:\n%s", i, out.String())
+		}
+	}
+	want := ""
+	for i := range 200 {
+		want += string(rune('a' + i%26))
+	}
+	if stream.String() != want {
+		t.Errorf("the streamed text, pieced together: %q, want %q", stream.String(), want)
+	}
 }
