@@ -58,7 +58,8 @@ const hangGuard = 10 * time.Second
 
 // Run runs the conformance checks against the adapters h starts, each as
 // a subtest. It must not run in parallel with other tests of the calling
-// package (its goroutine check counts the process's goroutines).
+// package: its goroutine check counts every goroutine started during a
+// check.
 func Run(t *testing.T, h Harness) {
 	t.Run("Order", func(t *testing.T) { testOrder(t, start(t, h)) })
 	t.Run("Private", func(t *testing.T) { testPrivate(t, start(t, h)) })
@@ -82,7 +83,7 @@ type env struct {
 func start(t *testing.T, h Harness) *env {
 	t.Helper()
 	// Registered first, so it runs after every other cleanup.
-	before := runtime.NumGoroutine()
+	before := goroutines()
 	t.Cleanup(func() { checkGoroutines(t, before) })
 	a, p := h.Start(t)
 	seats := p.Seats()
@@ -390,24 +391,52 @@ func (in *inbox) next(t *testing.T) adapters.Message {
 
 var _ adapters.Inbox = (*inbox)(nil)
 
-// checkGoroutines fails t when more goroutines run than before it began,
-// once those ending have had the time to (a goroutine that has signalled
-// its end may still be on its way out; network connections close
-// asynchronously), and lists them.
-func checkGoroutines(t *testing.T, before int) {
+// checkGoroutines fails t when a goroutine that did not run before the
+// check began (goroutine ids are never reused) is still running, once
+// those ending have had the time to (a goroutine that has signalled its end
+// may still be on its way out; network connections close asynchronously),
+// and shows their stacks. Polling is the only way to watch another
+// goroutine end without its help.
+func checkGoroutines(t *testing.T, before map[string]string) {
 	t.Helper()
 	deadline := time.Now().Add(hangGuard)
 	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		n := runtime.NumGoroutine()
-		if n <= before {
+		var left []string
+		for id, stack := range goroutines() {
+			if _, ok := before[id]; !ok {
+				left = append(left, stack)
+			}
+		}
+		if len(left) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines left running after the check (%d before it):\n%s", n-before, before, buf)
+			slices.Sort(left)
+			t.Errorf("%d goroutines started during the check are still running:\n\n%s", len(left), strings.Join(left, "\n\n"))
 			return
 		}
 		time.Sleep(wait)
 	}
+}
+
+// goroutines returns the stack of every goroutine, by its id.
+func goroutines() map[string]string {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	all := map[string]string{}
+	for stack := range strings.SplitSeq(string(buf), "\n\n") {
+		// "goroutine 42 [chan receive]:\n..."
+		if rest, ok := strings.CutPrefix(stack, "goroutine "); ok {
+			id, _, _ := strings.Cut(rest, " ")
+			all[id] = stack
+		}
+	}
+	return all
 }
