@@ -60,8 +60,9 @@ type Adapter struct {
 	cfg Config
 	mu  sync.Mutex // serializes writes to out; guards out, midLine and buf
 	out io.Writer  // Out, or the line editor drawing on it
-	// midLine is set while a streamed reply has left the output in the
-	// middle of a line, so that any other write starts on a new one.
+	// midLine is set when the last byte written was not a line break (a
+	// streamed reply is being written), so that any other reply starts on
+	// a new line.
 	midLine bool
 	buf     []byte // scratch for one write, reused
 }

@@ -60,15 +60,23 @@ func oneLine(r rune) rune {
 	return r
 }
 
-// lineStart appends a line break when a streamed reply has left the output
-// in the middle of a line, so that what follows starts on a line of its
-// own. a.mu is held.
+// lineStart appends a line break to an empty b when the output was left in
+// the middle of a line (by a streamed reply), so that what follows starts
+// on a line of its own. a.mu is held.
 func (a *Adapter) lineStart(b []byte) []byte {
-	if a.midLine {
+	if len(b) == 0 && a.midLine {
 		b = append(b, '\n')
-		a.midLine = false
 	}
 	return b
+}
+
+// open reports whether the output will be in the middle of a line once b
+// is written. a.mu is held.
+func (a *Adapter) open(b []byte) bool {
+	if len(b) == 0 {
+		return a.midLine
+	}
+	return b[len(b)-1] != '\n'
 }
 
 // write writes b to the output in one call and keeps b's storage for the
@@ -78,6 +86,7 @@ func (a *Adapter) write(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
+	a.midLine = b[len(b)-1] != '\n'
 	if _, err := a.out.Write(b); err != nil {
 		return fmt.Errorf("console: write reply: %w", err)
 	}
@@ -113,9 +122,7 @@ func (s *stream) Update(_ context.Context, text string) error {
 	a := s.a
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b := s.appendNew(a.buf[:0], text)
-	a.midLine = s.started
-	return a.write(b)
+	return a.write(s.appendNew(a.buf[:0], text))
 }
 
 // Finish writes the rest of rep's text, a line break and rep's choices.
@@ -130,12 +137,12 @@ func (s *stream) Finish(_ context.Context, rep adapters.Reply) error {
 	b := s.appendNew(a.buf[:0], rep.Text)
 	s.scratch = s.z.Flush(s.scratch[:0])
 	b = s.settle(b, s.scratch)
-	if s.started || len(rep.Choices) == 0 {
+	// The text ends with one line break, as Reply ends it; a reply
+	// written meanwhile may have ended the line already.
+	if a.open(b) || !s.started && len(rep.Choices) == 0 {
 		b = append(b, '\n')
 	}
-	b = appendChoices(b, rep.Choices)
-	a.midLine = false
-	return a.write(b)
+	return a.write(appendChoices(b, rep.Choices))
 }
 
 // appendNew appends the sanitized form of text's new part. A text that
@@ -150,10 +157,10 @@ func (s *stream) appendNew(b []byte, text string) []byte {
 	if !strings.HasPrefix(text, s.text) {
 		s.z = streamSanitizer{}
 		s.held = 0
-		if s.started {
+		if s.started && s.a.open(b) {
 			b = append(b, '\n')
-			s.started = false
 		}
+		s.started = false
 		s.text = ""
 	}
 	part := text[len(s.text):]

@@ -132,8 +132,9 @@ func TestStreamWritesAtOnce(t *testing.T) {
 }
 
 // A reply written while a stream has left a line open starts on a line of
-// its own; an update that does not extend the previous one is shown again
-// whole from a new line.
+// its own, and the stream's end adds no empty line after one; an update
+// that does not extend the previous one is shown again whole from a new
+// line.
 func TestStreamInterleaved(t *testing.T) {
 	var out strings.Builder
 	r := replier{New(Config{Out: &out})}
@@ -144,6 +145,8 @@ func TestStreamInterleaved(t *testing.T) {
 		func() error { return r.Reply(ctx, adapters.Reply{Text: "other"}) },
 		func() error { return st.Update(ctx, "partial, more") },
 		func() error { return st.Update(ctx, "rewritten") },
+		func() error { return st.Update(ctx, "rewritten.") },
+		func() error { return r.Reply(ctx, adapters.Reply{Text: "last"}) },
 		func() error { return st.Finish(ctx, adapters.Reply{Text: "rewritten."}) },
 	}
 	for _, step := range steps {
@@ -151,7 +154,7 @@ func TestStreamInterleaved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if diff := cmp.Diff("partial\nother\n, more\nrewritten.\n", out.String()); diff != "" {
+	if diff := cmp.Diff("partial\nother\n, more\nrewritten.\nlast\n", out.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 }
