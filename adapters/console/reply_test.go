@@ -182,6 +182,7 @@ func BenchmarkStream(b *testing.B) {
 		_ = st.Finish(ctx, adapters.Reply{Text: full})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*chunks), "ns/chunk")
+	b.Logf("budget: the console's share of the first streamed text within 1 ms of a direct streaming call (DESIGN §7)")
 }
 
 // Replies written while a stream is printed, from other goroutines, come
