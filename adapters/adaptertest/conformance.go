@@ -65,6 +65,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Private", func(t *testing.T) { testPrivate(t, start(t, h)) })
 	t.Run("Choices", func(t *testing.T) { testChoices(t, start(t, h)) })
 	t.Run("Stream", func(t *testing.T) { testStream(t, start(t, h)) })
+	t.Run("Typing", func(t *testing.T) { testTyping(t, start(t, h)) })
 	t.Run("Shutdown", func(t *testing.T) { testShutdown(t, start(t, h)) })
 }
 
@@ -297,6 +298,32 @@ func testStream(t *testing.T, e *env) {
 	}
 	if diff := cmp.Diff([]Shown{{Text: final}}, e.seen(t, s)); diff != "" {
 		t.Errorf("after Finish, seen (-want +got):\n%s", diff)
+	}
+}
+
+// "typing…" succeeds and is not a message.
+func testTyping(t *testing.T, e *env) {
+	s := e.seats[0]
+	e.send(t, s, "are you there?")
+	m := e.next(t, s)
+	defer done(m)
+	ty, ok := m.Reply.(adapters.Typer)
+	if !ok {
+		if err := m.Reply.Reply(e.ctx, adapters.Reply{Text: "yes"}); err != nil {
+			t.Fatalf("Reply: %v", err)
+		}
+		t.Skip("the adapter's replier does not implement adapters.Typer")
+	}
+	for range 2 { // shown, then renewed
+		if err := ty.Typing(e.ctx); err != nil {
+			t.Fatalf("Typing: %v", err)
+		}
+	}
+	if shown := e.seen(t, s); len(shown) != 0 {
+		t.Errorf("after Typing, the user sees %+v, want no message", shown)
+	}
+	if err := m.Reply.Reply(e.ctx, adapters.Reply{Text: "yes"}); err != nil {
+		t.Fatalf("Reply: %v", err)
 	}
 }
 

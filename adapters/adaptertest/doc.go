@@ -17,6 +17,8 @@
 //     user typed to choose, which the gateway maps);
 //   - a streamed reply (when the replier implements adapters.Streamer) only
 //     grows while it streams and ends showing exactly its final text;
+//   - "typing…" (when the replier implements adapters.Typer) succeeds and
+//     shows no message;
 //   - Run returns soon after its context ends, with no goroutine left
 //     behind, and the reply to a message still in flight (a stream, where
 //     the replier streams) then ends, sent or failed, instead of hanging.
@@ -35,10 +37,13 @@
 //     adapter gives that user's messages (Sender.ID and Chat). Seats may
 //     share a chat (a group chat) or be separate chats.
 //   - Send makes the seat's user write text in the seat's chat, as the
-//     platform would deliver it to the adapter. It must not wait for the
-//     adapter to handle the message: the suite sends several messages
-//     before answering the first (the console, for one, takes the next
-//     line only after the previous message is Done).
+//     platform would deliver it to the adapter, so that the adapter
+//     delivers it with exactly that Text (in a group where the adapter
+//     wants the bot mentioned, the harness mentions it, and the adapter
+//     strips the mention). It must not wait for the adapter to handle the
+//     message: the suite sends several messages before answering the
+//     first (the console, for one, takes the next line only after the
+//     previous message is Done).
 //   - Choose makes the seat's user pick entry n (from 1) of the last picker
 //     shown to them, as the user would: a tap on an inline keyboard's
 //     button, an option of a select menu. It returns "" when the adapter

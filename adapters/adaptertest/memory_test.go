@@ -12,8 +12,8 @@ import (
 )
 
 // The suite passes on a minimal platform adapter: a group chat of two users
-// with native pickers, private replies only the sender sees and replies
-// edited in place while they stream. It is the model of a platform
+// with native pickers, private replies only the sender sees, replies
+// edited in place while they stream and "typing…". It is the model of a platform
 // adapter's harness (Telegram's and Discord's drive loopback fakes of
 // their APIs instead of memory).
 func TestRunOnMemoryPlatform(t *testing.T) {
@@ -33,6 +33,7 @@ type memPlatform struct {
 	updates chan memUpdate
 	mu      sync.Mutex
 	posts   map[adapters.ChatRef][]*memPost
+	typing  int // "typing…" indicators shown
 }
 
 type memUpdate struct {
@@ -144,6 +145,14 @@ func (r memReplier) postOf(rep adapters.Reply) *memPost {
 	return m
 }
 
+// Typing counts the indicators shown: the platform shows no message.
+func (r memReplier) Typing(context.Context) error {
+	r.p.mu.Lock()
+	defer r.p.mu.Unlock()
+	r.p.typing++
+	return nil
+}
+
 func (r memReplier) StartStream(_ context.Context, private bool) (adapters.Stream, error) {
 	return &memStream{r: r, private: private}, nil
 }
@@ -181,4 +190,5 @@ func (s *memStream) Finish(ctx context.Context, rep adapters.Reply) error {
 var (
 	_ adapters.Adapter  = (*memAdapter)(nil)
 	_ adapters.Streamer = memReplier{}
+	_ adapters.Typer    = memReplier{}
 )
