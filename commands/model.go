@@ -288,7 +288,9 @@ func (e *Engine) listProviders(t models.Target, res *auth.Resolver) Reply {
 	return Reply{Text: b.String(), Choices: choices}
 }
 
-// listModels is /model list <provider>.
+// listModels is /model list <provider>. The models are the choices, so a
+// platform renders them once (as buttons, a menu, or the console's
+// numbered lines) rather than also in the text.
 func (e *Engine) listModels(t models.Target, res *auth.Resolver, p string) Reply {
 	refs, lines := e.allowedModels(t, p)
 	if len(refs) == 0 {
@@ -296,30 +298,34 @@ func (e *Engine) listModels(t models.Target, res *auth.Resolver, p string) Reply
 	}
 	choices := make([]Choice, len(refs))
 	for i, ref := range refs {
-		choices[i] = Choice{Label: strings.TrimSpace(lines[i]), Command: "/model list " + ref.String()}
+		label := strings.TrimSpace(lines[i])
+		if ref == t.Ref {
+			label = strings.TrimSpace(strings.TrimPrefix(label, "*")) + " — current"
+		}
+		choices[i] = Choice{Label: label, Command: "/model list " + ref.String()}
 	}
 	usable := usableText(res.Resolve(auth.Query{Provider: p}))
-	return Reply{Text: fmt.Sprintf("%s — %s\n%s\n\nPick a model (/model <n>), then a credential.", p, usable, strings.Join(lines, "\n")), Choices: choices}
+	return Reply{Text: fmt.Sprintf("%s — %s. Pick a model (/model <n>), then a credential:", p, usable), Choices: choices}
 }
 
 // listCredentials is /model list <model>: the credentials m can be used
-// with. "auto" leaves the choice to the order; a profile pins it. An
-// environment variable cannot be pinned, so it is named but not offered.
+// with, as choices. "auto" leaves the choice to the order; a profile pins
+// it. An environment variable cannot be pinned, so it is named in the
+// text but not offered.
 func (e *Engine) listCredentials(t models.Target, res *auth.Resolver, m catalog.Ref) Reply {
 	plan := res.Resolve(auth.Query{Provider: m.Provider})
 	var b strings.Builder
-	fmt.Fprintf(&b, "Credentials for %s:", e.cfg.Catalog.Label(m))
+	fmt.Fprintf(&b, "Credentials for %s — pick one (/model <n>):", e.cfg.Catalog.Label(m))
 	choices := []Choice{{Label: "auto (the order decides)", Command: "/model " + m.String()}}
 	for _, c := range plan.Candidates {
-		fmt.Fprintf(&b, "\n  %s", candidateLabel(c))
 		if c.ProfileID == "" {
-			b.WriteString(" (cannot be pinned: it is an environment variable)")
+			fmt.Fprintf(&b, "\n%s is used after the profiles; it cannot be pinned.", candidateLabel(c))
 			continue
 		}
-		choices = append(choices, Choice{Label: string(c.ProfileID), Command: "/model " + m.String() + "@" + string(c.ProfileID)})
+		choices = append(choices, Choice{Label: candidateLabel(c), Command: "/model " + m.String() + "@" + string(c.ProfileID)})
 	}
 	if len(plan.Candidates) == 0 {
-		fmt.Fprintf(&b, "\n  none: add one on the gateway host with bot models auth paste-token --provider %s", m.Provider)
+		fmt.Fprintf(&b, "\nNone stored: add one on the gateway host with bot models auth paste-token --provider %s", m.Provider)
 	}
 	if t.Pinned() && t.Provider == m.Provider {
 		fmt.Fprintf(&b, "\nThis chat is pinned to %s.", t.Query.Pin)

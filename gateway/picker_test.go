@@ -24,8 +24,8 @@ func TestPickerChoiceNoLongerValid(t *testing.T) {
 	}
 	want := []adapters.Choice{
 		{Label: "auto (the order decides)", Command: "/model anthropic/claude-opus-4-5"},
-		{Label: "anthropic:work", Command: "/model anthropic/claude-opus-4-5@anthropic:work"},
-		{Label: "anthropic:home", Command: "/model anthropic/claude-opus-4-5@anthropic:home"},
+		{Label: "anthropic:work=sk-a...cdef", Command: "/model anthropic/claude-opus-4-5@anthropic:work"},
+		{Label: "anthropic:home=sk-a...cdef", Command: "/model anthropic/claude-opus-4-5@anthropic:home"},
 	}
 	if diff := cmp.Diff(want, replies[0].Choices); diff != "" {
 		t.Fatalf("choices (-want +got):\n%s", diff)
