@@ -122,3 +122,98 @@ type Stream interface {
 	// last update's (a stream cut short ends with a line saying why).
 	Finish(ctx context.Context, r Reply) error
 }
+
+// CommandMenu is an optional capability of an Adapter whose platform has
+// native commands: a menu (Telegram's setMyCommands) or typed commands
+// with options (Discord's application commands). The gateway calls
+// SetCommands once, before Run, with every chat command, generated from
+// the command table; the adapter registers them as its platform wants
+// (Discord: one bulk overwrite). SetCommands may do network I/O and should
+// return once the platform has answered. An error is logged and the
+// channel runs anyway: the text commands work without a menu.
+type CommandMenu interface {
+	SetCommands(ctx context.Context, cmds []CommandSpec) error
+}
+
+// CommandSpec is one chat command as a platform's native menu declares it.
+// The gateway keeps the specs within both platforms' limits (a test checks
+// the real table): Name is 1–32 of a-z, 0-9 and "_"; Description is
+// 1–100 characters; at most 100 commands, 25 arguments each.
+//
+// An adapter that receives a native invocation turns it back into the
+// text form, "/<name> <value> …" with each given argument's value as the
+// user gave it, in order, and delivers that as a Message: the gateway
+// parses and runs it like typed text.
+type CommandSpec struct {
+	Name        string
+	Description string
+	Args        []ArgSpec
+}
+
+// ArgSpec is one argument of a command (a Discord option). Required ones
+// come first.
+type ArgSpec struct {
+	// Name is 1–32 of a-z, 0-9 and "_".
+	Name string
+	// Type is the argument's type; every argument is ArgString today.
+	Type ArgType
+	// Description is 1–100 characters.
+	Description string
+	Required    bool
+	// Autocomplete says that the Completer found on the Inbox suggests
+	// values for the argument while the user types it.
+	Autocomplete bool
+	// Words is how many words of the text form the value may hold
+	// (at least 1): /model's "list anthropic" is one value of two words,
+	// to be written into the command text as it is, not quoted.
+	Words int
+}
+
+// ArgType is the type of an argument.
+type ArgType string
+
+// The argument types.
+const (
+	// ArgString is text (a Discord string option).
+	ArgString ArgType = "string"
+)
+
+// Completer suggests values for a command's argument while the user types
+// it (Discord's autocomplete). The Inbox the gateway passes to Run
+// implements it; an adapter finds it by type assertion:
+//
+//	if c, ok := in.(adapters.Completer); ok { … c.Complete(ctx, q) … }
+//
+// Complete answers from memory, in microseconds, and may be called from
+// the adapter's read loop; it returns at most MaxSuggestions, best first,
+// and nothing for a sender outside allowFrom or for an argument without
+// Autocomplete. It is safe for concurrent use.
+type Completer interface {
+	Complete(ctx context.Context, q Completion) []Suggestion
+}
+
+// MaxSuggestions is the most suggestions Complete returns: Discord's limit
+// on the choices of one autocomplete answer.
+const MaxSuggestions = 25
+
+// Completion is what a user is typing: which argument of which command,
+// where and by whom.
+type Completion struct {
+	Channel string
+	Chat    ChatRef
+	Sender  Sender
+	// Command is the CommandSpec's Name, Arg the ArgSpec's.
+	Command string
+	Arg     string
+	// Text is what the user has typed of the argument so far.
+	Text string
+}
+
+// Suggestion is one suggested value of an argument.
+type Suggestion struct {
+	// Value is what the argument becomes when picked (at most 100
+	// characters, Discord's limit on a choice's value).
+	Value string
+	// Label is what the user sees (at most 100 characters).
+	Label string
+}

@@ -13,15 +13,28 @@ func builtins() []Command {
 			Name:    "model",
 			Usage:   modelUsage,
 			Summary: "Show or set the model and the credential of this chat",
-			MaxArgs: 2, // "list <provider|model>"; runModel refuses a second otherwise
-			Run:     runModel,
+			Args: []Arg{{
+				Name:        "model",
+				Type:        ArgString,
+				Description: "list, status, default, <model>[@profile] or @<profile>; empty shows the current one",
+				Complete:    true,
+				// "list <provider|model>"; runModel refuses a second
+				// word after anything else.
+				Words: 2,
+			}},
+			Run: runModel,
 		},
 		{
 			Name:    "models",
 			Usage:   "/models [provider]",
 			Summary: "List model providers, or a provider's models",
-			MaxArgs: 1,
-			Run:     runModels,
+			Args: []Arg{{
+				Name:        "provider",
+				Type:        ArgString,
+				Description: "A provider whose models to list; empty lists the providers",
+				Complete:    true,
+			}},
+			Run: runModels,
 		},
 		{
 			Name:    "new",

@@ -68,11 +68,55 @@ type Command struct {
 	// Private replies are shown only to the sender where the platform can
 	// (a Discord ephemeral reply): /model status names credentials.
 	Private bool
-	// MaxArgs is the number of arguments the command takes at most.
-	MaxArgs int
+	// Args are the arguments the command takes, in order. Platforms with
+	// native commands declare them (Discord's options); MaxArgs derives
+	// from them.
+	Args []Arg
 	// Run does the work and returns the reply. A failure the user can act
 	// on is a *usermsg.Error; any other error is a bug or an I/O failure.
 	Run func(ctx context.Context, e *Engine, r *Request) (Reply, error)
+}
+
+// ArgType is the type of a command's argument as a platform declares it.
+type ArgType string
+
+// The argument types. Every argument today is a string: what the text
+// form of the command takes.
+const (
+	ArgString ArgType = "string"
+)
+
+// Arg is one argument of a command, as data: what Discord's application
+// commands declare as an option, and what the completion source answers
+// for (Engine.Complete).
+type Arg struct {
+	// Name is the argument's name: lower-case letters, digits and "_",
+	// 1–32 characters (Discord's option name).
+	Name string
+	Type ArgType
+	// Description says what to give, in 1–100 characters (Discord's
+	// option description).
+	Description string
+	// Required arguments come before optional ones (Discord refuses the
+	// other order).
+	Required bool
+	// Complete says that Engine.Complete offers values for the argument
+	// (Discord's autocomplete).
+	Complete bool
+	// Words is how many words of the text form the argument may span;
+	// 0 means one. /model's argument takes what the text form takes,
+	// "list anthropic" included, so it spans two.
+	Words int
+}
+
+// MaxArgs is the number of words the command takes after its name at
+// most: the sum of its arguments' Words.
+func (c *Command) MaxArgs() int {
+	n := 0
+	for _, a := range c.Args {
+		n += max(a.Words, 1)
+	}
+	return n
 }
 
 // atColumn is the one style of a chat error about a place in the command:
@@ -108,8 +152,8 @@ func (e *Engine) Handle(ctx context.Context, r *Request) (Reply, error) {
 	if !c.Open && !r.Caller.Allowed {
 		return Reply{Text: msgNotAuthorized, Private: c.Private}, nil
 	}
-	if len(r.Cmd.Args) > c.MaxArgs {
-		a := r.Cmd.Args[c.MaxArgs]
+	if n := c.MaxArgs(); len(r.Cmd.Args) > n {
+		a := r.Cmd.Args[n]
 		return Reply{Private: c.Private}, atColumn(a.Pos.Col, fmt.Sprintf("unexpected argument %q. Usage: %s", a.Value, c.Usage))
 	}
 	rep, err := c.Run(ctx, e, r)

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/botgateway/bot/auth"
@@ -36,6 +37,10 @@ type Engine struct {
 	registry *Registry
 	log      *slog.Logger
 	now      func() time.Time
+
+	// comp is the completion source, built on first use (complete.go).
+	compOnce sync.Once
+	comp     *completer
 }
 
 // New returns an engine with the built-in commands.

@@ -41,13 +41,16 @@ type Spec struct {
 	Aliases []string
 	Usage   string
 	Summary string
+	// Args are the command's arguments, for the platforms' native
+	// command definitions.
+	Args []Arg
 }
 
 // Specs returns every command's spec, in registration order.
 func (r *Registry) Specs() []Spec {
 	out := make([]Spec, 0, len(r.cmds))
 	for _, c := range r.cmds {
-		out = append(out, Spec{Name: c.Name, Aliases: slices.Clone(c.Aliases), Usage: c.Usage, Summary: c.Summary})
+		out = append(out, Spec{Name: c.Name, Aliases: slices.Clone(c.Aliases), Usage: c.Usage, Summary: c.Summary, Args: slices.Clone(c.Args)})
 	}
 	return out
 }

@@ -125,6 +125,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	for _, a := range g.cfg.Adapters {
 		eg.Go(func() error {
 			g.log.Info("channel starting", logkeys.Channel, a.Name())
+			g.setCommands(ectx, a) // commands.go
 			if err := a.Run(ectx, g); err != nil {
 				return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
 			}

@@ -1,0 +1,78 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/commands"
+	"github.com/botgateway/bot/internal/logkeys"
+)
+
+// CommandSpecs returns the chat commands as adapters declare them natively
+// (adapters.CommandMenu), generated from the engine's command table in its
+// order. Aliases are text-only: /reset works as typed but is not in the
+// menus, where it would be a second /new.
+func (g *Gateway) CommandSpecs() []adapters.CommandSpec {
+	specs := g.cfg.Engine.Registry().Specs()
+	out := make([]adapters.CommandSpec, len(specs))
+	for i, s := range specs {
+		out[i] = adapters.CommandSpec{Name: s.Name, Description: s.Summary}
+		for _, a := range s.Args {
+			out[i].Args = append(out[i].Args, adapters.ArgSpec{
+				Name:         a.Name,
+				Type:         adapters.ArgType(a.Type),
+				Description:  a.Description,
+				Required:     a.Required,
+				Autocomplete: a.Complete,
+				Words:        max(a.Words, 1),
+			})
+		}
+	}
+	return out
+}
+
+// Complete suggests values for the argument an adapter's user is typing
+// (adapters.Completer; the gateway is the Inbox every adapter's Run gets).
+// Whether the sender may see any is the gateway's allowFrom rule, the same
+// as for commands: a stranger, or a bot, gets nothing.
+func (g *Gateway) Complete(ctx context.Context, q adapters.Completion) []adapters.Suggestion {
+	m := adapters.Message{Channel: q.Channel, Chat: q.Chat, Sender: q.Sender}
+	if q.Sender.IsBot || !g.allowed(m) {
+		return nil
+	}
+	cs := g.cfg.Engine.Complete(ctx, commands.CompletionQuery{
+		Command: q.Command,
+		Arg:     q.Arg,
+		Text:    q.Text,
+		Agent:   g.cfg.Agent,
+		Session: sessionKey(m),
+		Allowed: true,
+	})
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]adapters.Suggestion, min(len(cs), adapters.MaxSuggestions))
+	for i := range out {
+		out[i] = adapters.Suggestion{Value: cs[i].Value, Label: cs[i].Label}
+	}
+	return out
+}
+
+// setCommands hands a's platform the command specs when a has a native
+// menu (adapters.CommandMenu), before a runs. It is bounded by the send
+// timeout; a failure is logged, and the channel runs without a menu.
+func (g *Gateway) setCommands(ctx context.Context, a adapters.Adapter) {
+	menu, ok := a.(adapters.CommandMenu)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.SendTimeout)
+	defer cancel()
+	if err := menu.SetCommands(ctx, g.CommandSpecs()); err != nil {
+		g.log.Warn("command menu not set; text commands still work", logkeys.Channel, a.Name(), logkeys.Err, err)
+		return
+	}
+	g.log.Debug("command menu set", logkeys.Channel, a.Name())
+}
+
+var _ adapters.Completer = (*Gateway)(nil)
