@@ -116,8 +116,9 @@ func completable(c *Command, arg string) bool {
 // the catalog, and per agent those that depend on its credentials.
 type completer struct {
 	// words are /model's first word: list, status, default, the aliases,
-	// then the models; modelAt indexes the entries by lower-case value,
-	// modelOf the models' entries by Ref.
+	// then the models; modelAt indexes the entries by lower-case value
+	// (and the models' also by their ids without the provider, where
+	// those resolve to them), modelOf the models' entries by Ref.
 	words   []entry
 	modelAt map[string]int
 	modelOf map[catalog.Ref]int
@@ -212,6 +213,15 @@ func newCompleter(cat *catalog.Catalog) *completer {
 		cp.providers = append(cp.providers, newEntry(p, count, p, catalog.Ref{}))
 		cp.list = append(cp.list, newEntry("list "+p, "list "+count, p, catalog.Ref{}, p))
 	}
+	// A model's id without its provider, where the text form reads it as
+	// that model, finds it too without asking the catalog each time.
+	for ref, i := range cp.modelOf {
+		if _, taken := cp.modelAt[ref.Model]; !taken {
+			if got, err := cat.Resolve("", ref.Model); err == nil && got == ref {
+				cp.modelAt[ref.Model] = i
+			}
+		}
+	}
 	// The providers first after "list ": move them before the models,
 	// keeping each group's order.
 	var provs, models []entry
@@ -269,11 +279,11 @@ func (cp *completer) model(ctx context.Context, e *Engine, q CompletionQuery, te
 // profiles completes "<model>@<profile>" (model may be "": the session's
 // model) with the profiles of the model's provider that match profile.
 func (cp *completer) profiles(ctx context.Context, e *Engine, q CompletionQuery, model, profile string) []Completion {
-	v := cp.view(ctx, e, q.Agent)
-	if v == nil {
-		return nil
-	}
 	if model == "" {
+		v := cp.view(ctx, e, q.Agent)
+		if v == nil {
+			return nil
+		}
 		s, _, err := e.cfg.Sessions.Get(ctx, q.Agent, q.Session)
 		if err != nil {
 			return nil
@@ -283,8 +293,9 @@ func (cp *completer) profiles(ctx context.Context, e *Engine, q CompletionQuery,
 	}
 	i, ok := cp.modelAt[model]
 	if !ok {
-		// Any other spelling the text form takes ("opus-4.5",
-		// "anthropic/Claude-Opus-4-5") completes as the model's id.
+		// Any other spelling the text form takes ("opus-4.5") completes
+		// as the model's id. (An unknown model costs the most here: the
+		// catalog's error path looks for suggestions.)
 		p, m, qualified := strings.Cut(model, "/")
 		if !qualified {
 			p, m = "", model
@@ -296,6 +307,10 @@ func (cp *completer) profiles(ctx context.Context, e *Engine, q CompletionQuery,
 		if i, ok = cp.modelOf[ref]; !ok {
 			return nil
 		}
+	}
+	v := cp.view(ctx, e, q.Agent)
+	if v == nil {
+		return nil
 	}
 	return pick(make([]Completion, 0, min(len(v.pinned[i]), MaxCompletions)), v.pinned[i], profile, true)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -65,6 +66,8 @@ func TestComplete(t *testing.T) {
 		{name: "a profile by part of its id", command: "model", arg: "model", text: "sonnet@ho", want: []string{"sonnet@anthropic:home"}},
 		{name: "profiles of another spelling of a model", command: "model", arg: "model", text: "opus-4.5@",
 			want: []string{"anthropic/claude-opus-4-5@anthropic:work", "anthropic/claude-opus-4-5@anthropic:home"}},
+		{name: "profiles of a model's id without its provider", command: "model", arg: "model", text: "claude-haiku-4-5@w",
+			want: []string{"anthropic/claude-haiku-4-5@anthropic:work"}},
 		{name: "profiles of a model's provider only", command: "model", arg: "model", text: "gpt@", want: []string{"gpt@openai:main"}},
 		{name: "the session's provider's profiles", command: "model", arg: "model", text: "@", want: []string{"@anthropic:work", "@anthropic:home"}},
 		{name: "no profile of a provider", command: "model", arg: "model", text: "kimi@", want: nil},
@@ -124,8 +127,13 @@ func TestCompleteEmpty(t *testing.T) {
 // line), since a Discord option's value becomes that text.
 func TestCompletionsAreAccepted(t *testing.T) {
 	h := newHarness(t, map[string]string{storeFile: completionStore})
-	for _, text := range []string{"", "son", "claude-s", "gpt", "sonnet@", "opus-4.5@", "@", "list ", "list op", "st"} {
+	for _, text := range []string{"", "son", "claude-s", "gpt", "sonnet@", "opus-4.5@", "claude-haiku-4-5@", "kimi-k2@", "@", "list ", "list op", "st"} {
+		seen := map[string]bool{}
 		for _, c := range complete(h, "model", "model", text, true) {
+			if seen[c.Value] {
+				t.Errorf("typed %q: %q suggested twice", text, c.Value)
+			}
+			seen[c.Value] = true
 			for _, r := range h.Send(t, "/model "+c.Value) {
 				if strings.HasPrefix(r.Text, "At column") || strings.Contains(r.Text, "not found") || strings.Contains(r.Text, "Something went wrong") {
 					t.Errorf("typed %q, picked %q: %s", text, c.Value, r.Text)
@@ -167,7 +175,7 @@ func TestCompleteFollowsTheStore(t *testing.T) {
 // store files included). The issue asks for microseconds.
 func BenchmarkComplete(b *testing.B) {
 	h := newHarness(b, map[string]string{storeFile: completionStore})
-	for _, text := range []string{"", "son", "claude-s", "sonnet@", "@", "list op", "zzz"} {
+	for _, text := range []string{"", "son", "claude-s", "sonnet@", "opus-4.5@", "nosuch@", "@", "list op", "zzz"} {
 		b.Run(strings.NewReplacer(" ", "_", "@", "at").Replace("text="+text), func(b *testing.B) {
 			q := commands.CompletionQuery{Command: "model", Arg: "model", Text: text, Agent: "main", Session: "console:local", Allowed: true}
 			ctx := context.Background()
@@ -190,4 +198,28 @@ func BenchmarkComplete(b *testing.B) {
 		}
 	})
 	b.Logf("goal: microseconds per completion (issue 9, item 5)")
+}
+
+// TestCompleteConcurrent completes from several goroutines while the
+// store file changes, for the race detector: the per-agent cache is
+// shared.
+func TestCompleteConcurrent(t *testing.T) {
+	h := newHarness(t, map[string]string{storeFile: completionStore})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				for _, text := range []string{"son", "sonnet@", "@", "list "} {
+					complete(h, "model", "model", text, true)
+				}
+			}
+		})
+	}
+	for i := range 5 {
+		store := strings.Replace(completionStore, "anthropic:home", "anthropic:home"+strings.Repeat("x", i+1), 2)
+		if err := os.WriteFile(h.Env.Path(storeFile), []byte(store), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
 }
