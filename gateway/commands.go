@@ -59,8 +59,13 @@ func (g *Gateway) Complete(ctx context.Context, q adapters.Completion) []adapter
 }
 
 // setCommands hands a's platform the command specs when a has a native
-// menu (adapters.CommandMenu), before a runs. It is bounded by the send
-// timeout; a failure is logged, and the channel runs without a menu.
+// menu (adapters.CommandMenu), before a runs: the gateway pushes them
+// rather than each adapter pulling them from its Inbox, so every adapter
+// gets the same specs at the same point and the adapters stay
+// translations. Before Run, so the menu is in place when the first
+// message arrives; a slow platform delays its channel's start by at most
+// the send timeout. A failure is logged, and the channel runs without a
+// menu: the text commands work all the same.
 func (g *Gateway) setCommands(ctx context.Context, a adapters.Adapter) {
 	menu, ok := a.(adapters.CommandMenu)
 	if !ok {
