@@ -217,3 +217,18 @@ type Suggestion struct {
 	// Label is what the user sees (at most 100 characters).
 	Label string
 }
+
+// Ledger keeps, for an adapter that polls its platform (Telegram's
+// getUpdates), which updates were handled, durably: an update is confirmed
+// to the platform only after its message was handled (Message.Done) and
+// its exchange stored, and an update handled before a crash is skipped
+// when the platform delivers it again. sessions.Store implements it over
+// sessions.db; the wiring hands it to the adapter.
+type Ledger interface {
+	// Ledger returns the first update id not yet confirmed (0: none
+	// recorded) and the ids at or above it already handled, in order.
+	Ledger(ctx context.Context, channel string) (next int64, handled []int64, err error)
+	// MarkHandled records that update id was handled and that every
+	// update before next is confirmed, in one transaction.
+	MarkHandled(ctx context.Context, channel string, id, next int64) error
+}
