@@ -32,6 +32,8 @@ type Config struct {
 	Env EnvConfig `json:"env"`
 	// Channels configures the chat platforms.
 	Channels ChannelsConfig `json:"channels"`
+	// Gateway configures bot gateway's own listener.
+	Gateway GatewayConfig `json:"gateway"`
 	// Sessions configures chat sessions.
 	Sessions SessionsConfig `json:"sessions"`
 	// Log configures logging.
@@ -117,7 +119,8 @@ type ShellEnvConfig struct {
 type ChannelsConfig struct {
 	// Telegram is channels.telegram.
 	Telegram ChannelConfig `json:"telegram"`
-	// Discord is channels.discord (its Mode and WebhookURL are always empty).
+	// Discord is channels.discord (its RateLimit and Webhook are always
+	// empty).
 	Discord ChannelConfig `json:"discord"`
 }
 
@@ -132,15 +135,74 @@ type ChannelConfig struct {
 	// AllowFrom lists the platform user ids allowed to run commands, as
 	// strings (numbers in the file are converted); "*" allows everyone.
 	AllowFrom []string `json:"allowFrom,omitempty"`
-	// Mode is "polling" or "webhook" (Telegram only; empty means polling).
-	Mode string `json:"mode,omitempty"`
-	// WebhookURL is the public URL of the webhook (Telegram only).
-	WebhookURL string `json:"webhookUrl,omitempty"`
+	// RequireMention is nil when not set (RequiresMention: true).
+	RequireMention *bool `json:"requireMention,omitempty"`
+	// DMPolicy is "pairing" or "allowlist" ("" when not set: Policy).
+	DMPolicy string `json:"dmPolicy,omitempty"`
+	// RateLimit is Telegram's sends per second across chats; nil when not
+	// set (SendRate: 30), 0 turns the limiter off.
+	RateLimit *int `json:"rateLimit,omitempty"`
+	// Webhook, when its URL is set, makes Telegram deliver updates to
+	// Listen instead of being polled (Telegram only).
+	Webhook WebhookConfig `json:"webhook,omitzero"`
+	// Guilds are the Discord guild ids the application commands are also
+	// registered to, so they appear at once (Discord only).
+	Guilds []string `json:"guilds,omitempty"`
+	// MessageContent requests Discord's message-content intent, so text
+	// commands work in any channel (Discord only).
+	MessageContent bool `json:"messageContent,omitempty"`
 }
+
+// WebhookConfig is channels.telegram.webhook.
+type WebhookConfig struct {
+	// URL is the public HTTPS URL Telegram posts updates to.
+	URL string `json:"url,omitempty"`
+	// Secret is the secret token Telegram sends with every update
+	// (X-Telegram-Bot-Api-Secret-Token); required with URL.
+	Secret secret.Secret `json:"secret,omitzero"`
+	// Listen is the local address the webhook server listens on
+	// (DefaultWebhookListen when empty).
+	Listen string `json:"listen,omitempty"`
+}
+
+// Defaults of the channel keys.
+const (
+	DefaultDMPolicy      = "pairing"
+	DefaultTelegramRate  = 30
+	DefaultWebhookListen = "127.0.0.1:8443"
+	DefaultGatewayListen = "127.0.0.1:18789"
+)
 
 // Disabled reports whether the channel is switched off explicitly
 // ("enabled": false).
 func (c ChannelConfig) Disabled() bool { return c.Enabled != nil && !*c.Enabled }
+
+// RequiresMention reports whether plain text in a group is answered only
+// when the bot is mentioned or replied to (requireMention, default true).
+func (c ChannelConfig) RequiresMention() bool { return c.RequireMention == nil || *c.RequireMention }
+
+// Policy returns dmPolicy, or DefaultDMPolicy when it is not set.
+func (c ChannelConfig) Policy() string {
+	if c.DMPolicy == "" {
+		return DefaultDMPolicy
+	}
+	return c.DMPolicy
+}
+
+// SendRate returns rateLimit, or DefaultTelegramRate when it is not set.
+func (c ChannelConfig) SendRate() int {
+	if c.RateLimit == nil {
+		return DefaultTelegramRate
+	}
+	return *c.RateLimit
+}
+
+// GatewayConfig is the "gateway" block.
+type GatewayConfig struct {
+	// Listen is the address of /healthz and /metrics
+	// (DefaultGatewayListen when empty).
+	Listen string `json:"listen,omitempty"`
+}
 
 // SessionsConfig is the "sessions" block.
 type SessionsConfig struct {
@@ -152,6 +214,9 @@ type SessionsConfig struct {
 type LogConfig struct {
 	// Level is "debug", "info", "warn" or "error" (empty: default).
 	Level string `json:"level,omitempty"`
+	// Format is "text" or "json" (empty: text on a terminal, JSON
+	// otherwise; BOT_LOG_FORMAT overrides).
+	Format string `json:"format,omitempty"`
 }
 
 // DefaultAgent returns the normalized default agent id: agents.default, or

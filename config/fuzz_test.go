@@ -15,7 +15,7 @@ func FuzzLoad(f *testing.F) {
 		"{}",
 		`{"models": {"defualt": "x"}}`,
 		"{\n  \"auth\": {\"profiles\": {\"anthropic:claude-cli\": {\"provider\": \"anthropic\", \"mode\": \"token\"}}, \"order\": {\"anthropic\": [\"a\", /* c */ \"b\",]}},\n}\n",
-		`{"channels": {"telegram": {"allowFrom": [1, "2"], "mode": "webhook", "webhookUrl": "https://x"}}, "env": {"A": "b", "vars": {}, "shellEnv": {"enabled": true}}}`,
+		`{"channels": {"telegram": {"allowFrom": [1, "2"], "webhook": {"url": "https://x", "secret": "s"}}}, "env": {"A": "b", "vars": {}, "shellEnv": {"enabled": true}}}`,
 		`{"auth": null, "sessions": {"historyTurns": 1e400}}`,
 		"{\"a\": sk-ant-x}",
 		"\ufeff[1, 2",

@@ -323,17 +323,26 @@ type wireConfig struct {
 		Telegram wireChannel `json:"telegram"`
 		Discord  wireChannel `json:"discord"`
 	} `json:"channels"`
+	Gateway  GatewayConfig  `json:"gateway"`
 	Sessions SessionsConfig `json:"sessions"`
 	Log      LogConfig      `json:"log"`
 }
 
 // wireChannel is the decoding shape of a channel block.
 type wireChannel struct {
-	Enabled    *bool             `json:"enabled"`
-	Token      string            `json:"token"`
-	AllowFrom  []json.RawMessage `json:"allowFrom"`
-	Mode       string            `json:"mode"`
-	WebhookURL string            `json:"webhookUrl"`
+	Enabled        *bool             `json:"enabled"`
+	Token          string            `json:"token"`
+	AllowFrom      []json.RawMessage `json:"allowFrom"`
+	RequireMention *bool             `json:"requireMention"`
+	DMPolicy       string            `json:"dmPolicy"`
+	RateLimit      *int              `json:"rateLimit"`
+	Webhook        struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+		Listen string `json:"listen"`
+	} `json:"webhook"`
+	Guilds         []json.RawMessage `json:"guilds"`
+	MessageContent bool              `json:"messageContent"`
 }
 
 // config returns the normalized Config.
@@ -342,6 +351,7 @@ func (w *wireConfig) config() *Config {
 		Agents:   w.Agents,
 		Models:   w.Models,
 		Auth:     w.Auth,
+		Gateway:  GatewayConfig{Listen: strings.TrimSpace(w.Gateway.Listen)},
 		Sessions: w.Sessions,
 		Log:      w.Log,
 	}
@@ -413,19 +423,35 @@ func (w *wireConfig) envConfig() EnvConfig {
 // config returns the normalized ChannelConfig.
 func (w wireChannel) config() ChannelConfig {
 	c := ChannelConfig{
-		Enabled:    w.Enabled,
-		Token:      secret.New(strings.TrimSpace(w.Token)),
-		Mode:       strings.TrimSpace(w.Mode),
-		WebhookURL: strings.TrimSpace(w.WebhookURL),
-	}
-	for _, raw := range w.AllowFrom {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			s = string(raw) // a number: keep its digits exactly (ids exceed float64)
-		}
-		c.AllowFrom = append(c.AllowFrom, strings.TrimSpace(s))
+		Enabled:        w.Enabled,
+		Token:          secret.New(strings.TrimSpace(w.Token)),
+		AllowFrom:      ids(w.AllowFrom),
+		RequireMention: w.RequireMention,
+		DMPolicy:       strings.TrimSpace(w.DMPolicy),
+		RateLimit:      w.RateLimit,
+		Webhook: WebhookConfig{
+			URL:    strings.TrimSpace(w.Webhook.URL),
+			Secret: secret.New(strings.TrimSpace(w.Webhook.Secret)),
+			Listen: strings.TrimSpace(w.Webhook.Listen),
+		},
+		Guilds:         ids(w.Guilds),
+		MessageContent: w.MessageContent,
 	}
 	return c
+}
+
+// ids returns platform ids as strings: a number keeps its digits exactly
+// (ids exceed float64).
+func ids(raws []json.RawMessage) []string {
+	var out []string
+	for _, raw := range raws {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			s = string(raw)
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 // normalizeKeys returns m with provider-id keys normalized.

@@ -46,8 +46,8 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:    "telegram-only key on discord",
-			content: "{\"channels\": {\"discord\": {\"mode\": \"polling\"}}}",
-			want:    `config: $F:1: unknown key "channels.discord.mode" (did you mean "channels.telegram.mode"?)`,
+			content: "{\"channels\": {\"discord\": {\"rateLimit\": 5}}}",
+			want:    `config: $F:1: unknown key "channels.discord.rateLimit" (did you mean "channels.telegram.rateLimit"?)`,
 		},
 		{
 			name:    "unknown key inside a profile",
@@ -135,9 +135,9 @@ func TestLoadErrors(t *testing.T) {
 			want:    `config: $F:1: "channels.telegram.allowFrom[0]" must be a string or a number`,
 		},
 		{
-			name:    "webhook without URL",
-			content: "{\"channels\": {\"telegram\": {\n  \"mode\": \"webhook\"\n}}}",
-			want:    `config: $F:2: "channels.telegram.webhookUrl" is required when "channels.telegram.mode" is "webhook"`,
+			name:    "webhook without secret",
+			content: "{\"channels\": {\"telegram\": {\"webhook\": {\n  \"url\": \"https://bot.example/tg\"\n}}}}",
+			want:    `config: $F:2: "channels.telegram.webhook.secret" is required with "channels.telegram.webhook.url": Telegram sends it with every update, so bot can refuse posts that are not Telegram's`,
 		},
 		{
 			name:    "base URL",
@@ -286,13 +286,20 @@ func TestLoadAccepts(t *testing.T) {
 		{
 			name: "numbers in allowFrom",
 			content: `{"channels": {
-  "telegram": {"allowFrom": [42, "  7 ", -100123], "token": " 123:abc ", "mode": "webhook", "webhookUrl": "https://bot.example/tg"},
-  "discord": {"allowFrom": [123456789012345678, "*"], "enabled": false}
-}}`,
-			want: &Config{Channels: ChannelsConfig{
-				Telegram: ChannelConfig{AllowFrom: []string{"42", "7", "-100123"}, Token: secret.New("123:abc"), Mode: "webhook", WebhookURL: "https://bot.example/tg"},
-				Discord:  ChannelConfig{AllowFrom: []string{"123456789012345678", "*"}, Enabled: ptr(false)},
-			}},
+  "telegram": {"allowFrom": [42, "  7 ", -100123], "token": " 123:abc ", "requireMention": false, "dmPolicy": "allowlist", "rateLimit": 0,
+               "webhook": {"url": "https://bot.example/tg", "secret": " s3cret ", "listen": "0.0.0.0:8443"}},
+  "discord": {"allowFrom": [123456789012345678, "*"], "enabled": false, "guilds": [987654321098765432], "messageContent": true}
+},
+"gateway": {"listen": " 127.0.0.1:9000 "}}`,
+			want: &Config{
+				Channels: ChannelsConfig{
+					Telegram: ChannelConfig{AllowFrom: []string{"42", "7", "-100123"}, Token: secret.New("123:abc"), RequireMention: ptr(false),
+						DMPolicy: "allowlist", RateLimit: ptr(0),
+						Webhook: WebhookConfig{URL: "https://bot.example/tg", Secret: secret.New("s3cret"), Listen: "0.0.0.0:8443"}},
+					Discord: ChannelConfig{AllowFrom: []string{"123456789012345678", "*"}, Enabled: ptr(false), Guilds: []string{"987654321098765432"}, MessageContent: true},
+				},
+				Gateway: GatewayConfig{Listen: "127.0.0.1:9000"},
+			},
 		},
 		{
 			name: "provider ids normalized",

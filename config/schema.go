@@ -114,33 +114,48 @@ var root = object(
 			f("enabled", boolean()),
 			f("token", str()),
 			f("allowFrom", listOf(&node{kind: kindID})),
-			f("mode", enum("polling", "webhook")),
-			f("webhookUrl", urlStr()),
-		}, check: checkTelegram}),
+			f("requireMention", boolean()),
+			f("dmPolicy", enum("pairing", "allowlist")),
+			f("rateLimit", integer()),
+			f("webhook", &node{kind: kindObject, fields: []field{
+				f("url", urlStr()),
+				f("secret", str()),
+				f("listen", str()),
+			}, check: checkWebhook}),
+		}}),
 		f("discord", object(
 			f("enabled", boolean()),
 			f("token", str()),
 			f("allowFrom", listOf(&node{kind: kindID})),
+			f("guilds", listOf(&node{kind: kindID})),
+			f("requireMention", boolean()),
+			f("dmPolicy", enum("pairing", "allowlist")),
+			f("messageContent", boolean()),
 		)),
+	)),
+	f("gateway", object(
+		f("listen", str()),
 	)),
 	f("sessions", object(
 		f("historyTurns", integer()),
 	)),
 	f("log", object(
 		f("level", enum("debug", "info", "warn", "error")),
+		f("format", enum("text", "json")),
 	)),
 )
 
-// checkTelegram requires a webhook URL in webhook mode.
-func checkTelegram(v *validator, obj objectView) {
-	mode, ok := obj.member("mode")
-	if !ok || mode.str() != "webhook" {
+// checkWebhook requires a secret token with a webhook URL: without one,
+// anyone who finds the URL can post updates as Telegram.
+func checkWebhook(v *validator, obj objectView) {
+	u, ok := obj.member("url")
+	if !ok || u.str() == "" {
 		return
 	}
-	if u, ok := obj.member("webhookUrl"); ok && u.str() != "" {
+	if s, ok := obj.member("secret"); ok && s.str() != "" {
 		return
 	}
-	v.errorf(mode.nameOff, obj.key.child("webhookUrl"), "%s is required when %s is \"webhook\"", obj.key.child("webhookUrl").q(), obj.key.child("mode").q())
+	v.errorf(u.nameOff, obj.key.child("secret"), "%s is required with %s: Telegram sends it with every update, so bot can refuse posts that are not Telegram's", obj.key.child("secret").q(), obj.key.child("url").q())
 }
 
 // validEnvName reports whether name is a valid environment variable name:
