@@ -50,7 +50,32 @@ func builtins() []Command {
 			Open:    true,
 			Run:     runHelp,
 		},
+		{
+			Name:    "start",
+			Usage:   "/start",
+			Summary: "Say hello, with your user id",
+			Open:    true,
+			Hidden:  true,
+			Run:     runStart,
+		},
 	}
+}
+
+// runStart answers /start, the first message Telegram sends for a user who
+// opens the bot: a greeting, the sender's own user id — what the owner
+// puts in allowFrom — and the commands, or, for a sender not allowed yet,
+// what to do about it.
+func runStart(ctx context.Context, e *Engine, r *Request) (Reply, error) {
+	id := fmt.Sprintf("Your %s user id is %s.", r.Caller.Channel, r.Caller.SenderID)
+	if !r.Caller.Allowed {
+		return text(fmt.Sprintf("Hello! This bot answers the people its owner allows. %s Send it to the owner, who adds it to channels.%s.allowFrom in %s on the gateway host.",
+			id, r.Caller.Channel, e.cfg.Paths.Display(e.cfg.Paths.ConfigPath))), nil
+	}
+	help, err := runHelp(ctx, e, r)
+	if err != nil {
+		return Reply{}, err
+	}
+	return text("Hello! Write to me and a model answers; commands start with /. " + id + "\n\n" + help.Text), nil
 }
 
 // runHelp lists the commands, one line each.

@@ -65,6 +65,9 @@ type Command struct {
 	// Open lets any sender run the command; otherwise the sender must be
 	// allowed (Caller.Allowed).
 	Open bool
+	// Hidden keeps the command out of /help and the platforms' menus:
+	// /start is what Telegram sends by itself when a user opens the bot.
+	Hidden bool
 	// Private replies are shown only to the sender where the platform can
 	// (a Discord ephemeral reply): /model status names credentials.
 	Private bool

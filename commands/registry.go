@@ -46,10 +46,14 @@ type Spec struct {
 	Args []Arg
 }
 
-// Specs returns every command's spec, in registration order.
+// Specs returns the spec of every command shown in /help and menus (not
+// Hidden), in registration order.
 func (r *Registry) Specs() []Spec {
 	out := make([]Spec, 0, len(r.cmds))
 	for _, c := range r.cmds {
+		if c.Hidden {
+			continue
+		}
 		out = append(out, Spec{Name: c.Name, Aliases: slices.Clone(c.Aliases), Usage: c.Usage, Summary: c.Summary, Args: slices.Clone(c.Args)})
 	}
 	return out
