@@ -49,6 +49,10 @@ type Message struct {
 	Chat    ChatRef
 	Sender  Sender
 	Text    string
+	// Direct reports a one-to-one chat between the sender and the bot (a
+	// DM): a stranger's message there gets the pairing reply (DESIGN
+	// §5.1), in a group nothing.
+	Direct bool
 	// BotName is the adapter's own bot user name ("" when the platform has
 	// none), so "/model@BotName" addressed to us is recognized.
 	BotName string

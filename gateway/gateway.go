@@ -52,6 +52,12 @@ type Config struct {
 	// commands and spend credits ("*" = everyone). The console's user is
 	// always allowed.
 	AllowFrom map[string][]string
+	// DMPolicy is, per channel, what a stranger's DM gets: DMPairing (the
+	// default) or DMAllowlist (DESIGN §5.1).
+	DMPolicy map[string]string
+	// Pairings makes the pairing codes (sessions.Store); nil sends no
+	// pairing reply.
+	Pairings Pairings
 	// Chat answers plain text. Nil means model calls are not available in
 	// this build, and plain text gets a line saying so.
 	Chat ChatFunc
@@ -74,6 +80,36 @@ type Config struct {
 	// ends (default 10 s).
 	Grace time.Duration
 	Log   *slog.Logger
+}
+
+// The dmPolicy values.
+const (
+	DMPairing   = "pairing"
+	DMAllowlist = "allowlist"
+)
+
+// Pairings records strangers' pairing requests (sessions.Store).
+type Pairings interface {
+	// RequestPairing returns the code of userID's pending request on
+	// channel, making one when there is none; reply is false when the
+	// user was already answered within the last hour.
+	RequestPairing(ctx context.Context, channel, userID string) (code string, reply bool, err error)
+}
+
+// DMPolicies returns the dmPolicy of each platform channel in cfg.
+func DMPolicies(cfg *config.Config) map[string]string {
+	return map[string]string{
+		"telegram": cfg.Channels.Telegram.Policy(),
+		"discord":  cfg.Channels.Discord.Policy(),
+	}
+}
+
+// policy returns the dmPolicy of channel.
+func (g *Gateway) policy(channel string) string {
+	if p := g.cfg.DMPolicy[channel]; p != "" {
+		return p
+	}
+	return DMPairing
 }
 
 // Gateway routes messages between adapters, commands and the router.

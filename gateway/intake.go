@@ -129,16 +129,27 @@ func (g *Gateway) Deliver(_ context.Context, m adapters.Message) {
 		g.drop(m, "from a bot")
 		return
 	}
+	key := sessionKey(m)
 	if !g.allowed(m) {
 		// A stranger may run the commands open to everyone, and reads
 		// "not authorized" for the others, but never spends the owner's
-		// credits: plain text is not queued.
-		if cmd, err := grammar.Parse(m.Text, m.BotName); cmd == nil && (err == nil || errors.Is(err, grammar.ErrOtherBot)) {
+		// credits: plain text is not queued. In a DM, plain text and
+		// /start get the pairing reply instead, or nothing at all under
+		// dmPolicy "allowlist" (DESIGN §5.1).
+		cmd, err := grammar.Parse(m.Text, m.BotName)
+		plain := cmd == nil && (err == nil || errors.Is(err, grammar.ErrOtherBot))
+		switch {
+		case m.Direct && g.policy(m.Channel) == DMAllowlist:
+			g.drop(m, "a stranger's message (dmPolicy allowlist)")
+			return
+		case m.Direct && (plain || cmd != nil && cmd.Name == "start") && g.cfg.Pairings != nil:
+			g.pair(key, m)
+			return
+		case plain:
 			g.drop(m, "a stranger's plain text")
 			return
 		}
 	}
-	key := sessionKey(m)
 	if len(m.Text) > MaxMessage { // fewer bytes cannot be more characters
 		if n := utf8.RuneCountInString(m.Text); n > MaxMessage {
 			g.notify(key, m, TooLongLine(n), "too long")
@@ -240,6 +251,32 @@ func (g *Gateway) handleWithin(key sessions.Key, m adapters.Message) {
 // notify sends text in reply to m beside the session's queue, within
 // SendTimeout, then calls m.Done. reason names why m gets it, for the log.
 func (g *Gateway) notify(key sessions.Key, m adapters.Message, text, reason string) {
+	g.notifyWith(key, m, reason, func(context.Context) (string, error) { return text, nil })
+}
+
+// pair answers a stranger's DM beside the queue with the pairing reply:
+// a one-time code and the command the owner runs, at most once per
+// sessions.PairingTTL (Pairings decides).
+func (g *Gateway) pair(key sessions.Key, m adapters.Message) {
+	g.notifyWith(key, m, "pairing", func(ctx context.Context) (string, error) {
+		code, reply, err := g.cfg.Pairings.RequestPairing(ctx, m.Channel, m.Sender.ID)
+		if err != nil || !reply {
+			return "", err
+		}
+		return PairingLine(m.Channel, code), nil
+	})
+}
+
+// PairingLine is the reply to a stranger's DM: the code and what the
+// owner does with it.
+func PairingLine(channel, code string) string {
+	return fmt.Sprintf("Hi! This bot answers the people its owner allows. To ask for access, give the owner this code: %s. "+
+		"On the gateway host they run: bot pairing approve %s %s (the code is valid for an hour).", code, channel, code)
+}
+
+// notifyWith is notify with the text computed beside the queue by text
+// (which may do I/O within SendTimeout); "" sends nothing.
+func (g *Gateway) notifyWith(key sessions.Key, m adapters.Message, reason string, text func(context.Context) (string, error)) {
 	g.qmu.Lock()
 	l := g.lane(key)
 	if l.notices >= g.cfg.Queue {
@@ -263,7 +300,15 @@ func (g *Gateway) notify(key sessions.Key, m adapters.Message, text, reason stri
 		}()
 		ctx, cancel := context.WithTimeoutCause(g.handlerCtx, g.cfg.SendTimeout, ErrDeadline)
 		defer cancel()
-		if err := m.Reply.Reply(ctx, adapters.Reply{Text: text}); err != nil {
+		line, err := text(ctx)
+		if err != nil {
+			g.log.Error("notice failed", logkeys.Channel, m.Channel, logkeys.Session, string(key), logkeys.Err, err)
+			return
+		}
+		if line == "" {
+			return
+		}
+		if err := m.Reply.Reply(ctx, adapters.Reply{Text: line}); err != nil {
 			g.log.Warn("reply failed", logkeys.Channel, m.Channel, logkeys.Session, string(key), logkeys.Err, err)
 		}
 	})

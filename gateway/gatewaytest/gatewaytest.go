@@ -98,6 +98,8 @@ func New(t testing.TB, o Options) *Harness {
 		Engine:    stack.Engine,
 		Agent:     f.Config.DefaultAgent(),
 		AllowFrom: o.AllowFrom,
+		DMPolicy:  gateway.DMPolicies(f.Config),
+		Pairings:  stack.Sessions,
 		Chat:      stack.Conversation.Reply,
 		Paths:     paths,
 		Budget:    stack.Budget,

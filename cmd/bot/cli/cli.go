@@ -32,6 +32,7 @@ type CLI struct {
 
 	Chat       ChatCmd       `cmd:"" help:"Chat on the console: each stdin line is a message, each reply goes to stdout."`
 	Sessions   SessionsCmd   `cmd:"" help:"List, show or reset chat sessions."`
+	Pairing    PairingCmd    `cmd:"" help:"List and approve the strangers who asked for access in a DM."`
 	Models     ModelsCmd     `cmd:"" help:"Model credentials: status, auth."`
 	Doctor     DoctorCmd     `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
 	Onboard    OnboardCmd    `cmd:"" help:"Store a provider credential for daemon use."`

@@ -34,6 +34,34 @@ func (ChatCmd) Help() string {
 `
 }
 
+// Help is "bot pairing"'s detailed help.
+func (PairingCmd) Help() string {
+	return `Examples:
+
+	# A stranger wrote to the bot in a DM and got a code: see it, let them in
+	bot pairing list
+	bot pairing approve telegram K7QX2M
+`
+}
+
+// Help is "bot pairing list"'s detailed help.
+func (PairingListCmd) Help() string {
+	return `Examples:
+
+	bot pairing list
+	bot pairing list --json
+`
+}
+
+// Help is "bot pairing approve"'s detailed help.
+func (PairingApproveCmd) Help() string {
+	return `Examples:
+
+	# Add the Telegram user who was given the code to channels.telegram.allowFrom
+	bot pairing approve telegram K7QX2M
+`
+}
+
 // Help is "bot sessions"' detailed help.
 func (SessionsCmd) Help() string {
 	return `Examples:

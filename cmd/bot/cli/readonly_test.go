@@ -63,6 +63,8 @@ var readOnlyRuns = [][]string{
 	{"models", "list", "--json"},
 	{"models", "auth", "order", "get", "--provider", "anthropic"},
 	{"sessions", "list"},
+	{"pairing", "list"},
+	{"pairing", "list", "--json"},
 	{"sessions", "list", "--json", "--agent", "main"},
 	{"sessions", "show", "console:local"},
 	{"sessions", "show", "console:local", "--json"},

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/testenv"
+	"github.com/botgateway/bot/sessions"
+)
+
+// TestPairingApprove: a stranger's pending request is listed; approving
+// its code (any case) adds the user to the channel's allowFrom in bot.json,
+// keeping the rest of the file, and forgets the request; a second approval
+// or an unknown code is one line with the way to list them, exit 1.
+func TestPairingApprove(t *testing.T) {
+	e := testenv.New(t)
+	e.Config(`{
+  // the owner's own id
+  "channels": {"telegram": {"allowFrom": [42]}}
+}`)
+	paths, err := config.ResolvePaths(e.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := st.RequestPairing(context.Background(), "telegram", "555")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := func(args ...string) (string, string, int) {
+		var stdout, stderr bytes.Buffer
+		n := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
+		return stdout.String(), stderr.String(), n
+	}
+	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      "+code) {
+		t.Fatalf("pairing list = %d\n%s%s", n, out, errOut)
+	}
+	out, errOut, n := bot("pairing", "approve", "telegram", strings.ToLower(code))
+	if n != 0 || out != "Approved telegram user 555: added to channels.telegram.allowFrom in ~/.bot/bot.json. A running bot gateway picks it up without a restart.\n" {
+		t.Fatalf("approve = %d\n%s%s", n, out, errOut)
+	}
+	f, err := config.Load(paths.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Config.Channels.Telegram.AllowFrom; strings.Join(got, ",") != "42,555" {
+		t.Errorf("allowFrom = %q, want 42 and 555", got)
+	}
+	if b, _ := os.ReadFile(e.ConfigPath()); !strings.Contains(string(b), "// the owner's own id") {
+		t.Errorf("bot.json lost its comment:\n%s", b)
+	}
+	_, errOut, n = bot("pairing", "approve", "telegram", code)
+	if want := `no pending telegram pairing request with code "` + code + `" (codes are valid for an hour); list them with: bot pairing list`; n != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("second approve = %d, %q; want 1 and %q", n, errOut, want)
+	}
+	if out, _, n := bot("pairing", "list"); n != 0 || out != "No pending pairing requests.\n" {
+		t.Errorf("pairing list after approve = %d %q", n, out)
+	}
+}
