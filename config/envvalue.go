@@ -1,13 +1,17 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/botgateway/bot/internal/providers"
+)
 
 // plainVar reports whether key names a variable that is not a secret and
 // may be read in clear: endpoints (*_BASE_URL, BOT_OAUTH_TOKEN_URL_*) and bot's own
 // settings (BOT_LOG_LEVEL, ...). Anything that could hold a credential is
 // refused, so Value can never hand one out.
 func plainVar(key string) bool {
-	if strings.HasSuffix(key, "_BASE_URL") || strings.HasPrefix(key, "BOT_OAUTH_TOKEN_URL_") {
+	if providers.IsEndpointVar(key) {
 		return true
 	}
 	if strings.Contains(key, "TOKEN") || strings.Contains(key, "KEY") || strings.Contains(key, "SECRET") || strings.Contains(key, "PASSWORD") {

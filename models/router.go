@@ -10,6 +10,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/usermsg"
 )
 
@@ -301,7 +302,7 @@ func (r *Router) explain(t Target, failures []failure, cooling []auth.Candidate,
 	var refresh *auth.RefreshError
 	switch {
 	case ce != nil && ce.ClaudeCodeOnly:
-		return usermsg.Wrap(last.err, fmt.Sprintf("Anthropic refused %s: %s Use an Anthropic API key instead: bot models auth paste-token --provider anthropic, or set ANTHROPIC_API_KEY on the gateway host.", last.c.Label(), ClaudeCodeOnly))
+		return usermsg.Wrap(last.err, fmt.Sprintf("Anthropic refused %s: %s Use an Anthropic API key instead: bot models auth paste-token --provider anthropic, or set %s on the gateway host.", last.c.Label(), ClaudeCodeOnly, providers.APIKeyVar("anthropic")))
 	case errors.As(last.err, &refresh):
 		return usermsg.Wrap(last.err, fmt.Sprintf("The login of %s could not be renewed. %s", last.c.Label(), refreshFix(refresh)))
 	case ce == nil:

@@ -58,7 +58,7 @@ var allowed = map[string][]string{
 	"internal/testenv":            {},
 	"internal/textdist":           {},
 	"internal/usermsg":            {},
-	"models":                      {"auth", "models/catalog", "internal/logkeys", "internal/usermsg"},
+	"models":                      {"auth", "models/catalog", "internal/logkeys", "internal/providers", "internal/usermsg"},
 	"models/anthropic":            {"auth", "models", "internal/providers", "github.com/anthropics/anthropic-sdk-go"},
 	"models/catalog":              {"config", "internal/providers", "internal/secret", "internal/textdist"},
 	"models/openai":               {"auth", "models", "internal/providers", "github.com/openai/openai-go/v3"},

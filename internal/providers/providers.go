@@ -52,15 +52,26 @@ var all = []Spec{
 	spec("openrouter", "https://openrouter.ai/api/v1", "", "OPENROUTER_API_KEY"),
 }
 
+// The parts of the endpoint variables' names (DESIGN §3).
+const (
+	baseURLSuffix  = "_BASE_URL"
+	tokenURLPrefix = "BOT_OAUTH_TOKEN_URL_"
+)
+
+// envName is id as the variables' names spell it: "ANTHROPIC".
+func envName(id string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
+}
+
 // spec builds an entry, deriving the variables' names from the id.
 func spec(id, defaultURL, tokenURL string, keyVars ...string) Spec {
-	env := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
+	env := envName(id)
 	return Spec{
 		ID:          id,
 		KeyVars:     keyVars,
-		BaseURLVar:  env + "_BASE_URL",
+		BaseURLVar:  env + baseURLSuffix,
 		DefaultURL:  defaultURL,
-		TokenURLVar: "BOT_OAUTH_TOKEN_URL_" + env,
+		TokenURLVar: tokenURLPrefix + env,
 		TokenURL:    tokenURL,
 	}
 }
@@ -109,6 +120,22 @@ func BaseURLVar(id string) string {
 		return s.BaseURLVar
 	}
 	return spec(id, "", "").BaseURLVar
+}
+
+// APIKeyVar returns the variable of id's API key. For a provider bot does
+// not know it is still "<ID>_API_KEY".
+func APIKeyVar(id string) string {
+	if s, ok := Lookup(id); ok {
+		return s.APIKeyVar()
+	}
+	return envName(id) + "_API_KEY"
+}
+
+// IsEndpointVar reports whether key is named as the variables that point
+// a provider at another endpoint are (BaseURLVar, TokenURLVar), known
+// provider or not: such a variable holds a URL, never a secret.
+func IsEndpointVar(key string) bool {
+	return strings.HasSuffix(key, baseURLSuffix) || strings.HasPrefix(key, tokenURLPrefix)
 }
 
 // TokenURLVar returns the variable that points id's OAuth refreshes at

@@ -583,12 +583,9 @@ func setExpiry(at, remaining **int64, t time.Time, now time.Time) {
 
 // missingHint is the command that fixes a provider without credentials.
 func missingHint(p string) string {
+	v := providers.APIKeyVar(p)
 	if p == "anthropic" {
-		return "Run `claude setup-token` on the gateway host or set ANTHROPIC_API_KEY (in ~/.bot/.env for a daemon), or run `bot models auth paste-token --provider anthropic`."
-	}
-	v := strings.ToUpper(p) + "_API_KEY"
-	if spec, ok := providers.Lookup(p); ok {
-		v = spec.APIKeyVar()
+		return fmt.Sprintf("Run `claude setup-token` on the gateway host or set %s (in ~/.bot/.env for a daemon), or run `bot models auth paste-token --provider anthropic`.", v)
 	}
 	return fmt.Sprintf("Set %s (in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider %s`.", v, p)
 }
