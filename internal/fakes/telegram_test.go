@@ -1,0 +1,542 @@
+package fakes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	alice = TelegramUser{ID: 1001, FirstName: "Alice", Username: "alice", LanguageCode: "en"}
+	bob   = TelegramUser{ID: 1002, FirstName: "Bob", Username: "bob"}
+)
+
+// newTGBot returns a go-telegram/bot client of the fake, with opts added.
+// The poll timeout is 2 s, so getUpdates carries timeout=1.
+func newTGBot(t *testing.T, f *Telegram, opts ...bot.Option) *bot.Bot {
+	t.Helper()
+	base := []bot.Option{
+		bot.WithServerURL(f.URL()),
+		bot.WithHTTPClient(2*time.Second, &http.Client{Timeout: 5 * time.Second}),
+		bot.WithErrorsHandler(func(error) {}),
+	}
+	b, err := bot.New(f.Token(), append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("bot.New: %v", err)
+	}
+	return b
+}
+
+func TestTelegramGetMeAndUnauthorized(t *testing.T) {
+	f := NewTelegram(t)
+	b := newTGBot(t, f) // bot.New calls getMe
+	me, err := b.GetMe(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me.ID != 7000000001 || me.Username != "fake_bot" || !me.IsBot {
+		t.Errorf("getMe = %+v", me)
+	}
+	_, err = bot.New("123:wrong", bot.WithServerURL(f.URL()))
+	if !errors.Is(err, bot.ErrorUnauthorized) {
+		t.Errorf("bot.New with a wrong token: %v, want ErrorUnauthorized", err)
+	}
+	for _, c := range f.Calls() {
+		for _, v := range []string{c.Path, c.Description} {
+			if strings.Contains(v, f.Token()) || strings.Contains(v, "123:wrong") {
+				t.Errorf("call log shows a token: %+v", c)
+			}
+		}
+	}
+	if got := f.Calls("getMe"); len(got) != 3 || got[2].Status != 401 || got[2].Path != "/bot***/getMe" {
+		t.Errorf("getMe calls = %+v", got)
+	}
+}
+
+// pollTo starts b's own poll loop, its updates going to a channel.
+func pollTo(t *testing.T, f *Telegram, opts ...bot.Option) (*bot.Bot, <-chan *models.Update) {
+	t.Helper()
+	ch := make(chan *models.Update, 100)
+	opts = append(opts, bot.WithSkipGetMe(), bot.WithDefaultHandler(func(_ context.Context, _ *bot.Bot, u *models.Update) {
+		ch <- u
+	}), bot.WithNotAsyncHandlers())
+	b := newTGBot(t, f, opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		b.Start(ctx)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return b, ch
+}
+
+func next(t *testing.T, ch <-chan *models.Update) *models.Update {
+	t.Helper()
+	select {
+	case u := <-ch:
+		return u
+	case <-time.After(10 * time.Second):
+		t.Fatal("no update arrived")
+		return nil
+	}
+}
+
+func TestTelegramPollAndReply(t *testing.T) {
+	f := NewTelegram(t)
+	b, ch := pollTo(t, f)
+	sent := f.SendText(PrivateChat(alice), alice, "hello")
+	u := next(t, ch)
+	if u.ID != sent.UpdateID || u.Message == nil || u.Message.Text != "hello" || u.Message.From.ID != alice.ID ||
+		u.Message.Chat.Type != "private" || u.Message.Chat.ID != alice.ID {
+		t.Fatalf("update = %+v, message %+v", u, u.Message)
+	}
+	m, err := b.SendMessage(t.Context(), &bot.SendMessageParams{
+		ChatID: alice.ID, Text: "<b>hi</b> &lt;there&gt;", ParseMode: models.ParseModeHTML,
+		ReplyParameters: &models.ReplyParameters{MessageID: u.Message.ID},
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+			{Text: "A", CallbackData: "pick:a"}, {Text: "site", URL: "https://example.com"},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != "hi <there>" || len(m.Entities) != 1 || m.Entities[0].Type != "bold" || m.Entities[0].Length != 2 ||
+		m.ReplyToMessage == nil || m.ReplyToMessage.ID != u.Message.ID || m.ReplyMarkup == nil {
+		t.Errorf("sendMessage result = %+v", m)
+	}
+	got := f.WaitBotMessages(t, alice.ID, 1)
+	if got[0].Source != "<b>hi</b> &lt;there&gt;" || got[0].ParseMode != "HTML" || got[0].ReplyMarkup.InlineKeyboard[0][0].CallbackData != "pick:a" {
+		t.Errorf("chat shows %+v", got[0])
+	}
+	// The library confirms the update with its next getUpdates.
+	f.WaitConfirmed(t, sent.UpdateID)
+	if p := f.Pending(); len(p) != 0 {
+		t.Errorf("Pending = %v", p)
+	}
+}
+
+func TestTelegramOffsetSemantics(t *testing.T) {
+	f := NewTelegram(t)
+	f.SetShortPoll(0) // real Telegram: timeout 0 answers at once
+	var ids []int64
+	for _, s := range []string{"one", "two", "three"} {
+		ids = append(ids, f.SendText(PrivateChat(alice), alice, s).UpdateID)
+	}
+	get := func(params string) []int64 {
+		t.Helper()
+		resp, err := http.Post(f.URL()+"/bot"+f.Token()+"/getUpdates", "application/x-www-form-urlencoded", strings.NewReader(params))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Result []struct {
+				ID int64 `json:"update_id"`
+			} `json:"result"`
+		}
+		decodeJSON(t, resp.Body, &body)
+		var out []int64
+		for _, r := range body.Result {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := get(""); !cmp.Equal(got, ids) {
+		t.Errorf("getUpdates without offset = %v, want %v", got, ids)
+	}
+	if got := get("offset=" + itoa(ids[1])); !cmp.Equal(got, ids[1:]) {
+		t.Errorf("offset %d = %v", ids[1], got)
+	}
+	// Confirmed updates are gone for good, even for a lower offset.
+	if got := get("offset=1"); !cmp.Equal(got, ids[1:]) {
+		t.Errorf("after confirming: %v", got)
+	}
+	if got := get("offset=-1"); !cmp.Equal(got, ids[2:]) {
+		t.Errorf("offset -1 = %v", got)
+	}
+	if got := get("limit=1"); !cmp.Equal(got, ids[2:]) {
+		t.Errorf("limit 1 = %v", got)
+	}
+	if f.Confirmed() != ids[1] {
+		t.Errorf("Confirmed = %d, want %d", f.Confirmed(), ids[1])
+	}
+}
+
+func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
+	ctx := t.Context()
+	f := NewTelegram(t)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	f.AddChat(PrivateChat(alice))
+	send := func(p *bot.SendMessageParams) error {
+		if p.ChatID == nil {
+			p.ChatID = alice.ID
+		}
+		_, err := b.SendMessage(ctx, p)
+		return err
+	}
+	long := strings.Repeat("é", TelegramMaxText) // 4096 UTF-16 units: fits
+	if err := send(&bot.SendMessageParams{Text: long}); err != nil {
+		t.Errorf("4096 characters: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		p    *bot.SendMessageParams
+		desc string
+	}{
+		{"too long", &bot.SendMessageParams{Text: long + "x"}, TelegramTooLong},
+		{"too long in UTF-16", &bot.SendMessageParams{Text: strings.Repeat("😀", 2049)}, TelegramTooLong},
+		{"too long after parsing", &bot.SendMessageParams{Text: "<b>" + long + "x</b>", ParseMode: models.ParseModeHTML}, TelegramTooLong},
+		{"empty", &bot.SendMessageParams{Text: "<b> </b>", ParseMode: models.ParseModeHTML}, TelegramEmptyText},
+		{"bad tag", &bot.SendMessageParams{Text: "a <div>b</div>", ParseMode: models.ParseModeHTML},
+			TelegramCantParse + `Unsupported start tag "div" at byte offset 2`},
+		{"bare <", &bot.SendMessageParams{Text: "1 < 2", ParseMode: models.ParseModeHTML},
+			TelegramCantParse + `Unsupported start tag "" at byte offset 2`},
+		{"unclosed", &bot.SendMessageParams{Text: "<b>bold", ParseMode: models.ParseModeHTML},
+			TelegramCantParse + `Can't find end tag corresponding to start tag "b"`},
+		{"crossed", &bot.SendMessageParams{Text: "<b><i>x</b></i>", ParseMode: models.ParseModeHTML},
+			TelegramCantParse + `Unmatched end tag at byte offset 7, expected "</i>", found "</b>"`},
+		{"markdown reserved", &bot.SendMessageParams{Text: "end.", ParseMode: models.ParseModeMarkdown},
+			TelegramCantParse + `Character '.' is reserved and must be escaped with the preceding '\'`},
+		{"callback data too long", &bot.SendMessageParams{Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
+			InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x", CallbackData: strings.Repeat("d", 65)}}}}}, TelegramButtonData},
+		{"text button", &bot.SendMessageParams{Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
+			InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x"}}}}}, TelegramTextButton},
+		{"unknown chat", &bot.SendMessageParams{ChatID: 424242, Text: "x"}, TelegramChatNotFound},
+		{"reply to nothing", &bot.SendMessageParams{Text: "x", ReplyParameters: &models.ReplyParameters{MessageID: 999}}, TelegramReplyNotFound},
+	} {
+		err := send(tc.p)
+		if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc[len("Bad Request: "):]) {
+			t.Errorf("%s: %v, want ErrorBadRequest %q", tc.name, err, tc.desc)
+		}
+	}
+	if err := send(&bot.SendMessageParams{Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
+		InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x", CallbackData: strings.Repeat("d", 64)}}}}}); err != nil {
+		t.Errorf("64 bytes of callback data: %v", err)
+	}
+
+	f.FailNext("sendMessage", 2, TelegramFlood(7))
+	for range 2 {
+		var tooMany *bot.TooManyRequestsError
+		if err := send(&bot.SendMessageParams{Text: "x"}); !errors.As(err, &tooMany) || tooMany.RetryAfter != 7 {
+			t.Errorf("flood: %v, want TooManyRequestsError retry_after 7", err)
+		}
+	}
+	if err := send(&bot.SendMessageParams{Text: "x"}); err != nil {
+		t.Errorf("after the flood: %v", err)
+	}
+
+	f.FailNext("", 1, TelegramServerError(502))
+	if err := send(&bot.SendMessageParams{Text: "x"}); err == nil || !strings.Contains(err.Error(), "502") {
+		t.Errorf("502: %v", err)
+	}
+	f.FailNext("sendMessage", 1, TelegramDropped())
+	if err := send(&bot.SendMessageParams{Text: "x"}); err == nil || !strings.Contains(err.Error(), "error do request") {
+		t.Errorf("dropped connection: %v", err)
+	}
+
+	f.AddChat(GroupChat(-55, "old group"))
+	f.Migrate(-55, -1005500)
+	var migrate *bot.MigrateError
+	if err := send(&bot.SendMessageParams{ChatID: -55, Text: "x"}); !errors.As(err, &migrate) || migrate.MigrateToChatID != -1005500 {
+		t.Errorf("migrated group: %v, want MigrateError to -1005500", err)
+	}
+	if err := send(&bot.SendMessageParams{ChatID: -1005500, Text: "x"}); err != nil {
+		t.Errorf("the supergroup: %v", err)
+	}
+
+	f.SetToken("7000000001:revoked-and-replaced")
+	if err := send(&bot.SendMessageParams{Text: "x"}); !errors.Is(err, bot.ErrorUnauthorized) {
+		t.Errorf("revoked token: %v, want ErrorUnauthorized", err)
+	}
+}
+
+func decodeJSON(t *testing.T, r io.Reader, v any) {
+	t.Helper()
+	if err := json.NewDecoder(r).Decode(v); err != nil {
+		t.Fatalf("answer is not JSON: %v", err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTelegramEditsAndCallbacks(t *testing.T) {
+	ctx := t.Context()
+	f := NewTelegram(t)
+	b, ch := pollTo(t, f)
+	f.AddChat(PrivateChat(alice))
+	kb := func(data ...string) *models.InlineKeyboardMarkup {
+		var row []models.InlineKeyboardButton
+		for _, d := range data {
+			row = append(row, models.InlineKeyboardButton{Text: d, CallbackData: d})
+		}
+		return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
+	}
+	m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "Pick a provider", ReplyMarkup: kb("anthropic", "openai")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := f.Press(alice, alice.ID, m.ID, "anthropic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Press(alice, alice.ID, m.ID, "nope"); err == nil {
+		t.Error("pressing a button that is not there succeeded")
+	}
+	u := next(t, ch)
+	cq := u.CallbackQuery
+	if cq == nil || cq.ID != q.ID || cq.Data != "anthropic" || cq.From.ID != alice.ID || cq.Message.Message == nil ||
+		cq.Message.Message.ID != m.ID || cq.Message.Message.Chat.ID != alice.ID {
+		t.Fatalf("callback update = %+v", u)
+	}
+	if ok, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: cq.ID, Text: "ok"}); !ok || err != nil {
+		t.Fatalf("answer: %v, %v", ok, err)
+	}
+	if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: cq.ID}); !errors.Is(err, bot.ErrorBadRequest) ||
+		!strings.Contains(err.Error(), "query is too old") {
+		t.Errorf("second answer: %v", err)
+	}
+	if got, _ := f.Callback(q.ID); !got.Answered || got.Text != "ok" {
+		t.Errorf("Callback = %+v", got)
+	}
+	q2, _ := f.Press(alice, alice.ID, m.ID, "openai")
+	f.ExpireCallbacks()
+	if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: q2.ID}); !errors.Is(err, bot.ErrorBadRequest) {
+		t.Errorf("expired answer: %v", err)
+	}
+
+	edit := func(text string, markup models.ReplyMarkup) error {
+		_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: alice.ID, MessageID: m.ID, Text: text, ReplyMarkup: markup})
+		return err
+	}
+	if err := edit("Pick a provider", kb("anthropic", "openai")); !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), "message is not modified") {
+		t.Errorf("identical edit: %v", err)
+	}
+	if err := edit("Pick a model", kb("sonnet")); err != nil {
+		t.Fatal(err)
+	}
+	// Editing the text without a keyboard removes it, as Telegram does.
+	if err := edit("Pick a model", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: alice.ID, MessageID: m.ID}); !errors.Is(err, bot.ErrorBadRequest) {
+		t.Errorf("removing an absent keyboard: %v", err)
+	}
+	if _, err := b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: alice.ID, MessageID: m.ID, ReplyMarkup: kb("done")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(strings.Repeat("x", TelegramMaxText+1), nil); !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), "message is too long") {
+		t.Errorf("over-long edit: %v", err)
+	}
+	got := f.BotMessages(alice.ID)
+	if len(got) != 1 || got[0].Text != "Pick a model" || got[0].Edits != 3 || got[0].ReplyMarkup.InlineKeyboard[0][0].CallbackData != "done" {
+		t.Errorf("chat shows %+v", got)
+	}
+	user := f.SendText(PrivateChat(alice), alice, "mine")
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: alice.ID, MessageID: user.ID, Text: "x"}); !errors.Is(err, bot.ErrorBadRequest) ||
+		!strings.Contains(err.Error(), "message can't be edited") {
+		t.Errorf("editing a user's message: %v", err)
+	}
+
+	if _, err := b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: alice.ID, Action: models.ChatActionTyping}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: alice.ID, Action: "dancing"}); !errors.Is(err, bot.ErrorBadRequest) {
+		t.Errorf("unknown action: %v", err)
+	}
+	if diff := cmp.Diff([]TelegramAction{{Action: "typing"}}, f.Actions(alice.ID)); diff != "" {
+		t.Errorf("Actions (-want +got):\n%s", diff)
+	}
+}
+
+func TestTelegramCommandMenus(t *testing.T) {
+	ctx := t.Context()
+	f := NewTelegram(t)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	cmds := []models.BotCommand{{Command: "model", Description: "Show or pin the model"}, {Command: "help", Description: "Help"}}
+	if _, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: cmds}); err != nil {
+		t.Fatal(err)
+	}
+	group := SupergroupChat(-1001, "team", false)
+	f.AddChat(group)
+	if _, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: cmds[:1], Scope: &models.BotCommandScopeChat{ChatID: group.ID}, LanguageCode: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := b.GetMyCommands(ctx, &bot.GetMyCommandsParams{})
+	if err != nil || len(back) != 2 || back[0] != cmds[0] {
+		t.Errorf("getMyCommands default = %v, %v", back, err)
+	}
+	back, err = b.GetMyCommands(ctx, &bot.GetMyCommandsParams{Scope: &models.BotCommandScopeChat{ChatID: group.ID}, LanguageCode: "de"})
+	if err != nil || len(back) != 1 {
+		t.Errorf("getMyCommands chat/de = %v, %v", back, err)
+	}
+	if back, err := b.GetMyCommands(ctx, &bot.GetMyCommandsParams{Scope: &models.BotCommandScopeAllGroupChats{}}); err != nil || len(back) != 0 {
+		t.Errorf("getMyCommands of an unset scope = %v, %v", back, err)
+	}
+	if got := f.Commands("chat:-1001", "de"); len(got) != 1 || got[0].Command != "model" {
+		t.Errorf("Commands(chat:-1001, de) = %v", got)
+	}
+	many := make([]models.BotCommand, 101)
+	for i := range many {
+		many[i] = models.BotCommand{Command: "c" + strconv.Itoa(i), Description: "d"}
+	}
+	for _, tc := range []struct {
+		name string
+		cmds []models.BotCommand
+		desc string
+	}{
+		{"upper case", []models.BotCommand{{Command: "Model", Description: "x"}}, TelegramCommandInvalid},
+		{"slash", []models.BotCommand{{Command: "/model", Description: "x"}}, TelegramCommandInvalid},
+		{"33 characters", []models.BotCommand{{Command: strings.Repeat("a", 33), Description: "x"}}, TelegramCommandInvalid},
+		{"empty description", []models.BotCommand{{Command: "a", Description: ""}}, TelegramDescriptionEmpty},
+		{"long description", []models.BotCommand{{Command: "a", Description: strings.Repeat("d", 257)}}, TelegramDescriptionLong},
+		{"101 commands", many, TelegramCommandsTooMuch},
+	} {
+		_, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: tc.cmds})
+		if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.desc)
+		}
+	}
+	// A rejected set leaves the menu as it was.
+	if got := f.Commands("default", ""); len(got) != 2 {
+		t.Errorf("menu after rejected sets = %v", got)
+	}
+	if _, err := b.DeleteMyCommands(ctx, &bot.DeleteMyCommandsParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Commands("default", ""); len(got) != 0 {
+		t.Errorf("menu after delete = %v", got)
+	}
+	calls := f.Calls("setMyCommands", "deleteMyCommands")
+	if calls[0].Method != "setMyCommands" || calls[len(calls)-1].Method != "deleteMyCommands" || calls[0].Params["commands"] == "" {
+		t.Errorf("calls = %+v", calls)
+	}
+}
+
+func TestTelegramConflicts(t *testing.T) {
+	f := NewTelegram(t)
+	_, ch := pollTo(t, f)
+	// Wait until the library's poller is blocked in getUpdates.
+	f.WaitUntil(t, "a pending getUpdates", func() bool { return f.Polling() })
+	// A second poller with the same token: Telegram ends the older
+	// request with 409; the library logs it and polls again.
+	f.SetShortPoll(0)
+	resp, err := http.Post(f.URL()+"/bot"+f.Token()+"/getUpdates", "application/json", strings.NewReader(`{"timeout":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	f.WaitUntil(t, "a 409", func() bool {
+		for _, c := range f.Calls("getUpdates") {
+			if c.Status == 409 && c.Description == TelegramConflictPolling {
+				return true
+			}
+		}
+		return false
+	})
+	sent := f.SendText(PrivateChat(alice), alice, "still there")
+	if u := next(t, ch); u.ID != sent.UpdateID {
+		t.Errorf("after the conflict: update %d, want %d", u.ID, sent.UpdateID)
+	}
+
+	// A webhook makes getUpdates a 409; deleteWebhook ends it.
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "https://example.com/hook", SecretToken: "s3cret_-X"}); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Webhook(); w.URL != "https://example.com/hook" || w.SecretToken != "s3cret_-X" {
+		t.Errorf("Webhook = %+v", w)
+	}
+	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "http://example.com/hook"}); !errors.Is(err, bot.ErrorBadRequest) {
+		t.Errorf("http webhook: %v", err)
+	}
+	f.WaitUntil(t, "a webhook 409", func() bool {
+		for _, c := range f.Calls("getUpdates") {
+			if c.Description == TelegramConflictWebhook {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := b.DeleteWebhook(t.Context(), &bot.DeleteWebhookParams{}); err != nil {
+		t.Fatal(err)
+	}
+	f.FailNext("getUpdates", 1, TelegramPollConflict())
+	f.FailNext("getUpdates", 1, TelegramDropped())
+	f.FailNext("getUpdates", 1, TelegramFlood(1))
+	sent = f.SendText(PrivateChat(alice), alice, "after the faults")
+	if u := next(t, ch); u.ID != sent.UpdateID {
+		t.Errorf("after the faults: update %d, want %d", u.ID, sent.UpdateID)
+	}
+}
+
+func TestTelegramUserMessages(t *testing.T) {
+	f := NewTelegram(t)
+	b, ch := pollTo(t, f)
+	group := SupergroupChat(-1002, "team", false)
+	// "é" is 1 UTF-16 unit but 2 bytes; "😀" 2 units, 4 bytes.
+	m := f.SendText(group, alice, "😀é /model@fake_bot sonnet, ask @someone")
+	want := []TelegramEntity{{Type: "bot_command", Offset: 4, Length: 15}, {Type: "mention", Offset: 32, Length: 8}}
+	if diff := cmp.Diff(want, m.Entities); diff != "" {
+		t.Errorf("entities (-want +got):\n%s", diff)
+	}
+	u := next(t, ch)
+	if u.Message.Chat.Type != "supergroup" || len(u.Message.Entities) != 2 || u.Message.Entities[0].Offset != 4 {
+		t.Errorf("group message = %+v", u.Message)
+	}
+	reply, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: group.ID, Text: "pinned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Send(TelegramIncoming{Chat: group, From: bob, Text: "thanks", ReplyTo: reply.ID})
+	if u := next(t, ch); u.Message.ReplyToMessage == nil || u.Message.ReplyToMessage.From.ID != 7000000001 || u.Message.ID != r.ID {
+		t.Errorf("reply = %+v", u.Message)
+	}
+	if _, ok := f.Edit(group.ID, r.ID, "thanks!"); !ok {
+		t.Fatal("Edit failed")
+	}
+	if u := next(t, ch); u.EditedMessage == nil || u.EditedMessage.Text != "thanks!" || u.EditedMessage.EditDate == 0 {
+		t.Errorf("edit = %+v", u)
+	}
+	f.Send(TelegramIncoming{Chat: PrivateChat(bob), From: bob, Sticker: "👍"})
+	if u := next(t, ch); u.Message.Sticker == nil || u.Message.Text != "" || u.Message.Sticker.Emoji != "👍" {
+		t.Errorf("sticker = %+v", u.Message)
+	}
+	f.Send(TelegramIncoming{Chat: PrivateChat(bob), From: bob, Photo: true})
+	if u := next(t, ch); len(u.Message.Photo) == 0 || u.Message.Text != "" || u.Message.Caption != "" {
+		t.Errorf("photo = %+v", u.Message)
+	}
+
+	forum := SupergroupChat(-1003, "forum", true)
+	thread := f.CreateTopic(forum, alice, "ideas")
+	if u := next(t, ch); u.Message.ForumTopicCreated == nil || u.Message.MessageThreadID != thread {
+		t.Errorf("topic created = %+v", u.Message)
+	}
+	f.Send(TelegramIncoming{Chat: forum, From: alice, Text: "in the topic", ThreadID: thread})
+	u = next(t, ch)
+	if !u.Message.IsTopicMessage || u.Message.MessageThreadID != thread || u.Message.ReplyToMessage == nil || u.Message.ReplyToMessage.ID != thread {
+		t.Errorf("topic message = %+v", u.Message)
+	}
+	if _, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: forum.ID, MessageThreadID: thread, Text: "answer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: forum.ID, MessageThreadID: 999, Text: "x"}); !errors.Is(err, bot.ErrorBadRequest) {
+		t.Errorf("unknown topic: %v", err)
+	}
+	if got := f.BotMessages(forum.ID); len(got) != 1 || got[0].ThreadID != thread {
+		t.Errorf("forum shows %+v", got)
+	}
+}
