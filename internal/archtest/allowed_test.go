@@ -18,6 +18,7 @@ var allowed = map[string][]string{
 	"adapters":             {},
 	"adapters/adaptertest": {"adapters", "github.com/google/go-cmp"},
 	"adapters/console":     {"adapters", "internal/termread", "golang.org/x/term"},
+	"adapters/telegram":    {"adapters", "internal/logkeys", "internal/secret", "github.com/go-telegram/bot"},
 	"auth": {"config", "internal/atomicfile", "internal/jsonobj", "internal/logkeys", "internal/providers",
 		"internal/safefile", "internal/secret", "golang.org/x/sync"},
 	"cmd/bot": {"cmd/bot/cli"},
