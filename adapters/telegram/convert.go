@@ -27,6 +27,7 @@ func (a *Adapter) handle(ctx context.Context, in adapters.Inbox, u *models.Updat
 		me := a.me.Load()
 		msg, ok := normalize(m, me, a.cfg.RequireMention)
 		if !ok {
+			a.log.Debug("telegram message not for the gateway", "update", u.ID, "chat", m.Chat.ID)
 			return
 		}
 		msg.Reply = a.replierFor(m, msg.Sender.ID)
