@@ -104,6 +104,11 @@
 //     skipped, not queued, when no turn is free. A 429 waits its
 //     retry_after and is retried (4 tries per request). RateLimit 0 turns
 //     the limiter off.
+//   - A send whose connection drops, or that gets a 5xx, is retried with
+//     backoff (4 tries): when Telegram had received it, the user sees the
+//     part twice, which beats never seeing it.
+//   - The first reply to a picker press edits the picker's message; any
+//     further reply to the same press is a message of its own.
 //
 // # Pickers
 //

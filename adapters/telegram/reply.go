@@ -22,7 +22,7 @@ type replier struct {
 	topic   int
 	user    string // the sender: who may press the reply's pickers
 	replyTo int    // the message answered, in groups (0: not a reply)
-	edit    int    // the picker message to edit in place (0: send)
+	edit    int    // the picker message the first reply edits in place (0: send)
 }
 
 // replierFor returns the replier of message m from user.
@@ -60,8 +60,12 @@ func (r *replier) showParts(ctx context.Context, ids []int, shown []string, text
 		}
 		text = "Choose:"
 	}
+	edit := 0 // the picker message this call turns into its reply
 	if r.edit != 0 && len(ids) == 0 {
-		ids, shown = []int{r.edit}, []string{""}
+		// The first reply to a press edits the picker; any later one is
+		// a message of its own.
+		edit, r.edit = r.edit, 0
+		ids, shown = []int{edit}, []string{""}
 	}
 	parts := split(text, maxText)
 	for i, p := range parts {
@@ -69,7 +73,7 @@ func (r *replier) showParts(ctx context.Context, ids []int, shown []string, text
 		lastPart := i == len(parts)-1
 		if lastPart && len(choices) > 0 {
 			markup = r.a.keyboard(r.chat, r.topic, r.user, choices)
-		} else if lastPart && r.edit != 0 && i < len(ids) && ids[i] == r.edit {
+		} else if lastPart && edit != 0 && i < len(ids) && ids[i] == edit {
 			markup = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}} // the picker's buttons go
 		}
 		if i < len(ids) {

@@ -95,6 +95,8 @@ type Adapter struct {
 	migrMu   sync.Mutex
 	migrated map[int64]int64 // old chat id → new (a group became a supergroup)
 
+	webhookAddr atomic.Value // string: the webhook server's address, once listening
+
 	wake    chan struct{} // signalled when a delivered message is done
 	tracker *tracker      // update bookkeeping, set by Run
 }

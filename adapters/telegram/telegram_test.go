@@ -2,9 +2,11 @@ package telegram
 
 import (
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -406,4 +408,50 @@ func TestMigratedGroup(t *testing.T) {
 	if got := f.BotMessages(-1009999); len(got) != 1 || got[0].Text != "moved" {
 		t.Errorf("the supergroup has %+v", got)
 	}
+}
+
+// The token never reaches the log, also when requests fail (a canary).
+func TestTokenNeverLogged(t *testing.T) {
+	f := fakes.NewTelegram(t)
+	cfg := config(t, f)
+	var logs lockedBuffer
+	cfg.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.FailNext("getMe", 1, fakes.TelegramDropped())
+	f.FailNext("getUpdates", 1, fakes.TelegramDropped())
+	f.FailNext("getUpdates", 1, fakes.TelegramServerError(502))
+	in := newInbox()
+	stop := running(t, mustNew(t, cfg), in)
+	f.SendText(fakes.PrivateChat(ada), ada, "hi")
+	m := in.next(t)
+	f.FailNext("sendMessage", 1, fakes.TelegramDropped())
+	_ = m.Reply.Reply(t.Context(), adapters.Reply{Text: "x"})
+	m.Done()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	token := cfg.Token.Reveal()
+	_, tail, _ := strings.Cut(token, ":")
+	if out := logs.String(); strings.Contains(out, tail) {
+		t.Errorf("the token is in the log:\n%s", out)
+	} else if !strings.Contains(out, "retrying") {
+		t.Errorf("no failure logged:\n%s", out)
+	}
+}
+
+// lockedBuffer is a log written by the adapter and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

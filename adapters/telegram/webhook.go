@@ -34,6 +34,7 @@ func (a *Adapter) runWebhook(ctx context.Context, in adapters.Inbox) error {
 	if err != nil {
 		return a.wrap("webhook listen", err)
 	}
+	a.webhookAddr.Store(ln.Addr().String())
 	srv := &http.Server{Handler: a.webhookHandler(ctx, in), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
