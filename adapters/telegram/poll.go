@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -34,7 +35,8 @@ type tracker struct {
 	floor    int64              // every update below it is confirmed
 	maxSeen  int64              // the highest update id taken in (0: none yet)
 	inflight map[int64]struct{} // delivered, not yet done
-	done     map[int64]struct{} // done, at or above floor
+	done     map[int64]struct{} // done, at or above floor (polling)
+	anyOrder bool               // webhook: updates come in any order (admitAny)
 }
 
 // newTracker starts from a Ledger's next and handled ids.
@@ -65,14 +67,17 @@ func (t *tracker) admit(id int64) bool {
 	return !handled
 }
 
-// admitAny is admit for webhook updates, which may come in any order and
-// more than once.
+// admitAny is admit for webhook updates, which may come in any order
+// (Telegram posts on several connections) and again when a post was not
+// answered: an update below the floor may still be new, so only the ids
+// handled or in flight are refused.
 func (t *tracker) admitAny(id int64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.anyOrder = true
 	_, handled := t.done[id]
 	_, busy := t.inflight[id]
-	if handled || busy || id < t.floor {
+	if handled || busy {
 		return false
 	}
 	t.maxSeen = max(t.maxSeen, id)
@@ -95,6 +100,17 @@ func (t *tracker) finish(id int64) (next int64) {
 	t.done[id] = struct{}{}
 	next = t.nextLocked()
 	t.floor = next
+	if t.anyOrder {
+		// Webhook: remember the last maxRecent handled ids, below the
+		// floor too (admitAny refuses them).
+		if len(t.done) > maxRecent {
+			ids := slices.Sorted(maps.Keys(t.done))
+			for _, d := range ids[:len(ids)-maxRecent] {
+				delete(t.done, d)
+			}
+		}
+		return next
+	}
 	for d := range t.done {
 		if d < next {
 			delete(t.done, d)
@@ -102,6 +118,9 @@ func (t *tracker) finish(id int64) (next int64) {
 	}
 	return next
 }
+
+// maxRecent bounds the handled ids a webhook's tracker remembers.
+const maxRecent = 4096
 
 // next returns the offset of the next getUpdates call.
 func (t *tracker) next() int64 {

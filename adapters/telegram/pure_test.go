@@ -272,8 +272,11 @@ func TestTracker(t *testing.T) {
 		t.Error("an update in flight admitted again")
 	}
 	wh.finish(5)
+	if !wh.admitAny(4) {
+		t.Error("a webhook update posted after a later one finished is refused")
+	}
 	if wh.admitAny(5) {
-		t.Error("a handled update admitted again")
+		t.Error("a handled webhook update admitted again")
 	}
 }
 
