@@ -29,15 +29,17 @@
 // with it, so the poller asks again only when a message is done or after
 // busyPoll (500 ms): a new message waits at most that long while others
 // are in flight. And getUpdates returns at most 100 updates from the
-// offset, so at most about 100 messages are in flight at once; the next
-// ones are taken in as those finish. A Ledger write that fails is logged
+// offset, so intake sees at most 100 updates past the oldest one still
+// in flight: when those are all taken in, the next wait until it
+// finishes (one reply slower than the next 99 messages holds them up). A Ledger write that fails is logged
 // at Error (the update may then be answered again after a restart).
 // Without a Ledger the bookkeeping is in memory only.
 //
 // In webhook mode each post is answered once its message is done (or
-// 503 at shutdown), so Telegram posts again what a crash interrupted, and
-// the same bookkeeping skips what was handled. The secret token is
-// compared in constant time.
+// 503 at shutdown), so Telegram posts again what a crash interrupted;
+// posts may come in any order, and an update in flight or among the last
+// 4096 handled is answered at once without being delivered again. The
+// secret token is compared in constant time; a wrong one gets 403.
 //
 // Failures: a 409 (another process polls the token, or a webhook is set)
 // is logged once at Error with its fix and retried with backoff; 429
