@@ -74,6 +74,7 @@ func normalize(m *models.Message, me *models.User, requireMention bool) (adapter
 			Name: displayName(m.From),
 		},
 		Text:    text,
+		Direct:  m.Chat.Type == models.ChatTypePrivate,
 		BotName: botName,
 	}, true
 }

@@ -54,6 +54,8 @@
 //     ChatRef "<chatId>" or "<chatId>:topic:<threadId>" (the session keys
 //     of DESIGN §3). A reply thread in a group that is not a forum is the
 //     group.
+//   - Message.Direct is set in private chats (the pairing reply goes
+//     there only), for typed messages and picker presses alike.
 //   - Sender.ID is the Telegram user id; messages from bots (ours
 //     included) and without a sender are dropped.
 //   - Message.BotName is the bot's user name from getMe, so the gateway's

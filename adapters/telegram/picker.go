@@ -29,6 +29,7 @@ const maxPickers = 1024
 type picker struct {
 	chat     int64
 	topic    int
+	direct   bool // a private chat
 	opener   string
 	commands []string
 }
@@ -113,8 +114,8 @@ func parseToken(data string) (id uint64, n int, ok bool) {
 
 // keyboard remembers a picker of choices for opener in chat and returns
 // its inline keyboard, one button a row.
-func (a *Adapter) keyboard(chat int64, topic int, opener string, choices []adapters.Choice) *models.InlineKeyboardMarkup {
-	p := &picker{chat: chat, topic: topic, opener: opener, commands: make([]string, len(choices))}
+func (a *Adapter) keyboard(chat int64, topic int, direct bool, opener string, choices []adapters.Choice) *models.InlineKeyboardMarkup {
+	p := &picker{chat: chat, topic: topic, direct: direct, opener: opener, commands: make([]string, len(choices))}
 	for i, c := range choices {
 		p.commands[i] = c.Command
 	}
@@ -156,7 +157,7 @@ func (a *Adapter) handleCallback(ctx context.Context, in adapters.Inbox, u *mode
 	case cq.Message.InaccessibleMessage != nil:
 		msgID = cq.Message.InaccessibleMessage.MessageID
 	}
-	r := &replier{a: a, chat: p.chat, topic: p.topic, user: by, edit: msgID}
+	r := &replier{a: a, chat: p.chat, topic: p.topic, direct: p.direct, user: by, edit: msgID}
 	botName := ""
 	if me := a.me.Load(); me != nil {
 		botName = me.Username
@@ -166,6 +167,7 @@ func (a *Adapter) handleCallback(ctx context.Context, in adapters.Inbox, u *mode
 		Chat:    chatRef(p.chat, p.topic),
 		Sender:  adapters.Sender{ID: by, Name: displayName(&cq.From)},
 		Text:    p.commands[n],
+		Direct:  p.direct,
 		BotName: botName,
 		Reply:   r,
 		Done:    a.doneFunc(u.ID),

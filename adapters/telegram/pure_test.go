@@ -198,7 +198,8 @@ func TestNormalize(t *testing.T) {
 			if !ok {
 				t.Fatalf("dropped, want %q", tt.want)
 			}
-			want := adapters.Message{Channel: "telegram", Chat: tt.wantChat, Sender: adapters.Sender{ID: "7", Name: "Ada"}, Text: tt.want, BotName: "OurBot"}
+			want := adapters.Message{Channel: "telegram", Chat: tt.wantChat, Sender: adapters.Sender{ID: "7", Name: "Ada"}, Text: tt.want,
+				Direct: tt.m.Chat.Type == models.ChatTypePrivate, BotName: "OurBot"}
 			if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Reply" || p.Last().String() == ".Done" }, cmp.Ignore())); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

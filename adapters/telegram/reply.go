@@ -20,6 +20,7 @@ type replier struct {
 	a       *Adapter
 	chat    int64
 	topic   int
+	direct  bool   // a private chat
 	user    string // the sender: who may press the reply's pickers
 	replyTo int    // the message answered, in groups (0: not a reply)
 	edit    int    // the picker message the first reply edits in place (0: send)
@@ -27,7 +28,7 @@ type replier struct {
 
 // replierFor returns the replier of message m from user.
 func (a *Adapter) replierFor(m *models.Message, user string) *replier {
-	r := &replier{a: a, chat: m.Chat.ID, topic: topicOf(m), user: user}
+	r := &replier{a: a, chat: m.Chat.ID, topic: topicOf(m), direct: m.Chat.Type == models.ChatTypePrivate, user: user}
 	if isGroup(m.Chat.Type) {
 		r.replyTo = m.ID
 	}
@@ -72,7 +73,7 @@ func (r *replier) showParts(ctx context.Context, ids []int, shown []string, text
 		var markup models.ReplyMarkup
 		lastPart := i == len(parts)-1
 		if lastPart && len(choices) > 0 {
-			markup = r.a.keyboard(r.chat, r.topic, r.user, choices)
+			markup = r.a.keyboard(r.chat, r.topic, r.direct, r.user, choices)
 		} else if lastPart && edit != 0 && i < len(ids) && ids[i] == edit {
 			markup = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}} // the picker's buttons go
 		}

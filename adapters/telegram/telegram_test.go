@@ -240,7 +240,7 @@ func TestPicker(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = in.next(t)
-	if m.Text != long || m.Sender.ID != "501" || m.Chat != "-1001234" {
+	if m.Text != long || m.Sender.ID != "501" || m.Chat != "-1001234" || m.Direct {
 		t.Fatalf("the press delivered %q from %s in %s", m.Text, m.Sender.ID, m.Chat)
 	}
 	if q, _ = f.Callback(q.ID); !q.Answered || q.Text != notYoursText {
@@ -299,6 +299,9 @@ func TestPickerFinalReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = in.next(t)
+	if !m.Direct {
+		t.Error("a press in a private chat is not Direct")
+	}
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Model set to s."}); err != nil {
 		t.Fatal(err)
 	}
