@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/sessions"
 )
 
 // doneInbox marks every message done at once.
@@ -30,7 +32,21 @@ const getUpdatesAnswer = `[{"update_id":%d,"message":{"message_id":77,"from":{"i
 // Done that confirms it (no Ledger). DESIGN §7: the gateway's overhead
 // through a platform adapter ≤ 100 µs at p50; this is the adapter's part.
 func BenchmarkIntake(b *testing.B) {
-	a, err := New(Config{Token: secret.New("123:abc"), RequireMention: true})
+	b.Run("memory", func(b *testing.B) { benchIntake(b, nil) })
+	// With the sessions ledger: Done's MarkHandled, one SQLite write
+	// transaction per message.
+	b.Run("ledger", func(b *testing.B) {
+		st, err := sessions.Open(b.Context(), filepath.Join(b.TempDir(), "sessions.db"), sessions.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchIntake(b, st)
+	})
+}
+
+func benchIntake(b *testing.B, ledger adapters.Ledger) {
+	a, err := New(Config{Token: secret.New("123:abc"), RequireMention: true, Ledger: ledger})
 	if err != nil {
 		b.Fatal(err)
 	}
