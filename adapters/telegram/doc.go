@@ -39,7 +39,10 @@
 // 503 at shutdown), so Telegram posts again what a crash interrupted;
 // posts may come in any order, and an update in flight or among the last
 // 4096 handled is answered at once without being delivered again. The
-// secret token is compared in constant time; a wrong one gets 403.
+// secret token is compared in constant time; a wrong one gets 403. The
+// server on Webhook.Listen speaks plain HTTP: a TLS-terminating proxy at
+// Webhook.URL forwards to it. The webhook stays set when Run ends, so
+// Telegram keeps the updates that arrive meanwhile.
 //
 // Failures: a 409 (another process polls the token, or a webhook is set)
 // is logged once at Error with its fix and retried with backoff; 429

@@ -46,16 +46,21 @@ func (a *Adapter) runWebhook(ctx context.Context, in adapters.Inbox) error {
 		})
 		return err
 	})
+	stopped := false // Serve has returned
 	if err == nil {
 		a.log.Info("telegram webhook set", "listen", ln.Addr().String())
 		select {
 		case <-ctx.Done():
 		case err = <-served:
+			stopped = true
 		}
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
+	if !stopped {
+		<-served // Run returns after its goroutine
+	}
 	if err == nil || errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
