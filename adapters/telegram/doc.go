@@ -119,7 +119,8 @@
 //
 // # Pickers
 //
-// Reply.Choices become an inline keyboard, one button a row. Callback
+// Reply.Choices become an inline keyboard, one button a row (at most
+// 100, Telegram's limit; more are left out, with a Warn). Callback
 // data holds at most 64 bytes, so a button carries a short token
 // ("p<picker>.<entry>", base 36) mapped in memory to its command; the
 // last 1024 pickers are remembered. A press is answered with

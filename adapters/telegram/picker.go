@@ -112,9 +112,17 @@ func parseToken(data string) (id uint64, n int, ok bool) {
 	return id, int(n64), true
 }
 
+// maxButtons is the most buttons Telegram takes in one inline keyboard.
+const maxButtons = 100
+
 // keyboard remembers a picker of choices for opener in chat and returns
-// its inline keyboard, one button a row.
+// its inline keyboard, one button a row; past maxButtons the choices are
+// left out (the reply's text lists them).
 func (a *Adapter) keyboard(chat int64, topic int, direct bool, opener string, choices []adapters.Choice) *models.InlineKeyboardMarkup {
+	if len(choices) > maxButtons {
+		a.log.Warn("telegram picker cut to Telegram's limit of buttons", "choices", len(choices), "shown", maxButtons)
+		choices = choices[:maxButtons]
+	}
 	p := &picker{chat: chat, topic: topic, direct: direct, opener: opener, commands: make([]string, len(choices))}
 	for i, c := range choices {
 		p.commands[i] = c.Command

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/internal/secret"
 )
 
 func TestToHTML(t *testing.T) {
@@ -312,6 +313,13 @@ func TestPickerTokens(t *testing.T) {
 	}
 	if tok := token(^uint64(0), 99); len(tok) > 64 {
 		t.Errorf("the longest token %q exceeds 64 bytes", tok)
+	}
+	ad, err := New(Config{Token: secret.New("1:x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := ad.keyboard(1, 0, true, "7", make([]adapters.Choice, 150)); len(k.InlineKeyboard) != maxButtons {
+		t.Errorf("a keyboard of 150 choices has %d buttons, want %d", len(k.InlineKeyboard), maxButtons)
 	}
 }
 
