@@ -215,6 +215,7 @@ func TestPicker(t *testing.T) {
 	f := fakes.NewTelegram(t)
 	in := newInbox()
 	cfg := config(t, f)
+	cfg.Ledger = openLedger(t, t.TempDir()) // what was handled stays handled across the restart
 	stop := running(t, mustNew(t, cfg), in)
 	f.AddChat(group)
 	f.SendText(group, ada, "/model list")
