@@ -76,7 +76,7 @@ type Webhook struct {
 
 // ErrTokenRejected is returned (wrapped) by Run when Telegram answers 401
 // to the bot token.
-var ErrTokenRejected = errors.New("telegram rejected the bot token (401 Unauthorized); get the token from @BotFather (/mybots → API Token) and set it again")
+var ErrTokenRejected = errors.New("the bot token was rejected (401 Unauthorized): copy it again from @BotFather (/mybots → your bot → API Token)")
 
 // Adapter is the Telegram channel: an adapters.Adapter with a command
 // menu. It is safe for concurrent use; Run is called once.
