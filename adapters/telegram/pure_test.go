@@ -1,9 +1,12 @@
 package telegram
 
 import (
+	"encoding/xml"
+	"io"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 	"github.com/google/go-cmp/cmp"
@@ -381,5 +384,30 @@ func TestLimiter(t *testing.T) {
 	var off *limiter = newLimiter(0)
 	if off != nil || !off.try(1) || off.wait(t.Context(), 1) != nil {
 		t.Error("rate 0 does not turn the limiter off")
+	}
+}
+
+// Every prefix of a Markdown reply (what a stream shows) converts to
+// well-formed markup: tags balanced and nested, entities escaped.
+func TestToHTMLWellFormed(t *testing.T) {
+	md := "# Title\n\nSome **bold *and italic*** text, `code <x>`, ~~old~~ and a [link](https://e.com/?a=1&b=2).\n" +
+		"- item with _emphasis_ and snake_case_name\n* star item **unclosed\n\n```go\nif a < b && c > d {\n\treturn \"x\"\n}\n```\n" +
+		"After the block: 2 * 3 * 4, __dunder__, [not a link](javascript:x), tail_"
+	for i := range len(md) + 1 {
+		if !utf8.ValidString(md[:i]) {
+			continue
+		}
+		out := toHTML(md[:i])
+		dec := xml.NewDecoder(strings.NewReader("<r>" + out + "</r>"))
+		dec.Strict = true
+		for {
+			_, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("toHTML(%q) = %q: %v", md[:i], out, err)
+			}
+		}
 	}
 }
