@@ -411,3 +411,26 @@ func TestToHTMLWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// The service messages of a migration (in the old group, and in the new
+// supergroup) make sends follow the new chat id; they are not delivered.
+func TestMigrationUpdates(t *testing.T) {
+	for _, m := range []*models.Message{
+		{Chat: models.Chat{ID: -5, Type: models.ChatTypeGroup}, MigrateToChatID: -100777},
+		{Chat: models.Chat{ID: -100777, Type: models.ChatTypeSupergroup}, MigrateFromChatID: -5},
+	} {
+		a, err := New(Config{Token: secret.New("1:x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.tracker = newTracker(0, nil)
+		in := newInbox()
+		a.handle(t.Context(), in, &models.Update{ID: 1, Message: m})
+		if got := a.chatID(-5); got != -100777 {
+			t.Errorf("after %+v, sends to -5 go to %d", m, got)
+		}
+		if len(in) != 0 {
+			t.Errorf("the service message was delivered")
+		}
+	}
+}

@@ -459,3 +459,24 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A run of 409s (another poller) is logged once, with its fix, and
+// polling resumes.
+func TestConflictLoggedOnce(t *testing.T) {
+	f := fakes.NewTelegram(t)
+	cfg := config(t, f)
+	var logs lockedBuffer
+	cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	f.FailNext("getUpdates", 3, fakes.TelegramPollConflict())
+	in := newInbox()
+	running(t, mustNew(t, cfg), in)
+	f.SendText(fakes.PrivateChat(ada), ada, "still there?")
+	in.next(t).Done()
+	out := logs.String()
+	if n := strings.Count(out, "conflict (409)"); n != 1 {
+		t.Errorf("the conflict logged %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "bot doctor") || !strings.Contains(out, "polling resumed") {
+		t.Errorf("the log does not name the fix and the recovery:\n%s", out)
+	}
+}
