@@ -3,6 +3,7 @@ package telegram
 import (
 	"encoding/xml"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -432,5 +433,28 @@ func TestMigrationUpdates(t *testing.T) {
 		if len(in) != 0 {
 			t.Errorf("the service message was delivered")
 		}
+	}
+}
+
+func TestNewChecks(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"no token", Config{}},
+		{"blank token", Config{Token: secret.New("  ")}},
+		{"token with a slash", Config{Token: secret.New("1:ab/c")}},
+		{"webhook without secret", Config{Token: secret.New("1:x"), Webhook: Webhook{URL: "https://bot.example.com/tg"}}},
+		{"client timeout under the poll", Config{Token: secret.New("1:x"), PollTimeout: 30 * time.Second, HTTPClient: &http.Client{Timeout: 10 * time.Second}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := New(tt.cfg); err == nil {
+				t.Error("New: no error")
+			}
+		})
+	}
+	if _, err := New(Config{Token: secret.New("123:abc")}); err != nil {
+		t.Errorf("New with a token: %v", err)
 	}
 }

@@ -129,6 +129,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	log = log.With(logkeys.Component, "telegram", logkeys.Channel, Name)
 	client := cfg.HTTPClient
+	if client != nil && client.Timeout != 0 && client.Timeout <= cfg.PollTimeout {
+		return nil, fmt.Errorf("telegram: the HTTP client's timeout (%v) must exceed the poll timeout (%v)", client.Timeout, cfg.PollTimeout)
+	}
 	if client == nil {
 		client = &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}
 	}
