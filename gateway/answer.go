@@ -104,6 +104,17 @@ func (a *answer) Done(text string) {
 		return
 	}
 	a.done = true
+	if a.stream == nil && !a.noStream && text != "" {
+		// A reply that arrived whole still goes through the stream where
+		// the adapter has one: that is where a platform renders model
+		// text (Telegram: Markdown as HTML), while Reply is for the
+		// gateway's and the commands' plain lines.
+		if s, err := a.reply.(adapters.Streamer).StartStream(a.ctx, false); err == nil {
+			a.stream = s
+		} else {
+			a.log.Warn("streaming the reply failed; it is sent whole", logkeys.Err, err)
+		}
+	}
 	var err error
 	if a.stream != nil {
 		err = a.stream.Finish(a.ctx, adapters.Reply{Text: text})

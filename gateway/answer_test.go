@@ -79,12 +79,21 @@ func TestChatTypingAndStreaming(t *testing.T) {
 		time.Sleep(9 * time.Second)
 		return usermsg.New("No credential for anthropic. On the gateway host run: bot models status")
 	}
+	whole := func(ctx context.Context, _ string, _ sessions.Key, _ string, out Answer) error {
+		time.Sleep(10 * time.Second)
+		out.Done("Hello")
+		return nil
+	}
 	tests := []struct {
 		name   string
 		stream bool
 		chat   ChatFunc
 		want   []string
 	}{
+		// A reply that arrives whole still goes through the stream, where
+		// the platform renders model text.
+		{"whole through the stream", true, whole, []string{
+			" 0s typing", " 4s typing", " 8s typing", "10s stream", `10s finish "Hello"`}},
 		{"streamed", true, turn(false), []string{
 			" 0s typing", " 4s typing", " 8s typing",
 			"10s stream", `10s update "Hello"`, `15s update "Hello, world"`, `15s finish "Hello, world!"`}},
