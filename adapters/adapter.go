@@ -6,6 +6,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -17,9 +18,33 @@ type Adapter interface {
 	// Run connects and delivers normalized messages to in until ctx ends
 	// or the platform's input ends (the console's EOF), then returns after
 	// its goroutines have exited. It returns nil on a normal end and an
-	// error when it fails for good.
+	// error when it fails. The gateway restarts a platform channel whose
+	// Run returns before ctx ends, with backoff, unless the error matches
+	// ErrFatal (see Fatal).
 	Run(ctx context.Context, in Inbox) error
 }
+
+// ErrFatal is in the chain of an error that retrying will not cure (a bot
+// token the platform rejects): the gateway stops restarting the channel,
+// reports it as failed, and keeps the other channels running. Adapters
+// make such an error with Fatal.
+var ErrFatal = errors.New("adapters: fatal channel failure")
+
+// Fatal marks err as fatal: errors.Is(Fatal(err), ErrFatal) holds, and its
+// text is err's own, so the one line an operator reads is the adapter's
+// (the token's source and the fix).
+func Fatal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fatalError{err}
+}
+
+// fatalError is an error marked by Fatal.
+type fatalError struct{ err error }
+
+func (e fatalError) Error() string   { return e.err.Error() }
+func (e fatalError) Unwrap() []error { return []error{e.err, ErrFatal} }
 
 // Inbox receives messages from adapters. Deliver must not block the
 // adapter's read loop for longer than a channel send.

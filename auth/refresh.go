@@ -166,6 +166,10 @@ type Refresher struct {
 	// states and an Error line when refreshed tokens could not be saved;
 	// nil discards. Tokens are never logged.
 	Log *slog.Logger
+	// OnRefresh, when set, is called once per token request with the
+	// provider and its outcome, "ok" or "failed" (the gateway's metrics).
+	// It must be quick and safe for concurrent use.
+	OnRefresh func(provider, outcome string)
 
 	group singleflight.Group
 
@@ -310,6 +314,7 @@ func (r *Refresher) refresh(ctx context.Context, path string, id ProfileID, seen
 			used = pend.used // the file still holds that one
 		}
 		tok, err := r.requestToken(ctx, id, providerOf(id, cur), cur.Refresh)
+		r.onRefresh(providerOf(id, cur), err)
 		if err != nil {
 			reqErr = err
 			return false, err
@@ -710,6 +715,18 @@ func (r *Refresher) clientID(provider string) string {
 		return AnthropicClientID
 	}
 	return ""
+}
+
+// onRefresh reports a token request to OnRefresh.
+func (r *Refresher) onRefresh(provider string, err error) {
+	if r.OnRefresh == nil {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	r.OnRefresh(provider, outcome)
 }
 
 func (r *Refresher) now() time.Time {

@@ -808,3 +808,29 @@ func TestTokenExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestAcquireOnRefresh: OnRefresh hears of each token request and its
+// outcome, and of nothing else (a valid token, a second caller).
+func TestAcquireOnRefresh(t *testing.T) {
+	const id ProfileID = "anthropic:work"
+	e := newRefreshEnv(t, map[ProfileID]*Credential{id: expiredOAuth(accessCanary, refreshCanary), "anthropic:gone": expiredOAuth("a", "unknown")})
+	e.fake.Seed(refreshCanary)
+	var mu sync.Mutex
+	var got []string
+	e.r.OnRefresh = func(provider, outcome string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, provider+" "+outcome)
+	}
+	for range 2 { // the second finds a valid token
+		if _, err := e.r.Acquire(t.Context(), e.dir, id, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.r.Acquire(t.Context(), e.dir, "anthropic:gone", false); err == nil {
+		t.Fatal("Acquire of a profile whose refresh token the provider does not know succeeded")
+	}
+	if diff := cmp.Diff([]string{"anthropic ok", "anthropic failed"}, got); diff != "" {
+		t.Errorf("OnRefresh calls (-want +got):\n%s", diff)
+	}
+}

@@ -54,9 +54,36 @@ type RouterConfig struct {
 	// Budget bounds one message across all failovers (DefaultBudget when
 	// 0).
 	Budget time.Duration
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Observer is told of every provider call, failover and set-aside, for
+	// metrics; nil means none.
+	Observer Observer
+	Now      func() time.Time
+	Log      *slog.Logger
 }
+
+// Observer is told of the router's events (the gateway's metrics). Its
+// methods are called on the goroutine of the message being answered, so
+// they must be quick and must not block; they are safe to call
+// concurrently. No credential or message text reaches them.
+type Observer interface {
+	// Call is one provider call that ended after d: outcome is "ok", or
+	// the failure's Kind ("auth", "rate_limit", "timeout", …), or
+	// "canceled" when the caller gave up.
+	Call(provider, outcome string, d time.Duration)
+	// Failover is a call moving on to the next credential of provider
+	// after one failed.
+	Failover(provider string)
+	// Cooldown is a profile of provider set aside for reason (the reason
+	// recorded in the usage: "rate_limit", "billing", "auth_permanent", …).
+	Cooldown(provider, reason string)
+}
+
+// nopObserver is the Observer of a router configured without one.
+type nopObserver struct{}
+
+func (nopObserver) Call(string, string, time.Duration) {}
+func (nopObserver) Failover(string)                    {}
+func (nopObserver) Cooldown(string, string)            {}
 
 // Router picks the credential for every provider call (DESIGN §6): it asks
 // the same auth.Resolver as /model status and bot models status, refreshes
@@ -78,6 +105,9 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	log := cfg.Log
 	if log == nil {
@@ -140,6 +170,9 @@ func (r *Router) route(ctx context.Context, t Target, req Request, s *streamer) 
 			cooling = append(cooling, c)
 			continue
 		}
+		if len(failures) > 0 {
+			r.cfg.Observer.Failover(t.Provider)
+		}
 		resp, err := r.try(ctx, p, t, c, req, s)
 		result.Attempts = append(result.Attempts, Attempt{Candidate: c.Label(), Err: err})
 		if err == nil {
@@ -179,7 +212,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		if err != nil {
 			r.log.Warn("credential unavailable", logkeys.Profile, c.ProfileID, logkeys.Err, err)
 			if re, ok := errors.AsType[*auth.RefreshError](err); ok {
-				r.refreshFailed(ctx, c.ProfileID, re)
+				r.refreshFailed(ctx, t.Provider, c.ProfileID, re)
 			}
 			return nil, err
 		}
@@ -192,17 +225,17 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		}
 	}
 	req.Model = t.Model
-	resp, err := s.call(ctx, p, req, cred)
+	resp, err := r.call(ctx, s, p, t.Provider, req, cred)
 	if ce, ok := errors.AsType[*CallError](err); ok && ce.TokenExpired && c.Refreshable() && !s.started() {
 		r.log.Info("provider says the token expired; refreshing once", logkeys.Profile, c.ProfileID)
 		if fresh, aerr := r.cfg.Acquirer.Acquire(ctx, r.cfg.Credentials.AgentDir(t.Agent), c.ProfileID, true); aerr == nil {
-			resp, err = s.call(ctx, p, req, fresh)
+			resp, err = r.call(ctx, s, p, t.Provider, req, fresh)
 		} else {
 			r.log.Warn("forced refresh failed", logkeys.Profile, c.ProfileID, logkeys.Err, aerr)
 			if re, ok := errors.AsType[*auth.RefreshError](aerr); ok {
 				// The login, not the access token, is the problem: say so,
 				// as when the refresh fails before the call.
-				r.refreshFailed(ctx, c.ProfileID, re)
+				r.refreshFailed(ctx, t.Provider, c.ProfileID, re)
 				return nil, aerr
 			}
 		}
@@ -226,6 +259,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 		if rerr := r.cfg.Usage.RecordFailure(rctx, c.ProfileID, reason, until); rerr != nil {
 			r.log.Warn("recording failure failed", logkeys.Profile, c.ProfileID, logkeys.Err, rerr)
 		}
+		r.cfg.Observer.Cooldown(t.Provider, reason)
 		r.log.Warn("provider call failed; profile set aside", logkeys.Profile, c.ProfileID, logkeys.Kind, ce.Kind, logkeys.Status, ce.Status, logkeys.Until, until)
 	}
 	return nil, err
@@ -234,7 +268,7 @@ func (r *Router) try(ctx context.Context, p Provider, t Target, c auth.Candidate
 // refreshFailed records a failed refresh of id: the flag status shows and,
 // for a login that is gone, a set-aside on the usual schedule rather than a
 // token request on every message.
-func (r *Router) refreshFailed(ctx context.Context, id auth.ProfileID, re *auth.RefreshError) {
+func (r *Router) refreshFailed(ctx context.Context, provider string, id auth.ProfileID, re *auth.RefreshError) {
 	rctx := context.WithoutCancel(ctx)
 	if err := r.cfg.Usage.SetRefreshFailed(rctx, id, true); err != nil {
 		r.log.Warn("recording refresh state failed", logkeys.Profile, id, logkeys.Err, err)
@@ -244,7 +278,30 @@ func (r *Router) refreshFailed(ctx context.Context, id auth.ProfileID, re *auth.
 		if err := r.cfg.Usage.RecordFailure(rctx, id, reason, until); err != nil {
 			r.log.Warn("recording failure failed", logkeys.Profile, id, logkeys.Err, err)
 		}
+		r.cfg.Observer.Cooldown(provider, reason)
 	}
+}
+
+// call is one provider call (s.call), timed and reported to the Observer.
+func (r *Router) call(ctx context.Context, s *streamer, p Provider, provider string, req Request, cred *auth.Credential) (*Response, error) {
+	start := time.Now()
+	resp, err := s.call(ctx, p, req, cred)
+	r.cfg.Observer.Call(provider, outcome(ctx, err), time.Since(start))
+	return resp, err
+}
+
+// outcome names how a provider call ended, for the Observer.
+func outcome(ctx context.Context, err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	if ce, ok := errors.AsType[*CallError](err); ok {
+		return string(ce.Kind)
+	}
+	return string(TransportError(err).Kind)
 }
 
 // unreachable reports a call that got no answer for a reason other than

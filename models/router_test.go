@@ -83,6 +83,7 @@ type rigConfig struct {
 	budget       time.Duration     // RouterConfig.Budget (0 = its default)
 	anthropicURL string            // overrides the fake's URL
 	log          *slog.Logger      // the router's log (nil = the test's)
+	observer     models.Observer   // RouterConfig.Observer
 }
 
 // rig is a router wired to fakes, a sessions store and a store file.
@@ -170,6 +171,7 @@ func (r *rig) open() {
 		Acquirer:    r.refresher,
 		Usage:       gateway.Usage{S: st},
 		Budget:      r.cfg.budget,
+		Observer:    r.cfg.observer,
 		Now:         r.clock.Now,
 		Log:         log,
 	})
