@@ -13,7 +13,7 @@ import (
 // order. Aliases are text-only: /reset works as typed but is not in the
 // menus, where it would be a second /new.
 func (g *Gateway) CommandSpecs() []adapters.CommandSpec {
-	specs := g.cfg.Engine.Registry().Specs()
+	specs := g.engine().Registry().Specs()
 	out := make([]adapters.CommandSpec, len(specs))
 	for i, s := range specs {
 		out[i] = adapters.CommandSpec{Name: s.Name, Description: s.Summary}
@@ -40,7 +40,7 @@ func (g *Gateway) Complete(ctx context.Context, q adapters.Completion) []adapter
 	if q.Sender.IsBot || !g.allowed(m) {
 		return nil
 	}
-	cs := g.cfg.Engine.Complete(ctx, commands.CompletionQuery{
+	cs := g.engine().Complete(ctx, commands.CompletionQuery{
 		Command: q.Command,
 		Arg:     q.Arg,
 		Text:    q.Text,

@@ -12,9 +12,8 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/commands"
@@ -79,7 +78,22 @@ type Config struct {
 	// Grace bounds how long Run waits for in-flight messages after ctx
 	// ends (default 10 s).
 	Grace time.Duration
-	Log   *slog.Logger
+	// Restart makes Run restart a channel that fails or drops, with
+	// backoff (bot gateway); without it a channel's return is its end
+	// (bot chat's console at end of input).
+	Restart bool
+	// Metrics counts messages, replies and drops; nil counts nothing.
+	Metrics *Metrics
+	Log     *slog.Logger
+}
+
+// Live is the part of a gateway's configuration that Reload swaps while it
+// runs: the command engine and chat function (which hold the config and
+// the model catalog) and allowFrom.
+type Live struct {
+	Engine    *commands.Engine
+	Chat      ChatFunc
+	AllowFrom map[string][]string
 }
 
 // The dmPolicy values.
@@ -129,6 +143,13 @@ type Gateway struct {
 	// Run's ctx by the grace period.
 	handlerCtx    context.Context
 	cancelHandler context.CancelCauseFunc
+
+	// chans is the supervision state of each adapter (health.go).
+	chans   []*channel
+	metrics *Metrics
+	// live is what Reload swaps; each message reads it once it is taken
+	// from the queue.
+	live atomic.Pointer[Live]
 }
 
 // New validates cfg and returns a gateway. It does no I/O.
@@ -147,28 +168,49 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway"), queues: make(map[sessions.Key]*lane)}
+	g := &Gateway{cfg: cfg, log: log.With(logkeys.Component, "gateway"), queues: make(map[sessions.Key]*lane), metrics: cfg.Metrics}
 	g.handlerCtx, g.cancelHandler = context.WithCancelCause(context.Background())
+	for _, a := range cfg.Adapters {
+		g.chans = append(g.chans, &channel{adapter: a, state: StateStarting})
+	}
+	g.live.Store(&Live{Engine: cfg.Engine, Chat: cfg.Chat, AllowFrom: cfg.AllowFrom})
 	return g, nil
 }
 
-// Run runs every adapter until ctx ends or all of them have returned (the
-// console at end of input), then waits up to the grace period for the
-// messages in flight and cancels what remains. It returns the first
-// adapter failure.
-func (g *Gateway) Run(ctx context.Context) error {
-	eg, ectx := errgroup.WithContext(ctx)
-	for _, a := range g.cfg.Adapters {
-		eg.Go(func() error {
-			g.log.Info("channel starting", logkeys.Channel, a.Name())
-			g.setCommands(ectx, a) // commands.go
-			if err := a.Run(ectx, g); err != nil {
-				return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
-			}
-			return nil
-		})
+// Reload swaps the engine, the chat function and allowFrom for the
+// messages handled from now on; the ones being handled finish on what they
+// started with. A nil Engine keeps the current one. It is safe to call
+// while Run runs.
+func (g *Gateway) Reload(l Live) {
+	if l.Engine == nil {
+		l.Engine = g.live.Load().Engine
 	}
-	err := eg.Wait()
+	g.live.Store(&l)
+}
+
+// engine is the current command engine.
+func (g *Gateway) engine() *commands.Engine { return g.live.Load().Engine }
+
+// Run runs every adapter until ctx ends or every one of them has ended,
+// then waits up to the grace period for the messages in flight and
+// cancels what remains.
+//
+// Each channel runs on its own: one failing never stops the others. With
+// Config.Restart (bot gateway), a channel whose Run returns before ctx
+// ends, with an error or without (a platform connection that dropped), is
+// logged at Error with its one-line cause and restarted after a backoff
+// that doubles from RestartMin to RestartMax and starts over once a run
+// has lasted StableAfter; an error matching adapters.ErrFatal ends that
+// channel for good. Without Restart (bot chat), a channel's return is its
+// end: nil when its input ended. Run returns the channels' failures
+// (joined), or nil.
+func (g *Gateway) Run(ctx context.Context) error {
+	errs := make([]error, len(g.chans))
+	var wg sync.WaitGroup
+	for i, c := range g.chans {
+		wg.Go(func() { errs[i] = g.supervise(ctx, c) })
+	}
+	wg.Wait()
 	done := make(chan struct{})
 	go func() { g.inflight.Wait(); close(done) }()
 	select {
@@ -185,7 +227,86 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 	}
 	g.cancelHandler(errors.New("gateway stopped"))
-	return err
+	return errors.Join(errs...)
+}
+
+// The restart schedule of a channel that fails or drops (Config.Restart).
+const (
+	// RestartMin is the wait before the first restart.
+	RestartMin = time.Second
+	// RestartMax caps the wait, which doubles with each failure in a row.
+	RestartMax = time.Minute
+	// StableAfter is how long a run must last for the next failure to
+	// start the schedule over (and for Health to call it running again).
+	StableAfter = 10 * time.Second
+)
+
+// errDropped is the failure of a platform channel whose Run returned nil
+// before ctx ended.
+var errDropped = errors.New("the channel stopped on its own (connection closed)")
+
+// supervise runs c until ctx ends, restarting it as Run says, and returns
+// its failure, if it ends with one.
+func (g *Gateway) supervise(ctx context.Context, c *channel) error {
+	a := c.adapter
+	log := g.log.With(logkeys.Channel, a.Name())
+	wait := RestartMin
+	for attempt := 1; ; attempt++ {
+		if attempt == 1 {
+			log.Info("channel starting")
+		} else {
+			log.Info("channel restarting", logkeys.Attempt, attempt)
+		}
+		g.setCommands(ctx, a) // commands.go
+		start := time.Now()
+		c.mu.Lock()
+		c.state, c.attempt = StateRunning, start
+		c.mu.Unlock()
+		err := a.Run(ctx, g)
+		switch {
+		case !g.cfg.Restart && err != nil:
+			c.set(StateFailed, err)
+			log.Error("channel failed", logkeys.Err, oneLine(err))
+			return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
+		case ctx.Err() != nil:
+			c.set(StateStopped, nil)
+			log.Info("channel stopped")
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Debug("channel returned while stopping", logkeys.Err, err)
+			}
+			return nil
+		case !g.cfg.Restart:
+			c.set(StateEnded, nil)
+			log.Info("channel ended")
+			return nil
+		case errors.Is(err, adapters.ErrFatal):
+			c.set(StateFailed, err)
+			log.Error("channel failed for good; the other channels keep running", logkeys.Err, oneLine(err))
+			return fmt.Errorf("gateway: channel %s: %w", a.Name(), err)
+		case err == nil:
+			err = errDropped
+		}
+		now := time.Now()
+		c.mu.Lock()
+		if now.Sub(start) >= StableAfter || c.since.IsZero() {
+			// A new run of failures: the schedule starts over.
+			c.since, wait = now, RestartMin
+		}
+		c.state, c.attempt, c.err = StateReconnecting, time.Time{}, oneLine(err)
+		c.mu.Unlock()
+		g.metrics.restartedOn(a.Name())
+		log.Error("channel down; restarting", logkeys.Err, oneLine(err), logkeys.RetryIn, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			c.set(StateStopped, nil)
+			log.Info("channel stopped")
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, RestartMax)
+	}
 }
 
 // sessionKey is the session a message belongs to: one per channel and chat.
@@ -198,7 +319,7 @@ func (g *Gateway) allowed(m adapters.Message) bool {
 	if m.Sender.IsOwner {
 		return true
 	}
-	ids := g.cfg.AllowFrom[m.Channel]
+	ids := g.live.Load().AllowFrom[m.Channel]
 	return slices.Contains(ids, "*") || (m.Sender.ID != "" && slices.Contains(ids, m.Sender.ID))
 }
 
@@ -222,7 +343,9 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	send := func(r adapters.Reply) {
 		if err := m.Reply.Reply(ctx, r); err != nil {
 			log.Warn("reply failed", logkeys.Err, err)
+			return
 		}
+		g.metrics.repliedOn(m.Channel)
 	}
 	fail := func(err error, private bool) {
 		send(adapters.Reply{Text: errline.Chat(err, g.cfg.Paths, log), Private: private})
@@ -232,7 +355,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 	case errors.Is(err, grammar.ErrOtherBot):
 		return // addressed to another bot in the chat
 	case err != nil:
-		fail(g.cfg.Engine.ParseError(err), false)
+		fail(g.engine().ParseError(err), false)
 		return
 	case cmd == nil:
 		g.chat(ctx, m, key, send, log)
@@ -248,7 +371,7 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 		Session: key,
 		Agent:   g.cfg.Agent,
 	}
-	rep, err := g.cfg.Engine.Handle(ctx, req)
+	rep, err := g.engine().Handle(ctx, req)
 	if err != nil {
 		log.Debug("command failed", logkeys.Command, cmd.Name, logkeys.Err, err)
 		fail(err, rep.Private)
@@ -268,12 +391,14 @@ func (g *Gateway) handle(ctx context.Context, m adapters.Message) {
 // chat answers plain text through the router, with "typing…" until the
 // first text and the reply streamed where the adapter can (answer.go).
 func (g *Gateway) chat(ctx context.Context, m adapters.Message, key sessions.Key, send func(adapters.Reply), log *slog.Logger) {
-	if g.cfg.Chat == nil {
+	chat := g.live.Load().Chat
+	if chat == nil {
 		send(adapters.Reply{Text: "Model calls are not wired up in this build yet: only commands work. Try /model or /help."})
 		return
 	}
 	out := newAnswer(ctx, m, log)
-	if err := g.cfg.Chat(ctx, g.cfg.Agent, key, m.Text, out); err != nil {
+	defer g.metrics.repliedOn(m.Channel)
+	if err := chat(ctx, g.cfg.Agent, key, m.Text, out); err != nil {
 		out.fail(errline.Chat(err, g.cfg.Paths, log))
 		return
 	}

@@ -125,6 +125,7 @@ type lane struct {
 // the next message of the session reads the history; different sessions
 // are handled in parallel.
 func (g *Gateway) Deliver(_ context.Context, m adapters.Message) {
+	g.metrics.receivedOn(m.Channel)
 	if m.Sender.IsBot {
 		g.drop(m, "from a bot")
 		return
@@ -287,6 +288,7 @@ func (g *Gateway) notifyWith(key sessions.Key, m adapters.Message, reason string
 	}
 	l.notices++
 	g.qmu.Unlock()
+	g.metrics.droppedOn(m.Channel, reason)
 	g.inflight.Go(func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -316,6 +318,7 @@ func (g *Gateway) notifyWith(key sessions.Key, m adapters.Message, reason string
 
 // drop discards m unanswered, logging why at Debug.
 func (g *Gateway) drop(m adapters.Message, reason string) {
+	g.metrics.droppedOn(m.Channel, reason)
 	if g.log.Enabled(context.Background(), slog.LevelDebug) {
 		g.log.Debug("message dropped: "+reason, logkeys.Channel, m.Channel, logkeys.Session, string(sessionKey(m)))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/botgateway/bot/auth"
@@ -35,14 +36,20 @@ type StackConfig struct {
 	// Budget bounds one message's provider calls across failovers (the
 	// router's default when 0).
 	Budget time.Duration
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Metrics counts the router's calls, failovers and cooldowns and the
+	// OAuth refreshes; nil counts nothing.
+	Metrics *Metrics
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Stack is the whole chat path over one state dir: the sessions store,
 // every agent's credential stores, the router, the command engine and the
 // conversation. bot chat, bot gateway and the tests that need a whole
 // stack all build it with OpenStack, so each piece is wired one way.
+//
+// A Stack is not changed once built; Reload builds a new one over the same
+// database, provider clients and OAuth refresher.
 type Stack struct {
 	Sessions     *sessions.Store
 	Catalog      *catalog.Catalog
@@ -54,6 +61,25 @@ type Stack struct {
 	// Budget is the router's budget for one message: give the gateway
 	// the same (Config.Budget).
 	Budget time.Duration
+
+	shared *shared
+}
+
+// shared is what every Stack of one OpenStack has in common.
+type shared struct {
+	cfg       StackConfig // Config, Catalog and Env: the first ones
+	usage     Usage
+	providers map[string]models.Provider
+	refresher *auth.Refresher
+	// inputs holds the current config and env: the refresher's token
+	// URLs follow a reload.
+	inputs atomic.Pointer[inputs]
+}
+
+// inputs are a stack's config and environment.
+type inputs struct {
+	cfg *config.Config
+	env *config.Env
 }
 
 // OpenStack opens the sessions database of cfg.Paths and wires the rest
@@ -66,82 +92,117 @@ func OpenStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	// The history cache holds at least the turns sent with each call, so
 	// a warm message reads no history from disk.
 	st, err := sessions.Open(ctx, cfg.Paths.SessionsDB(), sessions.Options{
 		Now:          cfg.Now,
-		Logger:       log,
+		Logger:       cfg.Log,
 		HistoryCache: max(sessions.DefaultHistoryCache, cfg.Config.Sessions.HistoryTurns),
 	})
 	if err != nil {
 		return nil, err
 	}
-	var env auth.EnvLookup // a nil *config.Env must stay a nil interface
-	if cfg.Env != nil {
-		env = cfg.Env
+	sh := &shared{cfg: cfg, usage: Usage{S: st}, providers: cfg.Providers}
+	if sh.providers == nil {
+		sh.providers = Providers(cfg.Env, cfg.Config)
 	}
-	usage := Usage{S: st}
-	creds := auth.NewStores(auth.StoresConfig{
-		Paths:     cfg.Paths,
-		MainAgent: cfg.Config.DefaultAgent(),
-		Config:    cfg.Config,
-		Env:       env,
-		Usage:     usage,
-		Now:       cfg.Now,
-		Log:       log,
-	})
-	providers := cfg.Providers
-	if providers == nil {
-		providers = Providers(cfg.Env, cfg.Config)
-	}
-	router, err := models.NewRouter(models.RouterConfig{
-		Providers:   providers,
-		Credentials: creds,
-		Acquirer: &auth.Refresher{
-			HTTPClient: &http.Client{Timeout: 30 * time.Second},
-			TokenURL:   func(provider string) string { return config.TokenURL(cfg.Env, cfg.Config, provider) },
-			Claude:     auth.ClaudeCode{Home: cfg.Paths.Home, UseKeychain: true},
-			Now:        cfg.Now,
-			Log:        log,
+	sh.refresher = &auth.Refresher{
+		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		TokenURL: func(provider string) string {
+			in := sh.inputs.Load()
+			return config.TokenURL(in.env, in.cfg, provider)
 		},
-		Usage:  usage,
-		Budget: cfg.Budget,
-		Now:    cfg.Now,
-		Log:    log,
-	})
+		Claude:    auth.ClaudeCode{Home: cfg.Paths.Home, UseKeychain: true},
+		OnRefresh: cfg.Metrics.Refresh,
+		Now:       cfg.Now,
+		Log:       cfg.Log,
+	}
+	s, err := sh.wire(st, cfg.Config, cfg.Catalog, cfg.Env)
 	if err != nil {
 		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reload returns a stack over the same database, provider clients and
+// OAuth refresher as s, with cfg, cat and env: allowFrom, the models, the
+// aliases, the auth order and the credentials from the environment take
+// effect for the messages that use it. s stays usable (messages being
+// answered finish on it). Provider base URLs are those of the first
+// stack: changing one needs a restart. Close only one of the stacks.
+func (s *Stack) Reload(cfg *config.Config, cat *catalog.Catalog, env *config.Env) (*Stack, error) {
+	if cfg == nil || cat == nil {
+		return nil, errors.New("gateway: a stack needs Config and Catalog")
+	}
+	return s.shared.wire(s.Sessions, cfg, cat, env)
+}
+
+// wire builds a stack's credential stores, router, engine and
+// conversation over st for cfg, cat and env, and makes them the
+// refresher's inputs.
+func (sh *shared) wire(st *sessions.Store, cfg *config.Config, cat *catalog.Catalog, env *config.Env) (*Stack, error) {
+	var envLookup auth.EnvLookup // a nil *config.Env must stay a nil interface
+	if env != nil {
+		envLookup = env
+	}
+	log := sh.cfg.Log
+	creds := auth.NewStores(auth.StoresConfig{
+		Paths:     sh.cfg.Paths,
+		MainAgent: cfg.DefaultAgent(),
+		Config:    cfg,
+		Env:       envLookup,
+		Usage:     sh.usage,
+		Now:       sh.cfg.Now,
+		Log:       log,
+	})
+	var observer models.Observer // a nil *Metrics must stay a nil interface
+	if sh.cfg.Metrics != nil {
+		observer = sh.cfg.Metrics
+	}
+	router, err := models.NewRouter(models.RouterConfig{
+		Providers:   sh.providers,
+		Credentials: creds,
+		Acquirer:    sh.refresher,
+		Usage:       sh.usage,
+		Budget:      sh.cfg.Budget,
+		Observer:    observer,
+		Now:         sh.cfg.Now,
+		Log:         log,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	engine := commands.New(commands.Config{
 		Sessions:    st,
-		Catalog:     cfg.Catalog,
+		Catalog:     cat,
 		Credentials: creds,
-		Config:      cfg.Config,
-		Paths:       cfg.Paths,
-		Env:         cfg.Env,
-		Now:         cfg.Now,
+		Config:      cfg,
+		Paths:       sh.cfg.Paths,
+		Env:         env,
+		Now:         sh.cfg.Now,
 		Log:         log,
 	})
+	sh.inputs.Store(&inputs{cfg: cfg, env: env})
 	return &Stack{
 		Sessions:    st,
-		Catalog:     cfg.Catalog,
+		Catalog:     cat,
 		Credentials: creds,
 		Router:      router,
 		Engine:      engine,
 		Conversation: &Conversation{
 			Sessions:     st,
-			Catalog:      cfg.Catalog,
+			Catalog:      cat,
 			Router:       router,
-			HistoryTurns: cfg.Config.Sessions.HistoryTurns,
+			HistoryTurns: cfg.Sessions.HistoryTurns,
 			Log:          log,
 		},
-		Paths:  cfg.Paths,
-		Budget: cmp.Or(cfg.Budget, models.DefaultBudget),
+		Paths:  sh.cfg.Paths,
+		Budget: cmp.Or(sh.cfg.Budget, models.DefaultBudget),
+		shared: sh,
 	}, nil
 }
 

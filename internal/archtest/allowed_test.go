@@ -25,7 +25,8 @@ var allowed = map[string][]string{
 	"cmd/bot/cli": {"adapters", "adapters/console", "auth", "commands", "config", "gateway", "models",
 		"models/anthropic", "models/catalog", "models/openai", "sessions",
 		"internal/atomicfile", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
-		"internal/termread", "github.com/alecthomas/kong", "github.com/jotaen/kong-completion", "golang.org/x/term"},
+		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/fsnotify/fsnotify",
+		"github.com/jotaen/kong-completion", "golang.org/x/term"},
 	"commands": {"auth", "config", "grammar", "models", "models/catalog", "sessions", "internal/errline", "internal/logkeys",
 		"internal/textdist", "internal/usermsg"},
 	"config": {"internal/atomicfile", "internal/providers", "internal/safefile", "internal/secret",
@@ -33,7 +34,8 @@ var allowed = map[string][]string{
 	// gateway's Stack is the one wiring of the chat path, shared by bot
 	// chat, bot gateway and the tests: it builds the provider clients.
 	"gateway": {"adapters", "auth", "commands", "config", "grammar", "models", "models/anthropic", "models/catalog",
-		"models/openai", "sessions", "internal/errline", "internal/logkeys", "internal/usermsg", "golang.org/x/sync"},
+		"models/openai", "sessions", "internal/errline", "internal/logkeys", "internal/usermsg", "golang.org/x/sync",
+		"github.com/prometheus/client_golang"},
 	"gateway/gatewaytest": {"adapters", "config", "gateway", "internal/testenv", "models", "models/catalog"},
 	"grammar":             {"github.com/alecthomas/participle/v2", "github.com/mattn/go-shellwords"},
 	"integration":         {},

@@ -88,3 +88,13 @@ const (
 	// and error code.
 	Answer = "answer"
 )
+
+// Keys of the gateway's lifecycle lines (bot gateway).
+const (
+	// Attempt numbers a channel's runs: 1 at start, then one per restart.
+	Attempt = "attempt"
+	// RetryIn is the wait before a channel is restarted.
+	RetryIn = "retry_in"
+	// Addr is the address the gateway's HTTP server listens on.
+	Addr = "addr"
+)

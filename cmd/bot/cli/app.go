@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -117,14 +119,7 @@ func (a *App) Env(ctx context.Context) (*config.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	wd, _ := os.Getwd()
-	env, err := config.LoadEnv(ctx, config.EnvOptions{
-		Getenv:  a.Getenv,
-		Environ: os.Environ(),
-		WorkDir: wd,
-		Paths:   p,
-		Config:  f.Config,
-	})
+	env, err := config.LoadEnv(ctx, a.envOptions(p, f.Config))
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +128,13 @@ func (a *App) Env(ctx context.Context) (*config.Env, error) {
 	}
 	a.env = env
 	return env, nil
+}
+
+// envOptions are the options of the layered environment over cfg: the
+// process's environment and working directory, and the state dir's .env.
+func (a *App) envOptions(p config.Paths, cfg *config.Config) config.EnvOptions {
+	wd, _ := os.Getwd()
+	return config.EnvOptions{Getenv: a.Getenv, Environ: os.Environ(), WorkDir: wd, Paths: p, Config: cfg}
 }
 
 // Agent returns the agent id to use: the flag, else the configured default.
@@ -208,6 +210,33 @@ func (a *App) stdinIsTerminal() bool {
 	}
 	f, ok := a.Stdin.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// daemonLog makes the app's logger a daemon's (bot gateway): Info and up
+// unless BOT_LOG_LEVEL or log.level says otherwise, as JSON when
+// BOT_LOG_FORMAT or log.format is "json", as text when it is "text", and
+// otherwise text on a terminal and JSON elsewhere (a journal, a file).
+func (a *App) daemonLog(cfg *config.Config) *slog.Logger {
+	level := slog.LevelInfo
+	if v := cmp.Or(a.Getenv("BOT_LOG_LEVEL"), cfg.Log.Level); v != "" {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch strings.ToLower(cmp.Or(a.Getenv("BOT_LOG_FORMAT"), cfg.Log.Format)) {
+	case "json":
+		h = slog.NewJSONHandler(a.Stderr, opts)
+	case "text":
+		h = slog.NewTextHandler(a.Stderr, opts)
+	default:
+		if _, tty := terminal(a.Stderr); tty {
+			h = slog.NewTextHandler(a.Stderr, opts)
+		} else {
+			h = slog.NewJSONHandler(a.Stderr, opts)
+		}
+	}
+	a.log = slog.New(h)
+	return a.log
 }
 
 // Log returns the logger of the app: errors to stderr as text, or what

@@ -31,6 +31,7 @@ type CLI struct {
 	Version versionFlag `name:"version" help:"Print the version and exit."`
 
 	Chat       ChatCmd       `cmd:"" help:"Chat on the console: each stdin line is a message, each reply goes to stdout."`
+	Gateway    GatewayCmd    `cmd:"" help:"Run the enabled chat channels as a daemon, with /healthz and /metrics."`
 	Sessions   SessionsCmd   `cmd:"" help:"List, show or reset chat sessions."`
 	Pairing    PairingCmd    `cmd:"" help:"List and approve the strangers who asked for access in a DM."`
 	Models     ModelsCmd     `cmd:"" help:"Model credentials: status, auth."`
