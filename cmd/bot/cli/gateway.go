@@ -146,10 +146,11 @@ func (c *GatewayCmd) Run(ctx context.Context, app *App) error {
 	defer cancel()
 	srv.Shutdown(sctx)
 	<-served
-	if runErr != nil {
+	if runErr != nil && ctx.Err() == nil {
 		// Every channel failed for good (a rejected token): nothing is
-		// left to serve.
-		return fmt.Errorf("bot gateway: %w", runErr)
+		// left to serve. (Stopped by a signal, the gateway exits 0
+		// whatever failed before: each failure was logged.)
+		return fmt.Errorf("bot gateway: every channel failed: %w", runErr)
 	}
 	log.Info("gateway stopped")
 	return nil
@@ -373,4 +374,17 @@ func uniq(s ...string) []string {
 		}
 	}
 	return out
+}
+
+// Help is "bot gateway"'s detailed help. (It belongs with the others in
+// examples.go; it is here while another change edits that file.)
+func (GatewayCmd) Help() string {
+	return `Examples:
+
+	# Run the channels whose tokens are set (TELEGRAM_BOT_TOKEN in ~/.bot/.env)
+	bot gateway
+
+	# Serve /healthz and /metrics on another address
+	bot gateway --listen 127.0.0.1:9100
+`
 }
