@@ -224,3 +224,43 @@ func TestGatewayEveryChannelFailed(t *testing.T) {
 		t.Errorf("stderr line %q\nwant %q", b.String(), want)
 	}
 }
+
+// TestGatewayReloadsDotEnv: a key added to ~/.bot/.env while the gateway
+// runs is used by the next message, without a restart.
+func TestGatewayReloadsDotEnv(t *testing.T) {
+	e := testenv.New(t)
+	e.Config(`{"channels":{"telegram":{"allowFrom":["42"]}}}`)
+	const key = "sk-ant-api03-dotenv-0123456789abcdef"
+	fake := fakes.NewAnthropic(t)
+	fake.Allow(key)
+	vars := map[string]string{"HOME": e.Home, "ANTHROPIC_BASE_URL": fake.URL()}
+	tg := newFakeChannel("telegram")
+	reloads := make(chan error, 10)
+	cmd := &GatewayCmd{Listen: "127.0.0.1:0", test: &gatewayHooks{
+		channels: func(*App, *config.Config, *config.Env, *gateway.Stack) ([]adapters.Adapter, error) {
+			return []adapters.Adapter{tg}, nil
+		},
+		reloaded: func(err error) { reloads <- err },
+	}}
+	app := newApp(&Globals{}, strings.NewReader(""), io.Discard, &fakes.Buffer{}, func(k string) string { return vars[k] })
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- cmd.Run(ctx, app) }()
+	in := <-tg.inbox
+
+	if got := strings.Join(send(in, "telegram", "42", "hello"), "\n"); !strings.Contains(got, "No credential for anthropic") {
+		t.Errorf("before .env: %q, want no credential", got)
+	}
+	e.Write(".bot/.env", "ANTHROPIC_API_KEY="+key+"\n")
+	if err := <-reloads; err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got := strings.Join(send(in, "telegram", "42", "hello"), "\n"); got != "echo: hello" {
+		t.Errorf("after .env: %q, want the answer", got)
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Errorf("bot gateway returned %v", err)
+	}
+}
