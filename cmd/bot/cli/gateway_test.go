@@ -168,6 +168,20 @@ func TestGateway(t *testing.T) {
 	}
 	check("7", "still here", "echo: still here")
 
+	// A channel that drops reconnects, and /healthz stays 200 meanwhile.
+	dc.fail <- errors.New("discord: gateway connection reset")
+	for {
+		code, body := get(t, base+"/healthz")
+		if strings.Contains(body, `"reconnecting"`) {
+			if code != 200 || !strings.Contains(body, `"discord":{"state":"reconnecting","error":"discord: gateway connection reset","since":`) {
+				t.Errorf("/healthz while reconnecting = %d %s", code, body)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // until the supervisor has seen it
+	}
+	<-dc.inbox // restarted (after gateway.RestartMin)
+
 	// A channel that fails for good degrades /healthz with its line; the
 	// other one keeps answering.
 	dc.fail <- adapters.Fatal(errors.New("discord rejected the bot token (DISCORD_BOT_TOKEN): 401; set a new one"))
@@ -183,6 +197,9 @@ func TestGateway(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // until the supervisor has seen it
 	}
 	check("42", "and now", "echo: and now")
+	if _, metrics := get(t, base+"/metrics"); !strings.Contains(metrics, `bot_channel_restarts_total{channel="discord"} 1`+"\n") {
+		t.Error(`/metrics lacks bot_channel_restarts_total{channel="discord"} 1`)
+	}
 
 	stop() // SIGTERM: Main's context ends
 	if err := <-ran; err != nil {
