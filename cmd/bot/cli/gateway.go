@@ -41,7 +41,10 @@ type GatewayCmd struct {
 type gatewayHooks struct {
 	channels  func(app *App, cfg *config.Config, env *config.Env, stack *gateway.Stack) ([]adapters.Adapter, error)
 	listening func(addr string)
-	reloaded  func(err error)
+	// watching is called once the reloader listens for SIGHUP and
+	// changes.
+	watching func()
+	reloaded func(err error)
 }
 
 // Run runs the gateway until ctx ends (SIGINT, SIGTERM: Main's context),
@@ -133,7 +136,7 @@ func (c *GatewayCmd) Run(ctx context.Context, app *App) error {
 
 	r := &reloader{app: app, paths: paths, gw: gw, stack: stack, log: log, cfgData: readOr(paths.ConfigPath), envData: readOr(paths.EnvFile())}
 	if c.test != nil {
-		r.reloaded = c.test.reloaded
+		r.reloaded, r.watching = c.test.reloaded, c.test.watching
 	}
 	rctx, stopReload := context.WithCancel(ctx)
 	watched := make(chan struct{})
@@ -252,7 +255,10 @@ type reloader struct {
 	// event that left them as they were (a touch, the migration's own
 	// write) is no reload.
 	cfgData, envData []byte
-	reloaded         func(err error)
+	// watching and reloaded, when set, are told that run is ready and
+	// of each reload (tests).
+	watching func()
+	reloaded func(err error)
 }
 
 // reloadDebounce is how long the reloader waits after a change to the
@@ -281,6 +287,9 @@ func (r *reloader) run(ctx context.Context) {
 	}
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
+	if r.watching != nil {
+		r.watching()
+	}
 	for {
 		select {
 		case <-ctx.Done():

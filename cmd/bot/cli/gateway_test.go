@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,12 +104,14 @@ func TestGateway(t *testing.T) {
 	tg, dc := newFakeChannel("telegram"), newFakeChannel("discord")
 	listening := make(chan string, 1)
 	reloads := make(chan error, 10)
+	watching := make(chan struct{})
 	cmd := &GatewayCmd{Listen: "127.0.0.1:0", test: &gatewayHooks{
 		channels: func(*App, *config.Config, *config.Env, *gateway.Stack) ([]adapters.Adapter, error) {
 			return []adapters.Adapter{tg, dc}, nil
 		},
 		listening: func(addr string) { listening <- addr },
 		reloaded:  func(err error) { reloads <- err },
+		watching:  func() { close(watching) },
 	}}
 	stderr := &fakes.Buffer{}
 	app := newApp(&Globals{}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return vars[k] })
@@ -151,6 +155,7 @@ func TestGateway(t *testing.T) {
 
 	// An edit to bot.json: the next message sees the new allowFrom and
 	// the new alias.
+	<-watching
 	e.Config(`{"channels":{"telegram":{"allowFrom":["42","7"]}},"models":{"aliases":{"big":"anthropic/claude-opus-4-5"}}}`)
 	if err := <-reloads; err != nil {
 		t.Fatalf("reload: %v", err)
@@ -243,23 +248,27 @@ func TestGatewayEveryChannelFailed(t *testing.T) {
 }
 
 // TestGatewayReloadsDotEnv: a key added to ~/.bot/.env while the gateway
-// runs is used by the next message, without a restart.
+// runs is used by the next message, without a restart; SIGHUP reloads
+// too, even when nothing changed.
 func TestGatewayReloadsDotEnv(t *testing.T) {
 	e := testenv.New(t)
 	e.Config(`{"channels":{"telegram":{"allowFrom":["42"]}}}`)
 	const key = "sk-ant-api03-dotenv-0123456789abcdef"
 	fake := fakes.NewAnthropic(t)
 	fake.Allow(key)
-	vars := map[string]string{"HOME": e.Home, "ANTHROPIC_BASE_URL": fake.URL()}
+	vars := map[string]string{"HOME": e.Home, "ANTHROPIC_BASE_URL": fake.URL(), "BOT_LOG_FORMAT": "text"}
 	tg := newFakeChannel("telegram")
 	reloads := make(chan error, 10)
+	watching := make(chan struct{})
 	cmd := &GatewayCmd{Listen: "127.0.0.1:0", test: &gatewayHooks{
 		channels: func(*App, *config.Config, *config.Env, *gateway.Stack) ([]adapters.Adapter, error) {
 			return []adapters.Adapter{tg}, nil
 		},
 		reloaded: func(err error) { reloads <- err },
+		watching: func() { close(watching) },
 	}}
-	app := newApp(&Globals{}, strings.NewReader(""), io.Discard, &fakes.Buffer{}, func(k string) string { return vars[k] })
+	stderr := &fakes.Buffer{}
+	app := newApp(&Globals{}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return vars[k] })
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	ran := make(chan error, 1)
@@ -269,12 +278,22 @@ func TestGatewayReloadsDotEnv(t *testing.T) {
 	if got := strings.Join(send(in, "telegram", "42", "hello"), "\n"); !strings.Contains(got, "No credential for anthropic") {
 		t.Errorf("before .env: %q, want no credential", got)
 	}
+	<-watching
 	e.Write(".bot/.env", "ANTHROPIC_API_KEY="+key+"\n")
 	if err := <-reloads; err != nil {
 		t.Fatalf("reload: %v", err)
 	}
 	if got := strings.Join(send(in, "telegram", "42", "hello"), "\n"); got != "echo: hello" {
 		t.Errorf("after .env: %q, want the answer", got)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reloads; err != nil {
+		t.Fatalf("reload on SIGHUP: %v", err)
+	}
+	if !strings.Contains(stderr.String(), `msg="config reloaded" why=SIGHUP`) {
+		t.Errorf("no reload line for SIGHUP:\n%s", stderr)
 	}
 	stop()
 	if err := <-ran; err != nil {
