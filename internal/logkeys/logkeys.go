@@ -97,4 +97,6 @@ const (
 	RetryIn = "retry_in"
 	// Addr is the address the gateway's HTTP server listens on.
 	Addr = "addr"
+	// Trigger is what started a config reload: "SIGHUP", "file changed".
+	Trigger = "trigger"
 )

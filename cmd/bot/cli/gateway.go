@@ -129,7 +129,7 @@ func (c *GatewayCmd) Run(ctx context.Context, app *App) error {
 	for i, a := range chans {
 		names[i] = a.Name()
 	}
-	log.Info("gateway started", logkeys.Addr, ln.Addr().String(), "channels", strings.Join(names, ","))
+	log.Info("gateway started", logkeys.Addr, ln.Addr().String(), logkeys.Channel, strings.Join(names, ","))
 	if c.test != nil && c.test.listening != nil {
 		c.test.listening(ln.Addr().String())
 	}
@@ -171,7 +171,7 @@ func unwrapOp(err error) error {
 	return err
 }
 
-// channel names a chat channel, its token variable and its config block.
+// channelSpec names a chat channel, its token variable and its config block.
 type channelSpec struct {
 	name, tokenVar string
 	cfg            config.ChannelConfig
@@ -329,9 +329,9 @@ func (r *reloader) reload(ctx context.Context, why string, force bool) {
 	err := r.swap(ctx)
 	if err != nil {
 		line, _, _ := strings.Cut(explain(r.app, err).Error(), "\n")
-		r.log.Error("config not reloaded; the running config stays", "why", why, logkeys.Err, line)
+		r.log.Error("config not reloaded; the running config stays", logkeys.Trigger, why, logkeys.Err, line)
 	} else {
-		r.log.Info("config reloaded", "why", why, logkeys.File, r.paths.Display(r.paths.ConfigPath))
+		r.log.Info("config reloaded", logkeys.Trigger, why, logkeys.File, r.paths.Display(r.paths.ConfigPath))
 	}
 	if r.reloaded != nil {
 		r.reloaded(err)

@@ -168,7 +168,7 @@ func TestGateway(t *testing.T) {
 	if err := <-reloads; err == nil {
 		t.Fatal("an invalid bot.json reloaded")
 	}
-	if !regexp.MustCompile(`level=ERROR msg="config not reloaded; the running config stays" why="file changed" err=".*bot\.json`).MatchString(stderr.String()) {
+	if !regexp.MustCompile(`level=ERROR msg="config not reloaded; the running config stays" trigger="file changed" err=".*bot\.json`).MatchString(stderr.String()) {
 		t.Errorf("no Error line naming bot.json for the bad edit:\n%s", stderr)
 	}
 	check("7", "still here", "echo: still here")
@@ -292,7 +292,7 @@ func TestGatewayReloadsDotEnv(t *testing.T) {
 	if err := <-reloads; err != nil {
 		t.Fatalf("reload on SIGHUP: %v", err)
 	}
-	if !strings.Contains(stderr.String(), `msg="config reloaded" why=SIGHUP`) {
+	if !strings.Contains(stderr.String(), `msg="config reloaded" trigger=SIGHUP`) {
 		t.Errorf("no reload line for SIGHUP:\n%s", stderr)
 	}
 	stop()
