@@ -94,6 +94,8 @@ type Live struct {
 	Engine    *commands.Engine
 	Chat      ChatFunc
 	AllowFrom map[string][]string
+	// DMPolicy is Config.DMPolicy, reloaded with the rest.
+	DMPolicy map[string]string
 }
 
 // The dmPolicy values.
@@ -120,7 +122,7 @@ func DMPolicies(cfg *config.Config) map[string]string {
 
 // policy returns the dmPolicy of channel.
 func (g *Gateway) policy(channel string) string {
-	if p := g.cfg.DMPolicy[channel]; p != "" {
+	if p := g.live.Load().DMPolicy[channel]; p != "" {
 		return p
 	}
 	return DMPairing
@@ -173,11 +175,11 @@ func New(cfg Config) (*Gateway, error) {
 	for _, a := range cfg.Adapters {
 		g.chans = append(g.chans, &channel{adapter: a, state: StateStarting})
 	}
-	g.live.Store(&Live{Engine: cfg.Engine, Chat: cfg.Chat, AllowFrom: cfg.AllowFrom})
+	g.live.Store(&Live{Engine: cfg.Engine, Chat: cfg.Chat, AllowFrom: cfg.AllowFrom, DMPolicy: cfg.DMPolicy})
 	return g, nil
 }
 
-// Reload swaps the engine, the chat function and allowFrom for the
+// Reload swaps the engine, the chat function, allowFrom and dmPolicy for the
 // messages handled from now on; the ones being handled finish on what they
 // started with. A nil Engine keeps the current one. It is safe to call
 // while Run runs.

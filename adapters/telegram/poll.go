@@ -207,7 +207,7 @@ func (a *Adapter) poll(ctx context.Context, in adapters.Inbox) error {
 				return nil
 			}
 			if errors.Is(err, errUnauthorized) {
-				return fmt.Errorf("telegram: getUpdates: %w", ErrTokenRejected)
+				return a.rejected("getUpdates")
 			}
 			v, wait := classify(err)
 			if v != waitFor {

@@ -35,6 +35,9 @@ type Config struct {
 	// Token is the bot token from @BotFather. It is never logged: the
 	// library's and our own errors have it replaced by "***".
 	Token secret.Secret
+	// TokenSource says where Token came from ("TELEGRAM_BOT_TOKEN
+	// (~/.bot/.env)"), for the line of a token Telegram rejects.
+	TokenSource string
 	// APIURL is the Bot API server (BOT_TELEGRAM_API_URL): requests go
 	// to <APIURL>/bot<token>/<method>. Empty: DefaultAPIURL.
 	APIURL string
@@ -216,9 +219,18 @@ func (a *Adapter) fatal(ctx context.Context, op string, err error) error {
 // wrap names op in err, and turns a 401 into ErrTokenRejected.
 func (a *Adapter) wrap(op string, err error) error {
 	if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, errUnauthorized) {
-		return fmt.Errorf("telegram: %s: %w", op, ErrTokenRejected)
+		return a.rejected(op)
 	}
 	return fmt.Errorf("telegram: %s: %w", op, a.redact(err))
+}
+
+// rejected is the error of a token Telegram refused (401) during op: fatal
+// for the channel (retrying will not cure it), naming the token's source.
+func (a *Adapter) rejected(op string) error {
+	if a.cfg.TokenSource != "" {
+		return adapters.Fatal(fmt.Errorf("telegram: %s: %w; the token is %s", op, ErrTokenRejected, a.cfg.TokenSource))
+	}
+	return adapters.Fatal(fmt.Errorf("telegram: %s: %w", op, ErrTokenRejected))
 }
 
 // redact replaces the token in err's text: the library masks it in

@@ -20,6 +20,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/telegram"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/logkeys"
@@ -98,6 +99,8 @@ func (c *GatewayCmd) Run(ctx context.Context, app *App) error {
 		Engine:    stack.Engine,
 		Agent:     cf.Config.DefaultAgent(),
 		AllowFrom: allowFrom(cf.Config),
+		DMPolicy:  gateway.DMPolicies(cf.Config),
+		Pairings:  stack.Sessions,
 		Chat:      stack.Conversation.Reply,
 		Paths:     paths,
 		Budget:    stack.Budget,
@@ -202,7 +205,12 @@ func channels(app *App, cfg *config.Config, env *config.Env, stack *gateway.Stac
 			continue
 		}
 		switch s.name {
-		// The Telegram adapter (adapters/telegram) is added here.
+		case "telegram":
+			a, err := telegramChannel(app, s, env, stack)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		default:
 			unbuilt = append(unbuilt, s.name)
 		}
@@ -214,6 +222,34 @@ func channels(app *App, cfg *config.Config, env *config.Env, stack *gateway.Stac
 		return nil, userErrorf("bot gateway: %s is configured, but this build of bot cannot run it yet; no other channel is enabled", strings.Join(unbuilt, " and "))
 	}
 	return nil, noChannel(stack.Paths)
+}
+
+// telegramChannel builds the Telegram adapter of s: the token from
+// TELEGRAM_BOT_TOKEN (process environment, ./.env, ~/.bot/.env) or
+// channels.telegram.token, the Bot API server from BOT_TELEGRAM_API_URL,
+// and sessions.db as its ledger. A token Telegram rejects ends the channel
+// (not the gateway) with one line naming where the token came from.
+func telegramChannel(app *App, s channelSpec, env *config.Env, stack *gateway.Stack) (adapters.Adapter, error) {
+	token, src := s.cfg.Token, "channels.telegram.token in "+stack.Paths.Display(stack.Paths.ConfigPath)
+	if v, from, ok := env.Lookup(s.tokenVar); ok {
+		token, src = v, s.tokenVar+" ("+from.String()+")"
+	}
+	apiURL, _, _ := env.Value("BOT_TELEGRAM_API_URL")
+	ch := s.cfg
+	a, err := telegram.New(telegram.Config{
+		Token:          token,
+		TokenSource:    src,
+		APIURL:         apiURL,
+		RequireMention: ch.RequiresMention(),
+		RateLimit:      ch.SendRate(),
+		Webhook:        telegram.Webhook{URL: ch.Webhook.URL, Secret: ch.Webhook.Secret, Listen: cmp.Or(ch.Webhook.Listen, config.DefaultWebhookListen)},
+		Ledger:         stack.Sessions,
+		Log:            app.Log(),
+	})
+	if err != nil {
+		return nil, userErrorf("bot gateway: telegram: %v", err)
+	}
+	return a, nil
 }
 
 // noChannel is the error of a gateway with no channel enabled: which
@@ -364,7 +400,7 @@ func (r *reloader) swap(ctx context.Context) error {
 		return err
 	}
 	r.stack = stack
-	r.gw.Reload(gateway.Live{Engine: stack.Engine, Chat: stack.Conversation.Reply, AllowFrom: allowFrom(f.Config)})
+	r.gw.Reload(gateway.Live{Engine: stack.Engine, Chat: stack.Conversation.Reply, AllowFrom: allowFrom(f.Config), DMPolicy: gateway.DMPolicies(f.Config)})
 	return nil
 }
 
