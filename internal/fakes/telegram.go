@@ -2,6 +2,7 @@ package fakes
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ const (
 	TelegramConflictPolling  = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 	TelegramConflictWebhook  = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 	TelegramTooLong          = "Bad Request: message is too long"
+	TelegramEditTooLong      = "Bad Request: MESSAGE_TOO_LONG"
 	TelegramEmptyText        = "Bad Request: message text is empty"
 	TelegramCantParse        = "Bad Request: can't parse entities: "
 	TelegramNotModified      = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
@@ -323,6 +325,9 @@ type Telegram struct {
 	commands  map[string][]TelegramCommand
 	calls     []TelegramCall
 	faults    []tgFault
+
+	limiter    *tgLimiter
+	deliveries []TelegramDelivery
 }
 
 type tgUpdate struct {
@@ -377,8 +382,16 @@ func NewTelegram(t TB) *Telegram {
 		commands:    map[string][]TelegramCommand{},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	ctx, cancel := context.WithCancel(context.Background())
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		f.deliver(ctx)
+	}()
 	t.Cleanup(func() {
 		close(f.done)
+		cancel()
+		<-delivered
 		f.srv.Close()
 	})
 	return f
@@ -511,7 +524,12 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	result, e := f.dispatch(method, params)
+	result, e := any(nil), f.limited(method, params, false)
+	if e == nil {
+		if result, e = f.dispatch(method, params); e == nil {
+			f.limited(method, params, true)
+		}
+	}
 	if e != nil {
 		f.calls = append(f.calls, withStatus(call, e.status, e.desc))
 	} else {
@@ -935,7 +953,9 @@ func (f *Telegram) chatParam(p map[string]string) (*tgChat, *tgError) {
 
 // parseText applies parse_mode to text and checks the result the way
 // Telegram does.
-func parseText(text, parseMode, entitiesJSON string) (string, []TelegramEntity, *tgError) {
+// tooLong is the description of an over-long text: sendMessage and
+// editMessageText word it differently.
+func parseText(text, parseMode, entitiesJSON, tooLong string) (string, []TelegramEntity, *tgError) {
 	var plain string
 	var ents []TelegramEntity
 	switch strings.ToLower(parseMode) {
@@ -967,7 +987,7 @@ func parseText(text, parseMode, entitiesJSON string) (string, []TelegramEntity, 
 		return "", nil, badRequest(TelegramEmptyText)
 	}
 	if UTF16Len(plain) > TelegramMaxText {
-		return "", nil, badRequest(TelegramTooLong)
+		return "", nil, badRequest(tooLong)
 	}
 	return plain, ents, nil
 }
@@ -1038,7 +1058,7 @@ func (f *Telegram) sendMessage(p map[string]string) (any, *tgError) {
 	if e != nil {
 		return nil, e
 	}
-	text, ents, e := parseText(p["text"], p["parse_mode"], p["entities"])
+	text, ents, e := parseText(p["text"], p["parse_mode"], p["entities"], TelegramTooLong)
 	if e != nil {
 		return nil, e
 	}
@@ -1109,7 +1129,7 @@ func (f *Telegram) editMessageText(p map[string]string) (any, *tgError) {
 	if e != nil {
 		return nil, e
 	}
-	text, ents, e := parseText(p["text"], p["parse_mode"], p["entities"])
+	text, ents, e := parseText(p["text"], p["parse_mode"], p["entities"], TelegramEditTooLong)
 	if e != nil {
 		return nil, e
 	}

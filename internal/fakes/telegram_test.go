@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -338,7 +339,7 @@ func TestTelegramEditsAndCallbacks(t *testing.T) {
 	if _, err := b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: alice.ID, MessageID: m.ID, ReplyMarkup: kb("done")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := edit(strings.Repeat("x", TelegramMaxText+1), nil); !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), "message is too long") {
+	if err := edit(strings.Repeat("x", TelegramMaxText+1), nil); !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), TelegramEditTooLong) {
 		t.Errorf("over-long edit: %v", err)
 	}
 	got := f.BotMessages(alice.ID)
@@ -452,34 +453,49 @@ func TestTelegramConflicts(t *testing.T) {
 		t.Errorf("after the conflict: update %d, want %d", u.ID, sent.UpdateID)
 	}
 
-	// A webhook makes getUpdates a 409; deleteWebhook ends it.
-	b := newTGBot(t, f, bot.WithSkipGetMe())
-	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "https://example.com/hook", SecretToken: "s3cret_-X"}); err != nil {
-		t.Fatal(err)
-	}
-	if w := f.Webhook(); w.URL != "https://example.com/hook" || w.SecretToken != "s3cret_-X" {
-		t.Errorf("Webhook = %+v", w)
-	}
-	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "http://example.com/hook"}); !errors.Is(err, bot.ErrorBadRequest) {
-		t.Errorf("http webhook: %v", err)
-	}
-	f.WaitUntil(t, "a webhook 409", func() bool {
-		for _, c := range f.Calls("getUpdates") {
-			if c.Description == TelegramConflictWebhook {
-				return true
-			}
-		}
-		return false
-	})
-	if _, err := b.DeleteWebhook(t.Context(), &bot.DeleteWebhookParams{}); err != nil {
-		t.Fatal(err)
-	}
 	f.FailNext("getUpdates", 1, TelegramPollConflict())
 	f.FailNext("getUpdates", 1, TelegramDropped())
 	f.FailNext("getUpdates", 1, TelegramFlood(1))
 	sent = f.SendText(PrivateChat(alice), alice, "after the faults")
 	if u := next(t, ch); u.ID != sent.UpdateID {
 		t.Errorf("after the faults: update %d, want %d", u.ID, sent.UpdateID)
+	}
+}
+
+func TestTelegramWebhookConflict(t *testing.T) {
+	f := NewTelegram(t)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	// A webhook makes getUpdates a 409; deleteWebhook ends it.
+	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "https://example.com/hook", SecretToken: "s3cret_-X"}); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Webhook(); w.URL != "https://example.com/hook" || w.SecretToken != "s3cret_-X" {
+		t.Errorf("Webhook = %+v", w)
+	}
+	for _, tc := range []struct{ url, secret string }{{"http://example.com/hook", ""}, {"https://example.com/hook", "no spaces"}} {
+		if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: tc.url, SecretToken: tc.secret}); !errors.Is(err, bot.ErrorBadRequest) {
+			t.Errorf("setWebhook %q %q: %v", tc.url, tc.secret, err)
+		}
+	}
+	poll := func() (int, string) {
+		resp, err := http.Post(f.URL()+"/bot"+f.Token()+"/getUpdates", "application/json", strings.NewReader(`{"timeout":0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Description string }
+		decodeJSON(t, resp.Body, &body)
+		return resp.StatusCode, body.Description
+	}
+	if status, desc := poll(); status != 409 || desc != TelegramConflictWebhook {
+		t.Errorf("getUpdates with a webhook = %d %q", status, desc)
+	}
+	if _, err := b.DeleteWebhook(t.Context(), &bot.DeleteWebhookParams{}); err != nil {
+		t.Fatal(err)
+	}
+	f.SetShortPoll(0)
+	if status, _ := poll(); status != 200 {
+		t.Errorf("getUpdates after deleteWebhook = %d", status)
 	}
 }
 
@@ -538,5 +554,175 @@ func TestTelegramUserMessages(t *testing.T) {
 	}
 	if got := f.BotMessages(forum.ID); len(got) != 1 || got[0].ThreadID != thread {
 		t.Errorf("forum shows %+v", got)
+	}
+}
+
+func TestTelegramFloodLimits(t *testing.T) {
+	ctx := t.Context()
+	f := NewTelegram(t)
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f.SetClock(clock.Now)
+	limits := DefaultTelegramLimits()
+	f.EnforceLimits(&limits)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	f.AddChat(PrivateChat(alice))
+	group := GroupChat(-77, "team")
+	f.AddChat(group)
+	send := func(chat int64) error {
+		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: chat, Text: "x"})
+		return err
+	}
+	for i := range 3 {
+		if err := send(alice.ID); err != nil {
+			t.Fatalf("message %d of a burst: %v", i+1, err)
+		}
+	}
+	var tooMany *bot.TooManyRequestsError
+	if err := send(alice.ID); !errors.As(err, &tooMany) || tooMany.RetryAfter != 3 {
+		t.Fatalf("4th message in the same second: %v, want retry_after 3", err)
+	}
+	// A rejected message does not count; other chats are not held back.
+	if err := send(group.ID); err != nil {
+		t.Errorf("another chat: %v", err)
+	}
+	clock.Advance(3 * time.Second)
+	if err := send(alice.ID); err != nil {
+		t.Errorf("after retry_after: %v", err)
+	}
+	// A group: 20 a minute.
+	for i := 1; i < 20; i++ {
+		clock.Advance(time.Second)
+		if err := send(group.ID); err != nil {
+			t.Fatalf("group message %d: %v", i+1, err)
+		}
+	}
+	clock.Advance(time.Second)
+	if err := send(group.ID); !errors.As(err, &tooMany) || tooMany.RetryAfter < 30 {
+		t.Errorf("21st group message in a minute: %v", err)
+	}
+	f.EnforceLimits(nil)
+	if err := send(group.ID); err != nil {
+		t.Errorf("limits off: %v", err)
+	}
+}
+
+func TestTelegramWebhook(t *testing.T) {
+	f := NewTelegram(t)
+	got := make(chan *models.Update, 10)
+	b := newTGBot(t, f, bot.WithSkipGetMe(), bot.WithWebhookSecretToken("hook_secret"),
+		bot.WithDefaultHandler(func(_ context.Context, _ *bot.Bot, u *models.Update) { got <- u }))
+	hook := httptest.NewServer(b.WebhookHandler())
+	t.Cleanup(hook.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.StartWebhook(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	sent := f.SendText(PrivateChat(alice), alice, "queued before the webhook")
+	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: hook.URL + "/tg", SecretToken: "hook_secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := next(t, got); u.ID != sent.UpdateID {
+		t.Errorf("webhook update %d, want %d", u.ID, sent.UpdateID)
+	}
+	f.WaitConfirmed(t, sent.UpdateID)
+	d := f.WebhookDeliveries()
+	if len(d) != 1 || d[0].Secret != "hook_secret" || d[0].Status != 200 {
+		t.Errorf("deliveries = %+v", d)
+	}
+	info := struct {
+		URL     string `json:"url"`
+		Pending int    `json:"pending_update_count"`
+	}{}
+	resp, err := http.Get(f.URL() + "/bot" + f.Token() + "/getWebhookInfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Result json.RawMessage }
+	decodeJSON(t, resp.Body, &body)
+	json.Unmarshal(body.Result, &info)
+	if info.URL != hook.URL+"/tg" || info.Pending != 0 {
+		t.Errorf("getWebhookInfo = %+v", info)
+	}
+}
+
+func TestParseTelegramHTML(t *testing.T) {
+	for _, tc := range []struct {
+		in, text string
+		ents     []TelegramEntity
+		err      string
+	}{
+		{in: "plain", text: "plain"},
+		{in: "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>", text: "bsieunskd",
+			ents: []TelegramEntity{{"bold", 0, 1, "", "", ""}, {"bold", 1, 1, "", "", ""}, {"italic", 2, 1, "", "", ""}, {"italic", 3, 1, "", "", ""},
+				{"underline", 4, 1, "", "", ""}, {"underline", 5, 1, "", "", ""}, {"strikethrough", 6, 1, "", "", ""}, {"strikethrough", 7, 1, "", "", ""}, {"strikethrough", 8, 1, "", "", ""}}},
+		{in: `<span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler>`, text: "xy",
+			ents: []TelegramEntity{{Type: "spoiler", Offset: 0, Length: 1}, {Type: "spoiler", Offset: 1, Length: 1}}},
+		{in: `<a href="https://e.com/?a=1&amp;b=2">link</a>`, text: "link",
+			ents: []TelegramEntity{{Type: "text_link", Offset: 0, Length: 4, URL: "https://e.com/?a=1&b=2"}}},
+		{in: "<pre><code class=\"language-go\">x := 1</code></pre>", text: "x := 1",
+			ents: []TelegramEntity{{Type: "pre", Offset: 0, Length: 6, Language: "go"}}},
+		{in: "<code>a &lt; b</code>", text: "a < b", ents: []TelegramEntity{{Type: "code", Offset: 0, Length: 5}}},
+		{in: "<blockquote expandable>q</blockquote><blockquote>r</blockquote>", text: "qr",
+			ents: []TelegramEntity{{Type: "expandable_blockquote", Offset: 0, Length: 1}, {Type: "blockquote", Offset: 1, Length: 1}}},
+		{in: "😀<b>é</b>", text: "😀é", ents: []TelegramEntity{{Type: "bold", Offset: 2, Length: 1}}},
+		{in: "&#128512;&#x41;&amp&nbsp;&unknown; >", text: "😀A&&nbsp;&unknown; >"},
+		{in: "<B>x</B >", text: "x", ents: []TelegramEntity{{Type: "bold", Offset: 0, Length: 1}}},
+		{in: "<b>x</>", text: "x", ents: []TelegramEntity{{Type: "bold", Offset: 0, Length: 1}}},
+		{in: "<br>", err: `Unsupported start tag "br" at byte offset 0`},
+		{in: "a<b", err: "Unclosed start tag at byte offset 1"},
+		{in: "</b>", err: "Unexpected end tag at byte offset 0"},
+		{in: "<b>x</i>", err: `Unmatched end tag at byte offset 4, expected "</b>", found "</i>"`},
+		{in: "<b>x</b", err: "Unclosed end tag at byte offset 4"},
+		{in: "<span>x</span>", err: `Tag "span" must have class "tg-spoiler" at byte offset 0`},
+		{in: `<a href=x"y">z</a>`, err: "Unexpected end of name token at byte offset 8"},
+		{in: `<a href>z</a>`, err: `Expected equal sign in declaration of an attribute of the tag "a" at byte offset 0`},
+		{in: `<a href="x>z</a>`, err: "Unclosed start tag at byte offset 0"},
+		{in: "\xff", err: "Text must be encoded in UTF-8"},
+	} {
+		text, ents, err := ParseTelegramHTML(tc.in)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ParseTelegramHTML(%q) error = %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseTelegramHTML(%q): %v", tc.in, err)
+			continue
+		}
+		if text != tc.text || !cmp.Equal(ents, tc.ents) {
+			t.Errorf("ParseTelegramHTML(%q) = %q, %v; want %q, %v", tc.in, text, ents, tc.text, tc.ents)
+		}
+	}
+}
+
+func TestParseTelegramMarkdownV2(t *testing.T) {
+	for _, tc := range []struct {
+		in, text string
+		ents     []TelegramEntity
+		err      string
+	}{
+		{in: `*b* _i_ __u__ ~s~ ||p||`, text: "b i u s p", ents: []TelegramEntity{{Type: "bold", Length: 1}, {Type: "italic", Offset: 2, Length: 1},
+			{Type: "underline", Offset: 4, Length: 1}, {Type: "strikethrough", Offset: 6, Length: 1}, {Type: "spoiler", Offset: 8, Length: 1}}},
+		{in: "`a.b` end\\.", text: "a.b end.", ents: []TelegramEntity{{Type: "code", Length: 3}}},
+		{in: "```go\nx := 1\n```", text: "x := 1\n", ents: []TelegramEntity{{Type: "pre", Length: 7, Language: "go"}}},
+		{in: `[site](https://e.com/a\)b)`, text: "site", ents: []TelegramEntity{{Type: "text_link", Length: 4, URL: "https://e.com/a)b"}}},
+		{in: "1.5", err: `Character '.' is reserved and must be escaped with the preceding '\'`},
+		{in: "a - b", err: `Character '-' is reserved and must be escaped with the preceding '\'`},
+		{in: "*bold", err: "Can't find end of Bold entity at byte offset 0"},
+		{in: "`code", err: "Can't find end of Code entity at byte offset 0"},
+	} {
+		text, ents, err := ParseTelegramMarkdownV2(tc.in)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ParseTelegramMarkdownV2(%q) error = %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
+			t.Errorf("ParseTelegramMarkdownV2(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
+		}
 	}
 }

@@ -494,7 +494,17 @@ func ParseTelegramMarkdownV2(text string) (string, []TelegramEntity, error) {
 			if i+1 >= len(text) || text[i+1] != '(' {
 				return "", nil, fmt.Errorf("Can't find end of TextUrl entity at byte offset %d", top.begin)
 			}
-			end := strings.IndexByte(text[i+2:], ')')
+			end := -1
+			for k := i + 2; k < len(text); k++ {
+				if text[k] == '\\' {
+					k++
+					continue
+				}
+				if text[k] == ')' {
+					end = k - (i + 2)
+					break
+				}
+			}
 			if end < 0 {
 				return "", nil, fmt.Errorf("Can't find end of a URL at byte offset %d", i+2)
 			}
