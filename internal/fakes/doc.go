@@ -25,4 +25,9 @@
 // provider's wire format. A credential's answers are set with Allow (the
 // default reply), Script (a queue) and Always (a standing answer); Handle
 // replaces them all with one function.
+//
+// NewTelegram is a fake Telegram Bot API for github.com/go-telegram/bot
+// (bot.WithServerURL): tests play the users (Send, Press, Edit …), the
+// fake keeps what each chat shows, and it answers Telegram's own errors
+// (over-long text, bad markup, stale callbacks, 409, 429 …).
 package fakes

@@ -259,6 +259,12 @@ func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
 		t.Errorf("the supergroup: %v", err)
 	}
 
+	f.Block(alice, true)
+	if err := send(&bot.SendMessageParams{Text: "x"}); !errors.Is(err, bot.ErrorForbidden) {
+		t.Errorf("blocked: %v, want ErrorForbidden", err)
+	}
+	f.Block(alice, false)
+
 	f.SetToken("7000000001:revoked-and-replaced")
 	if err := send(&bot.SendMessageParams{Text: "x"}); !errors.Is(err, bot.ErrorUnauthorized) {
 		t.Errorf("revoked token: %v, want ErrorUnauthorized", err)
@@ -389,6 +395,18 @@ func TestTelegramCommandMenus(t *testing.T) {
 	}
 	if got := f.Commands("chat:-1001", "de"); len(got) != 1 || got[0].Command != "model" {
 		t.Errorf("Commands(chat:-1001, de) = %v", got)
+	}
+	// What users see: the chat's German list for a German speaker in
+	// the group, the default list elsewhere.
+	hans := TelegramUser{ID: 1003, FirstName: "Hans", LanguageCode: "de"}
+	if got := f.Menu(group, hans, false); len(got) != 1 {
+		t.Errorf("Menu(group, de) = %v", got)
+	}
+	if got := f.Menu(group, alice, false); len(got) != 2 {
+		t.Errorf("Menu(group, en) = %v", got)
+	}
+	if got := f.Menu(PrivateChat(hans), hans, false); len(got) != 2 {
+		t.Errorf("Menu(private, de) = %v", got)
 	}
 	many := make([]models.BotCommand, 101)
 	for i := range many {
@@ -723,6 +741,66 @@ func TestParseTelegramMarkdownV2(t *testing.T) {
 		}
 		if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
 			t.Errorf("ParseTelegramMarkdownV2(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
+		}
+	}
+}
+
+func TestTelegramGetUpdatesBlocks(t *testing.T) {
+	f := NewTelegram(t)
+	type answer struct {
+		ids []int64
+		err error
+	}
+	poll := func(ctx context.Context, body string) <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.URL()+"/bot"+f.Token()+"/getUpdates", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			defer resp.Body.Close()
+			var b struct {
+				Result []struct {
+					ID int64 `json:"update_id"`
+				}
+			}
+			err = json.NewDecoder(resp.Body).Decode(&b)
+			var a answer
+			for _, r := range b.Result {
+				a.ids = append(a.ids, r.ID)
+			}
+			a.err = err
+			ch <- a
+		}()
+		return ch
+	}
+	// The poll is waiting before the update exists; the update ends it.
+	got := poll(t.Context(), `{"timeout":50}`)
+	f.WaitUntil(t, "a waiting getUpdates", f.Polling)
+	sent := f.SendText(PrivateChat(alice), alice, "wake up")
+	if a := <-got; a.err != nil || !cmp.Equal(a.ids, []int64{sent.UpdateID}) {
+		t.Errorf("long poll = %+v, want [%d]", a, sent.UpdateID)
+	}
+	// A client that goes away ends its poll; the next one is not a
+	// conflict.
+	ctx, cancel := context.WithCancel(t.Context())
+	got = poll(ctx, `{"timeout":50,"offset":`+itoa(sent.UpdateID+1)+`}`)
+	f.WaitUntil(t, "a waiting getUpdates", f.Polling)
+	cancel()
+	if a := <-got; a.err == nil {
+		t.Errorf("cancelled poll answered %+v", a)
+	}
+	f.WaitUntil(t, "the poll to end", func() bool { return !f.Polling() })
+	f.SetShortPoll(0)
+	if a := <-poll(t.Context(), `{}`); a.err != nil || len(a.ids) != 0 {
+		t.Errorf("short poll after the confirmed update = %+v", a)
+	}
+	for _, c := range f.Calls("getUpdates") {
+		if c.Status == 409 {
+			t.Errorf("a conflict: %+v", c)
 		}
 	}
 }
