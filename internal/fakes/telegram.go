@@ -20,34 +20,35 @@ import (
 
 // Telegram's own error descriptions, as the Bot API sends them.
 const (
-	TelegramUnauthorized     = "Unauthorized"
-	TelegramConflictPolling  = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-	TelegramConflictWebhook  = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
-	TelegramTooLong          = "Bad Request: message is too long"
-	TelegramEditTooLong      = "Bad Request: MESSAGE_TOO_LONG"
-	TelegramEmptyText        = "Bad Request: message text is empty"
-	TelegramCantParse        = "Bad Request: can't parse entities: "
-	TelegramNotModified      = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
-	TelegramButtonData       = "Bad Request: BUTTON_DATA_INVALID"
-	TelegramButtonURL        = "Bad Request: BUTTON_URL_INVALID"
-	TelegramTextButton       = "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-	TelegramQueryTooOld      = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-	TelegramChatNotFound     = "Bad Request: chat not found"
-	TelegramThreadNotFound   = "Bad Request: message thread not found"
-	TelegramReplyNotFound    = "Bad Request: message to be replied not found"
-	TelegramEditNotFound     = "Bad Request: message to edit not found"
-	TelegramCantEdit         = "Bad Request: message can't be edited"
-	TelegramDeleteNotFound   = "Bad Request: message to delete not found"
-	TelegramMigrated         = "Bad Request: group chat was upgraded to a supergroup chat"
-	TelegramCommandInvalid   = "Bad Request: BOT_COMMAND_INVALID"
-	TelegramCommandsTooMuch  = "Bad Request: BOT_COMMANDS_TOO_MUCH"
-	TelegramDescriptionEmpty = "Bad Request: command description must be non-empty"
-	TelegramDescriptionLong  = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
-	TelegramBadAction        = "Bad Request: wrong parameter action in request"
-	TelegramBadParseMode     = "Bad Request: unsupported parse_mode"
-	telegramFloodFmt         = "Too Many Requests: retry after %d"
-	TelegramNotFound         = "Not Found"
-	TelegramBlocked          = "Forbidden: bot was blocked by the user"
+	TelegramUnauthorized       = "Unauthorized"
+	TelegramConflictPolling    = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+	TelegramConflictSetWebhook = "Conflict: terminated by setWebhook request"
+	TelegramConflictWebhook    = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+	TelegramTooLong            = "Bad Request: message is too long"
+	TelegramEditTooLong        = "Bad Request: MESSAGE_TOO_LONG"
+	TelegramEmptyText          = "Bad Request: message text is empty"
+	TelegramCantParse          = "Bad Request: can't parse entities: "
+	TelegramNotModified        = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
+	TelegramButtonData         = "Bad Request: BUTTON_DATA_INVALID"
+	TelegramButtonURL          = "Bad Request: BUTTON_URL_INVALID"
+	TelegramTextButton         = "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+	TelegramQueryTooOld        = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+	TelegramChatNotFound       = "Bad Request: chat not found"
+	TelegramThreadNotFound     = "Bad Request: message thread not found"
+	TelegramReplyNotFound      = "Bad Request: message to be replied not found"
+	TelegramEditNotFound       = "Bad Request: message to edit not found"
+	TelegramCantEdit           = "Bad Request: message can't be edited"
+	TelegramDeleteNotFound     = "Bad Request: message to delete not found"
+	TelegramMigrated           = "Bad Request: group chat was upgraded to a supergroup chat"
+	TelegramCommandInvalid     = "Bad Request: BOT_COMMAND_INVALID"
+	TelegramCommandsTooMuch    = "Bad Request: BOT_COMMANDS_TOO_MUCH"
+	TelegramDescriptionEmpty   = "Bad Request: command description must be non-empty"
+	TelegramDescriptionLong    = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
+	TelegramBadAction          = "Bad Request: wrong parameter action in request"
+	TelegramBadParseMode       = "Bad Request: unsupported parse_mode"
+	telegramFloodFmt           = "Too Many Requests: retry after %d"
+	TelegramNotFound           = "Not Found"
+	TelegramBlocked            = "Forbidden: bot was blocked by the user"
 )
 
 // TelegramMaxText is the longest message text, in UTF-16 code units after
@@ -337,7 +338,12 @@ type tgUpdate struct {
 	body []byte
 }
 
-type tgPoller struct{ kick chan struct{} }
+// tgPoller is a waiting getUpdates; kick ends it with a 409 that says
+// reason.
+type tgPoller struct {
+	kick   chan struct{}
+	reason string
+}
 
 type tgFault struct {
 	method string
@@ -431,6 +437,14 @@ func (f *Telegram) SetUsername(name string) {
 	f.me.Username = name
 }
 
+// SetNextUpdateID sets the id of the next queued update (1 at first);
+// Telegram's ids are large and only grow.
+func (f *Telegram) SetNextUpdateID(id int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextUpdate = id
+}
+
 // SetShortPoll sets how long a getUpdates with timeout 0 waits for an
 // update; 0 answers at once, as Telegram does.
 func (f *Telegram) SetShortPoll(d time.Duration) {
@@ -482,8 +496,9 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	call := TelegramCall{Method: method, Path: "/bot***/" + method}
-	if !ok || !ok2 {
-		call.Path = r.URL.Path
+	if !ok || !ok2 || !strings.Contains(token, ":") {
+		// Telegram answers 404 to a path that is not /bot<id:secret>/<method>.
+		call.Path = "/***"
 		f.record(call, 404, TelegramNotFound)
 		writeTelegramError(w, &tgError{status: 404, desc: TelegramNotFound})
 		return
@@ -532,10 +547,12 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 			f.limited(method, params, true)
 		}
 	}
+	var body []byte
 	if e != nil {
 		f.calls = append(f.calls, withStatus(call, e.status, e.desc))
 	} else {
 		f.calls = append(f.calls, withStatus(call, 200, ""))
+		body = okBody(result) // under the lock: result may be a chat's message
 	}
 	f.notify()
 	f.mu.Unlock()
@@ -543,7 +560,8 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 		writeTelegramError(w, e)
 		return
 	}
-	writeTelegramOK(w, result)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
 }
 
 func withStatus(c TelegramCall, status int, desc string) TelegramCall {
@@ -576,13 +594,18 @@ func (f *Telegram) popFault(method string) (TelegramFault, bool) {
 	return TelegramFault{}, false
 }
 
-func writeTelegramOK(w http.ResponseWriter, result any) {
-	w.Header().Set("Content-Type", "application/json")
+// okBody renders a successful answer.
+func okBody(result any) []byte {
 	b, err := json.Marshal(map[string]any{"ok": true, "result": result})
 	if err != nil {
 		panic(err) // the fake's own types always marshal
 	}
-	w.Write(b)
+	return b
+}
+
+func writeTelegramOK(w http.ResponseWriter, result any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(okBody(result))
 }
 
 func writeTelegramError(w http.ResponseWriter, e *tgError) {
@@ -762,6 +785,11 @@ func (f *Telegram) setWebhook(p map[string]string) (any, *tgError) {
 		f.dropPending()
 	}
 	f.webhook = wh
+	if f.poller != nil { // a waiting getUpdates ends: updates go to the webhook now
+		f.poller.reason = TelegramConflictSetWebhook
+		close(f.poller.kick)
+		f.poller = nil
+	}
 	return true, nil
 }
 
@@ -815,7 +843,7 @@ func (f *Telegram) serveGetUpdates(w http.ResponseWriter, r *http.Request, call 
 	if f.poller != nil {
 		close(f.poller.kick)
 	}
-	me := &tgPoller{kick: make(chan struct{})}
+	me := &tgPoller{kick: make(chan struct{}), reason: TelegramConflictPolling}
 	f.poller = me
 	f.notify()
 	f.mu.Unlock()
@@ -830,9 +858,9 @@ func (f *Telegram) serveGetUpdates(w http.ResponseWriter, r *http.Request, call 
 		f.mu.Lock()
 		select {
 		case <-me.kick:
-			finish(409, TelegramConflictPolling)
+			finish(409, me.reason)
 			f.mu.Unlock()
-			writeTelegramError(w, &tgError{status: 409, desc: TelegramConflictPolling})
+			writeTelegramError(w, &tgError{status: 409, desc: me.reason})
 			return
 		default:
 		}

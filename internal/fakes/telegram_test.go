@@ -52,6 +52,16 @@ func TestTelegramGetMeAndUnauthorized(t *testing.T) {
 	if !errors.Is(err, bot.ErrorUnauthorized) {
 		t.Errorf("bot.New with a wrong token: %v, want ErrorUnauthorized", err)
 	}
+	for _, path := range []string{"/bot" + f.Token(), "/bot7000000001/getMe", "/getMe"} {
+		resp, err := http.Post(f.URL()+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("POST %s = %d, want 404", strings.ReplaceAll(path, f.Token(), "***"), resp.StatusCode)
+		}
+	}
 	for _, c := range f.Calls() {
 		for _, v := range []string{c.Path, c.Description} {
 			if strings.Contains(v, f.Token()) || strings.Contains(v, "123:wrong") {
@@ -59,7 +69,7 @@ func TestTelegramGetMeAndUnauthorized(t *testing.T) {
 			}
 		}
 	}
-	if got := f.Calls("getMe"); len(got) != 3 || got[2].Status != 401 || got[2].Path != "/bot***/getMe" {
+	if got := f.Calls("getMe"); len(got) != 5 || got[2].Status != 401 || got[2].Path != "/bot***/getMe" {
 		t.Errorf("getMe calls = %+v", got)
 	}
 }
@@ -133,6 +143,7 @@ func TestTelegramPollAndReply(t *testing.T) {
 func TestTelegramOffsetSemantics(t *testing.T) {
 	f := NewTelegram(t)
 	f.SetShortPoll(0) // real Telegram: timeout 0 answers at once
+	f.SetNextUpdateID(700000000)
 	var ids []int64
 	for _, s := range []string{"one", "two", "three"} {
 		ids = append(ids, f.SendText(PrivateChat(alice), alice, s).UpdateID)
@@ -163,7 +174,7 @@ func TestTelegramOffsetSemantics(t *testing.T) {
 		t.Errorf("offset %d = %v", ids[1], got)
 	}
 	// Confirmed updates are gone for good, even for a lower offset.
-	if got := get("offset=1"); !cmp.Equal(got, ids[1:]) {
+	if got := get("offset=1"); !cmp.Equal(got, ids[1:]) || ids[0] != 700000000 {
 		t.Errorf("after confirming: %v", got)
 	}
 	if got := get("offset=-1"); !cmp.Equal(got, ids[2:]) {
@@ -483,12 +494,30 @@ func TestTelegramConflicts(t *testing.T) {
 func TestTelegramWebhookConflict(t *testing.T) {
 	f := NewTelegram(t)
 	b := newTGBot(t, f, bot.WithSkipGetMe())
-	// A webhook makes getUpdates a 409; deleteWebhook ends it.
+	// A webhook makes getUpdates a 409; deleteWebhook ends it. A poll
+	// waiting when the webhook is set ends with a 409 too.
+	waiting := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(f.URL()+"/bot"+f.Token()+"/getUpdates", "application/json", strings.NewReader(`{"timeout":50}`))
+		if err != nil {
+			waiting <- 0
+			return
+		}
+		resp.Body.Close()
+		waiting <- resp.StatusCode
+	}()
+	f.WaitUntil(t, "a waiting getUpdates", f.Polling)
 	if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: "https://example.com/hook", SecretToken: "s3cret_-X"}); err != nil {
 		t.Fatal(err)
 	}
 	if w := f.Webhook(); w.URL != "https://example.com/hook" || w.SecretToken != "s3cret_-X" {
 		t.Errorf("Webhook = %+v", w)
+	}
+	if status := <-waiting; status != 409 {
+		t.Errorf("the waiting poll = %d, want 409", status)
+	}
+	if c := f.Calls("getUpdates"); len(c) != 1 || c[0].Description != TelegramConflictSetWebhook {
+		t.Errorf("getUpdates calls = %+v", c)
 	}
 	for _, tc := range []struct{ url, secret string }{{"http://example.com/hook", ""}, {"https://example.com/hook", "no spaces"}} {
 		if _, err := b.SetWebhook(t.Context(), &bot.SetWebhookParams{URL: tc.url, SecretToken: tc.secret}); !errors.Is(err, bot.ErrorBadRequest) {
