@@ -1012,7 +1012,11 @@ func parseText(text, parseMode, entitiesJSON, tooLong string) (string, []Telegra
 			return "", nil, badRequest(TelegramCantParse + err.Error())
 		}
 	case "markdown":
-		plain = text // legacy Markdown: not parsed by the fake
+		var err error
+		plain, ents, err = ParseTelegramMarkdown(text)
+		if err != nil {
+			return "", nil, badRequest(TelegramCantParse + err.Error())
+		}
 	default:
 		return "", nil, badRequest(TelegramBadParseMode)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -756,6 +757,9 @@ func TestParseTelegramMarkdownV2(t *testing.T) {
 		{in: "`a.b` end\\.", text: "a.b end.", ents: []TelegramEntity{{Type: "code", Length: 3}}},
 		{in: "```go\nx := 1\n```", text: "x := 1\n", ents: []TelegramEntity{{Type: "pre", Length: 7, Language: "go"}}},
 		{in: `[site](https://e.com/a\)b)`, text: "site", ents: []TelegramEntity{{Type: "text_link", Length: 4, URL: "https://e.com/a)b"}}},
+		{in: ">quoted\n>more\nafter", text: "quoted\nmore\nafter", ents: []TelegramEntity{{Type: "blockquote", Length: 11}}},
+		{in: "a\n>q", text: "a\nq", ents: []TelegramEntity{{Type: "blockquote", Offset: 2, Length: 1}}},
+		{in: "a > b", err: `Character '>' is reserved and must be escaped with the preceding '\'`},
 		{in: "1.5", err: `Character '.' is reserved and must be escaped with the preceding '\'`},
 		{in: "a - b", err: `Character '-' is reserved and must be escaped with the preceding '\'`},
 		{in: "*bold", err: "Can't find end of Bold entity at byte offset 0"},
@@ -830,6 +834,71 @@ func TestTelegramGetUpdatesBlocks(t *testing.T) {
 	for _, c := range f.Calls("getUpdates") {
 		if c.Status == 409 {
 			t.Errorf("a conflict: %+v", c)
+		}
+	}
+}
+
+// BenchmarkTelegramSendMessage measures the fake serving sendMessage from
+// the real client, spread over 1,000 chats: the fake's own cost in the
+// gateway's benchmarks.
+func BenchmarkTelegramSendMessage(b *testing.B) {
+	f := NewTelegram(b)
+	client, err := bot.New(f.Token(), bot.WithServerURL(f.URL()), bot.WithSkipGetMe(),
+		bot.WithHTTPClient(2*time.Second, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const chats = 1000
+	for i := range chats {
+		f.AddChat(TelegramChat{ID: int64(i + 1), Type: "private"})
+	}
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := n.Add(1)%chats + 1
+			if _, err := client.SendMessage(context.Background(), &bot.SendMessageParams{ChatID: id, Text: "<b>hello</b> there", ParseMode: models.ParseModeHTML}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkParseTelegramHTML(b *testing.B) {
+	text := strings.Repeat("<b>bold</b> and <i>italic &amp; more</i> with <code>code</code>\n", 60)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, _, err := ParseTelegramHTML(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestParseTelegramMarkdown(t *testing.T) {
+	for _, tc := range []struct {
+		in, text string
+		ents     []TelegramEntity
+		err      string
+	}{
+		{in: "*b* _i_ `c` 1.5 - ok!", text: "b i c 1.5 - ok!", ents: []TelegramEntity{{Type: "bold", Length: 1},
+			{Type: "italic", Offset: 2, Length: 1}, {Type: "code", Offset: 4, Length: 1}}},
+		{in: "```py\nx\n```", text: "x\n", ents: []TelegramEntity{{Type: "pre", Length: 2, Language: "py"}}},
+		{in: "[site](https://e.com)", text: "site", ents: []TelegramEntity{{Type: "text_link", Length: 4, URL: "https://e.com"}}},
+		{in: `snake\_case`, text: "snake_case"},
+		{in: "snake_case", err: "Can't find end of the entity starting at byte offset 5"},
+		{in: "a *b", err: "Can't find end of the entity starting at byte offset 2"},
+	} {
+		text, ents, err := ParseTelegramMarkdown(tc.in)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ParseTelegramMarkdown(%q) error = %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
+			t.Errorf("ParseTelegramMarkdown(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
 		}
 	}
 }

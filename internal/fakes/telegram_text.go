@@ -30,9 +30,10 @@ type TelegramEntity struct {
 func UTF16Len(s string) int {
 	n := 0
 	for _, r := range s {
-		n += utf16.RuneLen(r)
-		if utf16.RuneLen(r) < 0 { // invalid rune: counted as U+FFFD
-			n += 2
+		if r >= 0x10000 {
+			n += 2 // a surrogate pair
+		} else {
+			n++ // invalid bytes decode to U+FFFD, one unit
 		}
 	}
 	return n
@@ -396,7 +397,8 @@ const mdv2Reserved = "_*[]()~`>#+-=|{}.!"
 // blocks, inline links) and returns the plain text and entities, or the
 // description Telegram gives after "can't parse entities: ", such as
 // "Character '.' is reserved and must be escaped with the preceding '\'".
-// Block quotes and custom emoji are not modelled.
+// Lines starting with '>' are a block quote; expandable quotes and custom
+// emoji are not modelled.
 func ParseTelegramMarkdownV2(text string) (string, []TelegramEntity, error) {
 	if !utf8.ValidString(text) {
 		return "", nil, fmt.Errorf("Text must be encoded in UTF-8")
@@ -419,8 +421,28 @@ func ParseTelegramMarkdownV2(text string) (string, []TelegramEntity, error) {
 		out.WriteString(s)
 		u16 += UTF16Len(s)
 	}
+	quote := -1 // UTF-16 offset where an open block quote began
+	closeQuote := func(end int) {
+		if quote >= 0 && end > quote {
+			entities = append(entities, TelegramEntity{Type: "blockquote", Offset: quote, Length: end - quote})
+		}
+		quote = -1
+	}
 	for i := 0; i < len(text); {
 		c := text[i]
+		if i == 0 || text[i-1] == '\n' {
+			// Lines starting with '>' form a block quote.
+			if c == '>' {
+				if quote < 0 {
+					quote = u16
+				}
+				i++
+				continue
+			}
+			if quote >= 0 {
+				closeQuote(u16 - 1) // without the line break before
+			}
+		}
 		if c == '\\' && i+1 < len(text) && text[i+1] > 0 && text[i+1] <= 126 {
 			emit(text[i+1 : i+2])
 			i += 2
@@ -543,6 +565,82 @@ func ParseTelegramMarkdownV2(text string) (string, []TelegramEntity, error) {
 	}
 	if n := len(stack); n > 0 {
 		return "", nil, fmt.Errorf("Can't find end of %s entity at byte offset %d", names[stack[n-1].typ], stack[n-1].begin)
+	}
+	closeQuote(u16)
+	return out.String(), entities, nil
+}
+
+// ParseTelegramMarkdown parses text in Telegram's legacy Markdown parse
+// mode (*bold*, _italic_, `code`, ```pre```, [text](url); nothing
+// nests, '\' escapes a marker) and returns the plain text and entities,
+// or the description Telegram gives after "can't parse entities: ", such
+// as "Can't find end of the entity starting at byte offset 3".
+func ParseTelegramMarkdown(text string) (string, []TelegramEntity, error) {
+	if !utf8.ValidString(text) {
+		return "", nil, fmt.Errorf("Text must be encoded in UTF-8")
+	}
+	var (
+		out      strings.Builder
+		u16      int
+		entities []TelegramEntity
+	)
+	emit := func(s string) {
+		out.WriteString(s)
+		u16 += UTF16Len(s)
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c == '\\' && i+1 < len(text) && strings.IndexByte("_*`[", text[i+1]) >= 0 {
+			emit(text[i+1 : i+2])
+			i += 2
+			continue
+		}
+		if strings.IndexByte("_*`[", c) < 0 {
+			_, size := utf8.DecodeRuneInString(text[i:])
+			emit(text[i : i+size])
+			i += size
+			continue
+		}
+		begin := i
+		var end, typ, lang string
+		switch {
+		case strings.HasPrefix(text[i:], "```"):
+			end, typ = "```", "pre"
+			i += 3
+			if nl := strings.IndexByte(text[i:], '\n'); nl > 0 && !strings.ContainsAny(text[i:i+nl], " `") {
+				lang, i = text[i:i+nl], i+nl+1
+			}
+		case c == '`':
+			end, typ, i = "`", "code", i+1
+		case c == '*':
+			end, typ, i = "*", "bold", i+1
+		case c == '_':
+			end, typ, i = "_", "italic", i+1
+		case c == '[':
+			end, typ, i = "]", "text_link", i+1
+		}
+		k := strings.Index(text[i:], end)
+		if k < 0 {
+			return "", nil, fmt.Errorf("Can't find end of the entity starting at byte offset %d", begin)
+		}
+		start := u16
+		emit(text[i : i+k])
+		i += k + len(end)
+		e := TelegramEntity{Type: typ, Offset: start, Length: u16 - start, Language: lang}
+		if typ == "text_link" {
+			if i >= len(text) || text[i] != '(' {
+				// Not a link: the brackets were text.
+				return "", nil, fmt.Errorf("Can't find end of the entity starting at byte offset %d", begin)
+			}
+			rp := strings.IndexByte(text[i:], ')')
+			if rp < 0 {
+				return "", nil, fmt.Errorf("Can't find end of the entity starting at byte offset %d", begin)
+			}
+			e.URL, i = text[i+1:i+rp], i+rp+1
+		}
+		if e.Length > 0 {
+			entities = append(entities, e)
+		}
 	}
 	return out.String(), entities, nil
 }
