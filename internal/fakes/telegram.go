@@ -149,6 +149,8 @@ type TelegramMessage struct {
 	Photo             []TelegramPhoto   `json:"photo,omitempty"`
 	Sticker           *TelegramSticker  `json:"sticker,omitempty"`
 	ForumTopicCreated *TelegramTopic    `json:"forum_topic_created,omitempty"`
+	MigrateToChatID   int64             `json:"migrate_to_chat_id,omitempty"`
+	MigrateFromChatID int64             `json:"migrate_from_chat_id,omitempty"`
 	ReplyMarkup       *TelegramKeyboard `json:"reply_markup,omitempty"`
 
 	// UpdateID is the update that brought a user's message (or its last

@@ -262,7 +262,13 @@ func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
 	}
 
 	f.AddChat(GroupChat(-55, "old group"))
-	f.Migrate(-55, -1005500)
+	f.Migrate(alice, -55, -1005500)
+	if m := f.Messages(-55); len(m) != 1 || m[0].MigrateToChatID != -1005500 || m[0].UpdateID == 0 {
+		t.Errorf("old group shows %+v", m)
+	}
+	if m := f.Messages(-1005500); len(m) != 1 || m[0].MigrateFromChatID != -55 || m[0].Chat.Type != "supergroup" {
+		t.Errorf("supergroup shows %+v", m)
+	}
 	var migrate *bot.MigrateError
 	if err := send(&bot.SendMessageParams{ChatID: -55, Text: "x"}); !errors.As(err, &migrate) || migrate.MigrateToChatID != -1005500 {
 		t.Errorf("migrated group: %v, want MigrateError to -1005500", err)

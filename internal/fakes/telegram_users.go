@@ -170,21 +170,34 @@ func (f *Telegram) AddChat(chat TelegramChat) {
 	f.notify()
 }
 
-// Migrate upgrades the group chatID to the supergroup newID: from now on
-// sending to chatID is answered 400 with parameters.migrate_to_chat_id.
-func (f *Telegram) Migrate(chatID, newID int64) {
+// Migrate upgrades the group chatID to the supergroup newID, as a group
+// admin does, and queues the two service messages Telegram sends: one in
+// the old group with migrate_to_chat_id, one in the supergroup with
+// migrate_from_chat_id. From now on sending to chatID is answered 400
+// with parameters.migrate_to_chat_id.
+func (f *Telegram) Migrate(by TelegramUser, chatID, newID int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	old := f.chats[chatID]
-	title := ""
-	if old != nil {
-		title = old.chat.Title
-	} else {
+	if old == nil {
 		old = f.chat(GroupChat(chatID, ""))
 	}
+	u := by
+	m := old.add(&TelegramMessage{From: &u, Date: f.now().Unix(), MigrateToChatID: newID})
+	m.UpdateID = f.enqueue("message", m)
 	old.migratedTo = newID
-	f.chat(SupergroupChat(newID, title, false))
-	f.notify()
+	c := f.chat(SupergroupChat(newID, old.chat.Title, false))
+	m = c.add(&TelegramMessage{From: &u, Date: f.now().Unix(), MigrateFromChatID: chatID})
+	m.UpdateID = f.enqueue("message", m)
+}
+
+// Queue queues an update of any kind ("my_chat_member", "message_reaction"
+// …) with payload as its JSON object, for what the helpers above do not
+// build. It returns the update id (0 when allowed_updates excludes kind).
+func (f *Telegram) Queue(kind string, payload any) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.enqueue(kind, payload)
 }
 
 // Block makes the user block the bot: sending to their private chat is
