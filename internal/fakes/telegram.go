@@ -330,6 +330,7 @@ type Telegram struct {
 	calls     []TelegramCall
 	faults    []tgFault
 
+	privacy    bool
 	limiter    *tgLimiter
 	deliveries []TelegramDelivery
 }

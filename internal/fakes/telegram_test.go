@@ -590,6 +590,23 @@ func TestTelegramUserMessages(t *testing.T) {
 		t.Errorf("photo = %+v", u.Message)
 	}
 
+	f.SetPrivacyMode(true)
+	for _, tc := range []struct {
+		text string
+		seen bool
+	}{{"just chatting", false}, {"/help", true}, {"hey @FAKE_bot", true}, {"hey @other_bot", false}} {
+		if m := f.SendText(group, bob, tc.text); (m.UpdateID != 0) != tc.seen {
+			t.Errorf("privacy mode, %q: update %d, want seen %v", tc.text, m.UpdateID, tc.seen)
+		}
+	}
+	if m := f.Send(TelegramIncoming{Chat: group, From: bob, Text: "ok", ReplyTo: reply.ID}); m.UpdateID == 0 {
+		t.Error("privacy mode hides a reply to the bot")
+	}
+	for range 3 {
+		next(t, ch)
+	}
+	f.SetPrivacyMode(false)
+
 	forum := SupergroupChat(-1003, "forum", true)
 	thread := f.CreateTopic(forum, alice, "ideas")
 	if u := next(t, ch); u.Message.ForumTopicCreated == nil || u.Message.MessageThreadID != thread {

@@ -644,3 +644,12 @@ func ParseTelegramMarkdown(text string) (string, []TelegramEntity, error) {
 	}
 	return out.String(), entities, nil
 }
+
+// utf16Slice returns the part of s at UTF-16 offset and length.
+func utf16Slice(s string, offset, length int) string {
+	u := utf16.Encode([]rune(s))
+	if offset < 0 || length < 0 || offset+length > len(u) {
+		return ""
+	}
+	return string(utf16.Decode(u[offset : offset+length]))
+}

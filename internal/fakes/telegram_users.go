@@ -61,8 +61,37 @@ func (f *Telegram) Send(in TelegramIncoming) TelegramMessage {
 		}
 	}
 	c.add(m)
+	if f.privacy && c.chat.Type != "private" && !f.seenInPrivacyMode(m) {
+		return m.clone() // in the chat, but not sent to the bot
+	}
 	m.UpdateID = f.enqueue("message", m)
 	return m.clone()
+}
+
+// seenInPrivacyMode reports whether a bot in privacy mode receives a
+// group message: a command, a mention of the bot, or a reply to one of
+// its messages; f.mu is held.
+func (f *Telegram) seenInPrivacyMode(m *TelegramMessage) bool {
+	if strings.HasPrefix(m.Text, "/") || (m.ReplyTo != nil && m.ReplyTo.FromBot()) {
+		return true
+	}
+	for _, e := range m.Entities {
+		if e.Type == "mention" && strings.EqualFold(utf16Slice(m.Text, e.Offset, e.Length), "@"+f.me.Username) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetPrivacyMode switches the bot's group privacy mode (BotFather
+// /setprivacy; off by default here, on for a new real bot). In privacy
+// mode a group message reaches the bot only when it is a command,
+// mentions the bot or replies to the bot; the others stay in the chat
+// (Messages) with UpdateID 0.
+func (f *Telegram) SetPrivacyMode(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.privacy = on
 }
 
 // SendText queues a text message from a user in chat.
