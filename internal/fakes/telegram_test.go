@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -231,10 +232,12 @@ func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
 		{"unknown chat", &bot.SendMessageParams{ChatID: 424242, Text: "x"}, TelegramChatNotFound},
 		{"reply to nothing", &bot.SendMessageParams{Text: "x", ReplyParameters: &models.ReplyParameters{MessageID: 999}}, TelegramReplyNotFound},
 	} {
-		err := send(tc.p)
-		if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc[len("Bad Request: "):]) {
-			t.Errorf("%s: %v, want ErrorBadRequest %q", tc.name, err, tc.desc)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			err := send(tc.p)
+			if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc[len("Bad Request: "):]) {
+				t.Errorf("%v, want ErrorBadRequest %q", err, tc.desc)
+			}
+		})
 	}
 	if err := send(&bot.SendMessageParams{Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
 		InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x", CallbackData: strings.Repeat("d", 64)}}}}}); err != nil {
@@ -442,10 +445,12 @@ func TestTelegramCommandMenus(t *testing.T) {
 		{"long description", []models.BotCommand{{Command: "a", Description: strings.Repeat("d", 257)}}, TelegramDescriptionLong},
 		{"101 commands", many, TelegramCommandsTooMuch},
 	} {
-		_, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: tc.cmds})
-		if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc) {
-			t.Errorf("%s: %v, want %q", tc.name, err, tc.desc)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: tc.cmds})
+			if !errors.Is(err, bot.ErrorBadRequest) || !strings.HasSuffix(err.Error(), tc.desc) {
+				t.Errorf("%v, want %q", err, tc.desc)
+			}
+		})
 	}
 	// A rejected set leaves the menu as it was.
 	if got := f.Commands("default", ""); len(got) != 2 {
@@ -752,20 +757,22 @@ func TestParseTelegramHTML(t *testing.T) {
 		{in: `<a href="x>z</a>`, err: "Unclosed start tag at byte offset 0"},
 		{in: "\xff", err: "Text must be encoded in UTF-8"},
 	} {
-		text, ents, err := ParseTelegramHTML(tc.in)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("ParseTelegramHTML(%q) error = %v, want %q", tc.in, err, tc.err)
+		t.Run(tc.in, func(t *testing.T) {
+			text, ents, err := ParseTelegramHTML(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("ParseTelegramHTML(%q) error = %v, want %q", tc.in, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("ParseTelegramHTML(%q): %v", tc.in, err)
-			continue
-		}
-		if text != tc.text || !cmp.Equal(ents, tc.ents) {
-			t.Errorf("ParseTelegramHTML(%q) = %q, %v; want %q, %v", tc.in, text, ents, tc.text, tc.ents)
-		}
+			if err != nil {
+				t.Errorf("ParseTelegramHTML(%q): %v", tc.in, err)
+				return
+			}
+			if text != tc.text || !cmp.Equal(ents, tc.ents) {
+				t.Errorf("ParseTelegramHTML(%q) = %q, %v; want %q, %v", tc.in, text, ents, tc.text, tc.ents)
+			}
+		})
 	}
 }
 
@@ -788,16 +795,18 @@ func TestParseTelegramMarkdownV2(t *testing.T) {
 		{in: "*bold", err: "Can't find end of Bold entity at byte offset 0"},
 		{in: "`code", err: "Can't find end of Code entity at byte offset 0"},
 	} {
-		text, ents, err := ParseTelegramMarkdownV2(tc.in)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("ParseTelegramMarkdownV2(%q) error = %v, want %q", tc.in, err, tc.err)
+		t.Run(tc.in, func(t *testing.T) {
+			text, ents, err := ParseTelegramMarkdownV2(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("ParseTelegramMarkdownV2(%q) error = %v, want %q", tc.in, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
-			t.Errorf("ParseTelegramMarkdownV2(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
-		}
+			if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
+				t.Errorf("ParseTelegramMarkdownV2(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
+			}
+		})
 	}
 }
 
@@ -913,15 +922,52 @@ func TestParseTelegramMarkdown(t *testing.T) {
 		{in: "snake_case", err: "Can't find end of the entity starting at byte offset 5"},
 		{in: "a *b", err: "Can't find end of the entity starting at byte offset 2"},
 	} {
-		text, ents, err := ParseTelegramMarkdown(tc.in)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("ParseTelegramMarkdown(%q) error = %v, want %q", tc.in, err, tc.err)
+		t.Run(tc.in, func(t *testing.T) {
+			text, ents, err := ParseTelegramMarkdown(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("ParseTelegramMarkdown(%q) error = %v, want %q", tc.in, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
-			t.Errorf("ParseTelegramMarkdown(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
+			if err != nil || text != tc.text || !cmp.Equal(ents, tc.ents) {
+				t.Errorf("ParseTelegramMarkdown(%q) = %q, %v, %v; want %q, %v", tc.in, text, ents, err, tc.text, tc.ents)
+			}
+		})
+	}
+}
+
+// failRecorder is a Failer that records instead of stopping the test.
+type failRecorder struct{ msg string }
+
+func (r *failRecorder) Helper() {}
+func (r *failRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+}
+
+func TestTelegramVerify(t *testing.T) {
+	f := NewTelegram(t)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	f.AddChat(PrivateChat(alice))
+	m, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: alice.ID, Text: "pick",
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "a", CallbackData: "a"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Verify(t) // nothing left behind yet
+	q, err := f.Press(alice, alice.ID, m.ID, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.FailNext("sendMessage", 2, TelegramFlood(1))
+	if _, err := b.GetChat(t.Context(), &bot.GetChatParams{ChatID: alice.ID}); !errors.Is(err, bot.ErrorNotFound) {
+		t.Errorf("unserved method: %v, want ErrorNotFound", err)
+	}
+	var r failRecorder
+	f.Verify(&r)
+	for _, want := range []string{"2 scripted 429 for sendMessage unused", `unserved method "getChat"`, "callback query " + q.ID + " never answered"} {
+		if !strings.Contains(r.msg, want) {
+			t.Errorf("Verify said %q, want it to mention %q", r.msg, want)
 		}
 	}
 }

@@ -425,3 +425,47 @@ func (f *Telegram) WaitConfirmed(t Failer, id int64) {
 	t.Helper()
 	f.WaitUntil(t, fmt.Sprintf("update %d confirmed", id), func() bool { return f.Confirmed() >= id })
 }
+
+// Verify fails the test for what a well-behaved bot leaves behind:
+// scripted faults (FailNext) that were never used, calls of methods the
+// fake does not serve (answered 404), and callback queries never answered
+// (Telegram's client shows a spinner until answerCallbackQuery; expired
+// ones are excused).
+func (f *Telegram) Verify(t Failer) {
+	t.Helper()
+	f.mu.Lock()
+	var problems []string
+	for _, s := range f.faults {
+		m := s.method
+		if m == "" {
+			m = "any method"
+		}
+		problems = append(problems, fmt.Sprintf("%d scripted %s for %s unused", s.n, faultName(s.f), m))
+	}
+	for _, c := range f.calls {
+		if c.Status == 404 {
+			problems = append(problems, fmt.Sprintf("call of unserved method %q", c.Method))
+		}
+	}
+	ids := make([]string, 0, len(f.callbacks))
+	for id, q := range f.callbacks {
+		if !q.Answered && !q.Expired {
+			ids = append(ids, id)
+		}
+	}
+	f.mu.Unlock()
+	slices.Sort(ids)
+	for _, id := range ids {
+		problems = append(problems, fmt.Sprintf("callback query %s never answered", id))
+	}
+	if len(problems) > 0 {
+		t.Fatalf("fakes: Telegram: %s", strings.Join(problems, "; "))
+	}
+}
+
+func faultName(f TelegramFault) string {
+	if f.Drop {
+		return "dropped connection"
+	}
+	return strconv.Itoa(f.Status)
+}
