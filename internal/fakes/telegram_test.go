@@ -265,7 +265,7 @@ func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
 	}
 
 	f.AddChat(GroupChat(-55, "old group"))
-	f.Migrate(alice, -55, -1005500)
+	f.Migrate(-55, -1005500)
 	if m := f.Messages(-55); len(m) != 1 || m[0].MigrateToChatID != -1005500 || m[0].UpdateID == 0 {
 		t.Errorf("old group shows %+v", m)
 	}

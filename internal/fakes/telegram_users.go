@@ -202,16 +202,22 @@ func (f *Telegram) AddChat(chat TelegramChat) {
 // Migrate upgrades the group chatID to the supergroup newID, as a group
 // admin does, and queues the two service messages Telegram sends: one in
 // the old group with migrate_to_chat_id, one in the supergroup with
-// migrate_from_chat_id. From now on sending to chatID is answered 400
-// with parameters.migrate_to_chat_id.
-func (f *Telegram) Migrate(by TelegramUser, chatID, newID int64) {
+// migrate_from_chat_id (both from the last user who wrote in the group).
+// From now on sending to chatID is answered 400 with
+// parameters.migrate_to_chat_id.
+func (f *Telegram) Migrate(chatID, newID int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	old := f.chats[chatID]
 	if old == nil {
 		old = f.chat(GroupChat(chatID, ""))
 	}
-	u := by
+	u := TelegramUser{ID: 1, FirstName: "Admin"}
+	for _, m := range old.msgs {
+		if m.From != nil && !m.FromBot() {
+			u = *m.From
+		}
+	}
 	m := old.add(&TelegramMessage{From: &u, Date: f.now().Unix(), MigrateToChatID: newID})
 	m.UpdateID = f.enqueue("message", m)
 	old.migratedTo = newID
