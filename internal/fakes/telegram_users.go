@@ -384,6 +384,15 @@ func (f *Telegram) Calls(methods ...string) []TelegramCall {
 	return out
 }
 
+// Changed returns a channel closed at the fake's next change (a request
+// served, an update queued): a program watching the fake waits on it,
+// reads what it wants, and calls Changed again.
+func (f *Telegram) Changed() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.changed
+}
+
 // WaitUntil waits until cond holds, re-checking it at every change of the
 // fake (a request served, an update queued). It fails the test when cond
 // still does not hold after the wait timeout; what names the condition.
