@@ -1026,6 +1026,7 @@ func parseText(text, parseMode, entitiesJSON, tooLong string) (string, []Telegra
 	if strings.TrimSpace(plain) == "" {
 		return "", nil, badRequest(TelegramEmptyText)
 	}
+	plain, ents = trimText(plain, ents)
 	if UTF16Len(plain) > TelegramMaxText {
 		return "", nil, badRequest(tooLong)
 	}

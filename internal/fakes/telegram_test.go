@@ -356,6 +356,10 @@ func TestTelegramEditsAndCallbacks(t *testing.T) {
 	if err := edit("Pick a model", kb("sonnet")); err != nil {
 		t.Fatal(err)
 	}
+	// Telegram trims the text: trailing new lines change nothing.
+	if err := edit("Pick a model\n\n", kb("sonnet")); !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), "message is not modified") {
+		t.Errorf("edit adding new lines: %v", err)
+	}
 	// Editing the text without a keyboard removes it, as Telegram does.
 	if err := edit("Pick a model", nil); err != nil {
 		t.Fatal(err)
@@ -969,5 +973,28 @@ func TestTelegramVerify(t *testing.T) {
 		if !strings.Contains(r.msg, want) {
 			t.Errorf("Verify said %q, want it to mention %q", r.msg, want)
 		}
+	}
+}
+
+func TestTrimText(t *testing.T) {
+	for _, tc := range []struct {
+		name, html, text string
+		ents             []TelegramEntity
+	}{
+		{"spaces around", "  <b> hi </b> \n", "hi", []TelegramEntity{{Type: "bold", Length: 2}}},
+		{"nothing to trim", "<i>a</i> b", "a b", []TelegramEntity{{Type: "italic", Length: 1}}},
+		{"pre keeps its new line", "intro\n<pre>code\n</pre>\n\n", "intro\ncode\n", []TelegramEntity{{Type: "pre", Offset: 6, Length: 5}}},
+		{"entity only in the trimmed part", "x<b>\n</b>", "x", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plain, ents, err := ParseTelegramHTML(tc.html)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, got := trimText(plain, ents)
+			if text != tc.text || !cmp.Equal(got, tc.ents) {
+				t.Errorf("trimText = %q, %v; want %q, %v", text, got, tc.text, tc.ents)
+			}
+		})
 	}
 }

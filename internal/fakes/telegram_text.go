@@ -653,3 +653,39 @@ func utf16Slice(s string, offset, length int) string {
 	}
 	return string(utf16.Decode(u[offset : offset+length]))
 }
+
+// trimText strips the white space at both ends of a message's text, as
+// Telegram does (so an edit that only adds trailing new lines is "not
+// modified"), except where a code or pre entity covers it; entities are
+// shifted and clipped to match.
+func trimText(text string, ents []TelegramEntity) (string, []TelegramEntity) {
+	u := utf16.Encode([]rune(text))
+	covered := func(i int) bool {
+		for _, e := range ents {
+			if (e.Type == "pre" || e.Type == "code") && i >= e.Offset && i < e.Offset+e.Length {
+				return true
+			}
+		}
+		return false
+	}
+	isSpace := func(c uint16) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	start, end := 0, len(u)
+	for start < end && isSpace(u[start]) && !covered(start) {
+		start++
+	}
+	for end > start && isSpace(u[end-1]) && !covered(end-1) {
+		end--
+	}
+	if start == 0 && end == len(u) {
+		return text, ents
+	}
+	var out []TelegramEntity
+	for _, e := range ents {
+		from, to := max(e.Offset, start), min(e.Offset+e.Length, end)
+		if to > from {
+			e.Offset, e.Length = from-start, to-from
+			out = append(out, e)
+		}
+	}
+	return string(utf16.Decode(u[start:end])), out
+}
