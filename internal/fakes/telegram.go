@@ -924,7 +924,10 @@ func (f *Telegram) confirm(off int64) {
 // excludes kind (then it returns 0); f.mu is held.
 func (f *Telegram) enqueue(kind string, payload any) int64 {
 	allowed := f.allowed
-	if allowed == nil {
+	if f.webhook.URL != "" {
+		allowed = f.webhook.AllowedUpdates
+	}
+	if len(allowed) == 0 {
 		allowed = defaultAllowed
 	}
 	if !slices.Contains(allowed, kind) {

@@ -998,3 +998,26 @@ func TestTrimText(t *testing.T) {
 		})
 	}
 }
+
+func TestTelegramAllowedUpdates(t *testing.T) {
+	f := NewTelegram(t)
+	b, ch := pollTo(t, f, bot.WithAllowedUpdates(bot.AllowedUpdates{"message"}))
+	f.WaitUntil(t, "a poll with allowed_updates", func() bool { return len(f.AllowedUpdates()) > 0 })
+	if diff := cmp.Diff([]string{"message"}, f.AllowedUpdates()); diff != "" {
+		t.Errorf("AllowedUpdates (-want +got):\n%s", diff)
+	}
+	f.AddChat(PrivateChat(alice))
+	m, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: alice.ID, Text: "x",
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "a", CallbackData: "a"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := f.Press(alice, alice.ID, m.ID, "a"); q.UpdateID != 0 {
+		t.Errorf("a callback query was queued (update %d) though not allowed", q.UpdateID)
+	}
+	sent := f.SendText(PrivateChat(alice), alice, "allowed")
+	if u := next(t, ch); u.ID != sent.UpdateID {
+		t.Errorf("update %d, want %d", u.ID, sent.UpdateID)
+	}
+	f.Verify(t) // the filtered press is not owed an answer
+}

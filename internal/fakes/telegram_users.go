@@ -167,6 +167,9 @@ func (f *Telegram) Press(from TelegramUser, chatID int64, messageID int, data st
 	q.UpdateID = f.enqueue("callback_query", map[string]any{
 		"id": q.ID, "from": from, "message": m.clone(), "chat_instance": strconv.FormatInt(chatID, 10), "data": data,
 	})
+	if q.UpdateID == 0 {
+		delete(f.callbacks, q.ID) // allowed_updates kept it from the bot
+	}
 	return *q, nil
 }
 
