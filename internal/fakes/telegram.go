@@ -245,8 +245,10 @@ type TelegramCall struct {
 	// Params holds the request's parameters as sent: plain values as
 	// text, JSON-valued ones (reply_markup, commands, scope …) as JSON.
 	Params map[string]string
-	// Status is the HTTP status answered (0 for a dropped connection or a
-	// client that went away); Description the error's description.
+	// Status is the HTTP status answered; Description the error's
+	// description. A call still in flight (held by Delay, or a waiting
+	// getUpdates) has Status 0 and no Description; a dropped connection
+	// or a client that went away has Status 0 and says so.
 	Status      int
 	Description string
 }
@@ -331,6 +333,7 @@ type Telegram struct {
 	faults    []tgFault
 
 	privacy    bool
+	delays     map[string]time.Duration
 	limiter    *tgLimiter
 	deliveries []TelegramDelivery
 }
@@ -391,6 +394,7 @@ func NewTelegram(t TB) *Telegram {
 		chats:       map[int64]*tgChat{},
 		callbacks:   map[string]*TelegramCallback{},
 		commands:    map[string][]TelegramCommand{},
+		delays:      map[string]time.Duration{},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -479,6 +483,20 @@ func (f *Telegram) FailNext(method string, n int, fault TelegramFault) {
 	f.faults = append(f.faults, tgFault{method: method, n: n, f: fault})
 }
 
+// Delay holds back every later call of method ("" for all methods) by d
+// before serving it, as a slow Bot API would; 0 removes the delay. A
+// waiting call ends unanswered when its client goes away or the fake
+// closes.
+func (f *Telegram) Delay(method string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d <= 0 {
+		delete(f.delays, strings.ToLower(method))
+		return
+	}
+	f.delays[strings.ToLower(method)] = d
+}
+
 // notify wakes every waiter; the caller holds f.mu.
 func (f *Telegram) notify() {
 	close(f.changed)
@@ -509,16 +527,19 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 	params, perr := parseTelegramParams(r)
 	call.Params = params
 	f.mu.Lock()
+	idx := len(f.calls) // the call is logged now, in flight (Status 0)
+	f.calls = append(f.calls, call)
+	f.notify()
 	if token != f.token {
+		f.finish(idx, 401, TelegramUnauthorized)
 		f.mu.Unlock()
-		f.record(call, 401, TelegramUnauthorized)
 		writeTelegramError(w, &tgError{status: 401, desc: TelegramUnauthorized})
 		return
 	}
 	if fault, ok := f.popFault(method); ok {
-		f.mu.Unlock()
 		if fault.Drop {
-			f.record(call, 0, "dropped")
+			f.finish(idx, 0, "dropped")
+			f.mu.Unlock()
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
@@ -528,19 +549,40 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}
 		e := &tgError{status: fault.Status, desc: fault.Description, retryAfter: fault.RetryAfter, migrateTo: fault.MigrateTo}
-		f.record(call, e.status, e.desc)
+		f.finish(idx, e.status, e.desc)
+		f.mu.Unlock()
 		writeTelegramError(w, e)
 		return
 	}
-	f.mu.Unlock()
 	if perr != nil {
 		e := badRequest(perr.Error())
-		f.record(call, 400, e.desc)
+		f.finish(idx, 400, e.desc)
+		f.mu.Unlock()
 		writeTelegramError(w, e)
 		return
 	}
+	delay, ok := f.delays[strings.ToLower(method)]
+	if !ok {
+		delay = f.delays[""]
+	}
+	f.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			f.mu.Lock()
+			f.finish(idx, 0, "client went away")
+			f.mu.Unlock()
+			return
+		case <-f.done:
+			t.Stop()
+			return
+		}
+	}
 	if strings.EqualFold(method, "getUpdates") {
-		f.serveGetUpdates(w, r, call)
+		f.serveGetUpdates(w, r, idx, params)
 		return
 	}
 	f.mu.Lock()
@@ -552,12 +594,11 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []byte
 	if e != nil {
-		f.calls = append(f.calls, withStatus(call, e.status, e.desc))
+		f.finish(idx, e.status, e.desc)
 	} else {
-		f.calls = append(f.calls, withStatus(call, 200, ""))
+		f.finish(idx, 200, "")
 		body = okBody(result) // under the lock: result may be a chat's message
 	}
-	f.notify()
 	f.mu.Unlock()
 	if e != nil {
 		writeTelegramError(w, e)
@@ -565,6 +606,12 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(body)
+}
+
+// finish sets the outcome of the logged call idx; f.mu is held.
+func (f *Telegram) finish(idx, status int, desc string) {
+	f.calls[idx].Status, f.calls[idx].Description = status, desc
+	f.notify()
 }
 
 func withStatus(c TelegramCall, status int, desc string) TelegramCall {
@@ -807,15 +854,9 @@ func isLoopback(host string) bool {
 // serveGetUpdates answers getUpdates: it confirms what is below offset,
 // then waits for an update, the timeout, a newer poller (409), the client
 // leaving or the fake closing.
-func (f *Telegram) serveGetUpdates(w http.ResponseWriter, r *http.Request, call TelegramCall) {
-	p := call.Params
+func (f *Telegram) serveGetUpdates(w http.ResponseWriter, r *http.Request, idx int, p map[string]string) {
 	f.mu.Lock()
-	idx := len(f.calls)
-	f.calls = append(f.calls, call)
-	finish := func(status int, desc string) {
-		f.calls[idx].Status, f.calls[idx].Description = status, desc
-		f.notify()
-	}
+	finish := func(status int, desc string) { f.finish(idx, status, desc) }
 	if f.webhook.URL != "" {
 		finish(409, TelegramConflictWebhook)
 		f.mu.Unlock()

@@ -1021,3 +1021,31 @@ func TestTelegramAllowedUpdates(t *testing.T) {
 	}
 	f.Verify(t) // the filtered press is not owed an answer
 }
+
+func TestTelegramDelay(t *testing.T) {
+	f := NewTelegram(t)
+	b := newTGBot(t, f, bot.WithSkipGetMe())
+	f.AddChat(PrivateChat(alice))
+	f.Delay("sendMessage", time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "slow"})
+		errc <- err
+	}()
+	// The call is held back (in flight: Status 0); cancelling it ends it,
+	// and nothing was sent.
+	f.WaitUntil(t, "the held call", func() bool { return len(f.Calls("sendMessage")) == 1 })
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled slow call: %v", err)
+	}
+	f.WaitUntil(t, "the call to end", func() bool { return f.Calls("sendMessage")[0].Description == "client went away" })
+	if got := f.BotMessages(alice.ID); len(got) != 0 {
+		t.Errorf("a held call sent %+v", got)
+	}
+	f.Delay("sendMessage", 0)
+	if _, err := b.SendMessage(t.Context(), &bot.SendMessageParams{ChatID: alice.ID, Text: "fast"}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -209,11 +209,10 @@ func watch(ctx context.Context, f *fakes.Telegram, out *syncWriter) {
 	seen := map[[2]int64]shown{} // chat, message id → what was printed
 	actions := map[int64]int{}
 	answered := map[string]bool{}
-	calls := 0
 	for {
 		changed := f.Changed()
 		all := f.Calls()
-		for _, c := range all[min(calls, len(all)):] {
+		for _, c := range all {
 			if c.Method == "answerCallbackQuery" && c.Status == 200 {
 				id := c.Params["callback_query_id"]
 				if !answered[id] {
@@ -222,7 +221,6 @@ func watch(ctx context.Context, f *fakes.Telegram, out *syncWriter) {
 				}
 			}
 		}
-		calls = len(all)
 		for _, chat := range chatsOf(all) {
 			for _, m := range f.BotMessages(chat) {
 				key := [2]int64{chat, int64(m.ID)}
