@@ -146,6 +146,7 @@ type TelegramMessage struct {
 	Text              string            `json:"text,omitempty"`
 	Entities          []TelegramEntity  `json:"entities,omitempty"`
 	Caption           string            `json:"caption,omitempty"`
+	CaptionEntities   []TelegramEntity  `json:"caption_entities,omitempty"`
 	Photo             []TelegramPhoto   `json:"photo,omitempty"`
 	Sticker           *TelegramSticker  `json:"sticker,omitempty"`
 	ForumTopicCreated *TelegramTopic    `json:"forum_topic_created,omitempty"`
@@ -173,6 +174,7 @@ func (m TelegramMessage) FromBot() bool { return m.From != nil && m.From.IsBot }
 func (m *TelegramMessage) clone() TelegramMessage {
 	c := *m
 	c.Entities = slices.Clone(m.Entities)
+	c.CaptionEntities = slices.Clone(m.CaptionEntities)
 	c.Photo = slices.Clone(m.Photo)
 	c.ReplyMarkup = m.ReplyMarkup.clone()
 	if m.From != nil {

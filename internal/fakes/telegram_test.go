@@ -598,6 +598,10 @@ func TestTelegramUserMessages(t *testing.T) {
 	if u := next(t, ch); len(u.Message.Photo) == 0 || u.Message.Text != "" || u.Message.Caption != "" {
 		t.Errorf("photo = %+v", u.Message)
 	}
+	f.Send(TelegramIncoming{Chat: group, From: bob, Photo: true, Text: "look @fake_bot"})
+	if u := next(t, ch); u.Message.Caption != "look @fake_bot" || len(u.Message.CaptionEntities) != 1 || u.Message.CaptionEntities[0].Offset != 5 {
+		t.Errorf("photo with a caption = %+v", u.Message)
+	}
 
 	f.SetPrivacyMode(true)
 	for _, tc := range []struct {

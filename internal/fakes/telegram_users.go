@@ -44,7 +44,7 @@ func (f *Telegram) Send(in TelegramIncoming) TelegramMessage {
 	case in.Photo:
 		m.Photo = []TelegramPhoto{{FileID: "photo-s", FileUniqueID: "photo-s-u", Width: 90, Height: 90},
 			{FileID: "photo-m", FileUniqueID: "photo-m-u", Width: 800, Height: 800}}
-		m.Caption = in.Text
+		m.Caption, m.CaptionEntities = in.Text, userEntities(in.Text)
 	default:
 		m.Text = in.Text
 		m.Entities = userEntities(in.Text)
@@ -99,8 +99,8 @@ func (f *Telegram) SendText(chat TelegramChat, from TelegramUser, text string) T
 	return f.Send(TelegramIncoming{Chat: chat, From: from, Text: text})
 }
 
-// Edit makes the author of a user's message edit its text, and queues the
-// edited_message update. It returns false when there is no such message.
+// Edit makes the author of a user's message edit its text (a photo's
+// caption), and queues the edited_message update. It returns false when there is no such message.
 func (f *Telegram) Edit(chatID int64, messageID int, text string) (TelegramMessage, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -112,7 +112,11 @@ func (f *Telegram) Edit(chatID int64, messageID int, text string) (TelegramMessa
 	if m == nil || m.FromBot() {
 		return TelegramMessage{}, false
 	}
-	m.Text, m.Entities = text, userEntities(text)
+	if m.Photo != nil {
+		m.Caption, m.CaptionEntities = text, userEntities(text)
+	} else {
+		m.Text, m.Entities = text, userEntities(text)
+	}
 	m.EditDate = f.now().Unix()
 	m.Edits++
 	m.UpdateID = f.enqueue("edited_message", m)
