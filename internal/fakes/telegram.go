@@ -1016,6 +1016,9 @@ func (c *tgChat) add(m *TelegramMessage) *TelegramMessage {
 
 // chatParam resolves chat_id; f.mu is held.
 func (f *Telegram) chatParam(p map[string]string) (*tgChat, *tgError) {
+	if strings.TrimSpace(p["chat_id"]) == "" {
+		return nil, badRequest("Bad Request: chat_id is empty")
+	}
 	id, err := strconv.ParseInt(strings.TrimSpace(p["chat_id"]), 10, 64)
 	if err != nil {
 		return nil, badRequest(TelegramChatNotFound)

@@ -230,6 +230,7 @@ func TestTelegramErrorsReachTheLibraryTyped(t *testing.T) {
 		{"text button", &bot.SendMessageParams{Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
 			InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x"}}}}}, TelegramTextButton},
 		{"unknown chat", &bot.SendMessageParams{ChatID: 424242, Text: "x"}, TelegramChatNotFound},
+		{"no chat", &bot.SendMessageParams{ChatID: "", Text: "x"}, "Bad Request: chat_id is empty"},
 		{"reply to nothing", &bot.SendMessageParams{Text: "x", ReplyParameters: &models.ReplyParameters{MessageID: 999}}, TelegramReplyNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
