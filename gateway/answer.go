@@ -51,26 +51,34 @@ func newAnswer(ctx context.Context, m adapters.Message, log *slog.Logger) *answe
 }
 
 // startTyping calls t.Typing now and every adapters.TypingInterval until
-// the returned stop is called or ctx ends. A failed call is logged at
-// Debug and does not stop the renewals: "typing…" is a courtesy.
+// the returned stop is called or ctx ends. stop lets a Typing call under
+// way finish before it returns, so "typing…" never reaches the platform
+// after the reply that follows it. A failed call is logged at Debug and
+// does not stop the renewals: "typing…" is a courtesy.
 func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop func()) {
-	tctx, cancel := context.WithCancel(ctx)
+	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		tick := time.NewTicker(adapters.TypingInterval)
 		defer tick.Stop()
 		for {
-			if err := t.Typing(tctx); err != nil && tctx.Err() == nil {
+			// Bounded, so that a platform that hangs holds the reply up by
+			// one interval at most.
+			cctx, cancel := context.WithTimeout(ctx, adapters.TypingInterval)
+			if err := t.Typing(cctx); err != nil && ctx.Err() == nil {
 				log.Debug("typing indicator failed", logkeys.Err, err)
 			}
+			cancel()
 			select {
-			case <-tctx.Done():
+			case <-quit:
+				return
+			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
 		}
 	})
-	return sync.OnceFunc(func() { cancel(); wg.Wait() })
+	return sync.OnceFunc(func() { close(quit); wg.Wait() })
 }
 
 // Update implements Answer.
