@@ -25,34 +25,16 @@ type ChatCmd struct {
 // Run wires the console adapter, the command engine and the sessions
 // store, and runs until end of input.
 func (c *ChatCmd) Run(ctx context.Context, app *App) error {
-	paths, err := app.Paths()
+	sc, err := app.stackConfig(ctx)
 	if err != nil {
 		return err
 	}
-	cf, err := app.Config()
-	if err != nil {
-		return err
-	}
+	paths := sc.Paths
 	agent, err := app.Agent(c.Agent)
 	if err != nil {
 		return err
 	}
-	env, err := app.Env(ctx)
-	if err != nil {
-		return err
-	}
-	cat, err := modelCatalog(cf)
-	if err != nil {
-		return err
-	}
-	stack, err := gateway.OpenStack(ctx, gateway.StackConfig{
-		Paths:   paths,
-		Config:  cf.Config,
-		Catalog: cat,
-		Env:     env,
-		Now:     app.Now,
-		Log:     app.Log(),
-	})
+	stack, err := gateway.OpenStack(ctx, sc)
 	if err != nil {
 		return app.sessionsError(err)
 	}
@@ -88,6 +70,29 @@ func (c *ChatCmd) Run(ctx context.Context, app *App) error {
 		return fmt.Errorf("chat: %w", err)
 	}
 	return nil
+}
+
+// stackConfig is what bot chat and bot gateway open their chat stack with:
+// the paths, the config, the layered environment and the model catalog,
+// the app's clock and logger.
+func (a *App) stackConfig(ctx context.Context) (gateway.StackConfig, error) {
+	paths, err := a.Paths()
+	if err != nil {
+		return gateway.StackConfig{}, err
+	}
+	cf, err := a.Config()
+	if err != nil {
+		return gateway.StackConfig{}, err
+	}
+	env, err := a.Env(ctx)
+	if err != nil {
+		return gateway.StackConfig{}, err
+	}
+	cat, err := modelCatalog(cf)
+	if err != nil {
+		return gateway.StackConfig{}, err
+	}
+	return gateway.StackConfig{Paths: paths, Config: cf.Config, Catalog: cat, Env: env, Now: a.Now, Log: a.Log()}, nil
 }
 
 // interruptGrace is how long a terminal chat ended by Ctrl-C waits for a

@@ -52,36 +52,22 @@ type gatewayHooks struct {
 // then lets the replies under way finish within the grace period, closes
 // the database and returns nil: exit 0.
 func (c *GatewayCmd) Run(ctx context.Context, app *App) error {
-	paths, err := app.Paths()
-	if err != nil {
-		return err
-	}
 	cf, err := app.Config()
 	if err != nil {
 		return err
 	}
-	log := app.daemonLog(cf.Config)
-	env, err := app.Env(ctx)
+	log := app.daemonLog(cf.Config) // before stackConfig takes the app's logger
+	sc, err := app.stackConfig(ctx)
 	if err != nil {
 		return err
 	}
-	cat, err := modelCatalog(cf)
-	if err != nil {
-		return err
-	}
+	paths, env := sc.Paths, sc.Env
 	if c.test == nil && !slices.ContainsFunc(channelSpecs(cf.Config), func(s channelSpec) bool { return s.enabled(env) }) {
 		return noChannel(paths) // before anything is opened
 	}
 	metrics := gateway.NewMetrics()
-	stack, err := gateway.OpenStack(ctx, gateway.StackConfig{
-		Paths:   paths,
-		Config:  cf.Config,
-		Catalog: cat,
-		Env:     env,
-		Metrics: metrics,
-		Now:     app.Now,
-		Log:     log,
-	})
+	sc.Metrics = metrics
+	stack, err := gateway.OpenStack(ctx, sc)
 	if err != nil {
 		return app.sessionsError(err)
 	}
