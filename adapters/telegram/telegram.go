@@ -41,8 +41,9 @@ type Config struct {
 	// APIURL is the Bot API server (BOT_TELEGRAM_API_URL): requests go
 	// to <APIURL>/bot<token>/<method>. Empty: DefaultAPIURL.
 	APIURL string
-	// HTTPClient sends every request. Its Timeout, when set, must exceed
-	// PollTimeout. Nil: a client whose timeout is PollTimeout + 15 s.
+	// HTTPClient sends every request (each body in one piece, with its
+	// length). Its Timeout, when set, must exceed PollTimeout. Nil: a
+	// client on NewTransport whose timeout is PollTimeout + 15 s.
 	HTTPClient *http.Client
 	// RequireMention makes plain text in groups reach the gateway only
 	// when the bot is mentioned or replied to (commands always do). The
@@ -136,8 +137,15 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("telegram: the HTTP client's timeout (%v) must exceed the poll timeout (%v)", client.Timeout, cfg.PollTimeout)
 	}
 	if client == nil {
-		client = &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}
+		client = &http.Client{Transport: NewTransport(), Timeout: cfg.PollTimeout + 15*time.Second}
 	}
+	base := client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	whole := *client // the caller's client stays as it was
+	whole.Transport = wholeBodies{base: base}
+	client = &whole
 	a := &Adapter{
 		cfg:      cfg,
 		api:      strings.TrimRight(cfg.APIURL, "/"),
