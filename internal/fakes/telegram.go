@@ -997,13 +997,15 @@ func (f *Telegram) chat(c TelegramChat) *tgChat {
 	return ch
 }
 
+// message returns the message id of the chat, nil when there is none.
+// Ids are given in order from 1 (add) and messages are never removed, so
+// message id is msgs[id-1]: a lookup does not grow with the chat (a
+// benchmark's chat holds thousands).
 func (c *tgChat) message(id int) *TelegramMessage {
-	for _, m := range c.msgs {
-		if m.ID == id {
-			return m
-		}
+	if id < 1 || id > len(c.msgs) {
+		return nil
 	}
-	return nil
+	return c.msgs[id-1]
 }
 
 func (c *tgChat) add(m *TelegramMessage) *TelegramMessage {

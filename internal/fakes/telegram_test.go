@@ -1054,3 +1054,50 @@ func TestTelegramDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Edits find every message of a long chat by its id, the bot's own only;
+// ids that were never given are not found.
+func TestTelegramMessageLookup(t *testing.T) {
+	ctx := t.Context()
+	f := NewTelegram(t)
+	b := newTGBot(t, f)
+	chat := PrivateChat(alice)
+	var bots []int
+	for i := range 50 {
+		f.SendText(chat, alice, "q"+strconv.Itoa(i))
+		m, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "a" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bots = append(bots, m.ID)
+	}
+	tests := []struct {
+		name string
+		id   int
+		want string // "" for success, else the error's ending
+	}{
+		{"first bot message", bots[0], ""},
+		{"middle", bots[25], ""},
+		{"last", bots[49], ""},
+		{"a user's message", bots[49] - 1, "message can't be edited"},
+		{"id 0", 0, TelegramEditNotFound},
+		{"past the last", bots[49] + 1, TelegramEditNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: alice.ID, MessageID: tt.id, Text: "edited " + tt.name})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("edit of %d: %v", tt.id, err)
+			case tt.want != "" && (err == nil || !strings.HasSuffix(err.Error(), tt.want)):
+				t.Fatalf("edit of %d: %v, want an error ending %q", tt.id, err, tt.want)
+			}
+		})
+	}
+	for _, m := range f.BotMessages(alice.ID) {
+		edited := strings.HasPrefix(m.Text, "edited ")
+		if want := m.ID == bots[0] || m.ID == bots[25] || m.ID == bots[49]; edited != want {
+			t.Errorf("message %d reads %q", m.ID, m.Text)
+		}
+	}
+}
