@@ -46,7 +46,7 @@ var allowed = map[string][]string{
 	"internal/errline": {"auth", "config", "internal/atomicfile", "internal/logkeys", "internal/safefile",
 		"internal/secret", "internal/usermsg", "sessions"},
 	"internal/atomicfile":         {"internal/safefile", "github.com/gofrs/flock"},
-	"internal/fakes":              {},
+	"internal/fakes":              {"github.com/gorilla/websocket"},
 	"internal/fakes/fakeprovider": {"internal/fakes", "internal/logkeys", "internal/providers", "internal/secret"},
 	"internal/fakes/faketelegram": {"internal/fakes"},
 	"internal/golden":             {"github.com/rogpeppe/go-internal"},

@@ -30,4 +30,12 @@
 // (bot.WithServerURL): tests play the users (Send, Press, Edit …), the
 // fake keeps what each chat shows, and it answers Telegram's own errors
 // (over-long text, bad markup, stale callbacks, 409, 429 …).
+//
+// NewDiscord is a fake Discord (REST API and gateway websocket) for
+// github.com/bwmarrin/discordgo (Session.Client = Discord.Client()): tests
+// play the users (Send, RunCommand, Autocomplete, Choose …), the fake keeps
+// what each channel shows, answers Discord's own errors (50035, 40060,
+// 10062, 401, 429 …), blanks content without the MESSAGE_CONTENT intent,
+// and lets discordgo RESUME after DropSocket, Reconnect and
+// InvalidateSession.
 package fakes

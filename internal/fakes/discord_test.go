@@ -1,0 +1,642 @@
+package fakes
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
+)
+
+// newDGSession returns a discordgo session of the fake with intents, not
+// yet open; it is closed when the test ends (discordgo's Close takes a
+// second, so the tests run in parallel).
+func newDGSession(t *testing.T, f *Discord, intents discordgo.Intent) *discordgo.Session {
+	t.Helper()
+	s, err := discordgo.New("Bot " + f.Token())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client = f.Client()
+	s.Identify.Intents = intents
+	s.LogLevel = -1 // discordgo logs reconnects at error level; the tests check them
+	// discordgo runs each handler in its own goroutine unless SyncEvents:
+	// the tests check the order events arrive in.
+	s.SyncEvents = true
+	return s
+}
+
+// openDG opens s and closes it at the end of the test.
+func openDG(t *testing.T, s *discordgo.Session) {
+	t.Helper()
+	if err := s.Open(); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+}
+
+// recv takes the next value of ch, failing the test if none comes (a
+// safety net, not a timing assertion).
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing received after 10 s")
+	}
+	var zero T
+	return zero
+}
+
+// restCode returns Discord's JSON error code of a discordgo error.
+func restCode(err error) int {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil {
+		return re.Message.Code
+	}
+	return -1
+}
+
+const dgDefault = discordgo.IntentsAllWithoutPrivileged
+
+func TestDiscordReadyAndHeartbeat(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	s := newDGSession(t, f, dgDefault)
+	ready := make(chan *discordgo.Ready, 1)
+	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { ready <- r })
+	openDG(t, s)
+	r := recv(t, ready)
+	if r.User.ID != f.Me().ID || !r.User.Bot || r.Application.ID != f.AppID() || r.SessionID == "" {
+		t.Errorf("READY = user %+v application %+v session %q", r.User, r.Application, r.SessionID)
+	}
+	ids := f.Identifies()
+	if len(ids) != 1 || ids[0].Op != 2 || ids[0].Intents != int(dgDefault) || !ids[0].Accepted {
+		t.Errorf("identifies = %+v", ids)
+	}
+	// discordgo heartbeats as soon as it is connected; the fake acks it.
+	f.WaitUntil(t, "a heartbeat", func() bool { return f.Heartbeats() >= 1 })
+	gw := f.Calls(DiscordRouteGateway)
+	if len(gw) != 1 || gw[0].Host != "discord.com" || gw[0].Status != 200 {
+		t.Errorf("GET /gateway calls = %+v", gw)
+	}
+}
+
+func TestDiscordUnauthorized(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	s, _ := discordgo.New("Bot wrong-token")
+	s.Client = f.Client()
+	_, err := s.User("@me")
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Response.StatusCode != 401 || string(re.ResponseBody) != `{"code":0,"message":"401: Unauthorized"}` {
+		t.Errorf("User(@me) with a wrong token: %v", err)
+	}
+	if err := s.Open(); err == nil {
+		s.Close()
+		t.Error("Open with a wrong token succeeded")
+	}
+	for _, c := range f.Calls() {
+		if strings.Contains(c.Body+c.Path, "wrong-token") {
+			t.Errorf("call %+v records the token", c)
+		}
+	}
+}
+
+func TestDiscordMessageCreate(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	g := f.AddGuild("home")
+	general := f.AddTextChannel(g, "general")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault) // no MESSAGE_CONTENT
+	got := make(chan *discordgo.MessageCreate, 10)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m })
+	openDG(t, s)
+
+	f.SendText(dm, alice, "hello in a DM")
+	m := recv(t, got)
+	if m.Content != "hello in a DM" || m.ChannelID != dm.ID || m.GuildID != "" || m.Author.ID != alice.ID {
+		t.Errorf("DM = %+v", m.Message)
+	}
+
+	// Without the MESSAGE_CONTENT intent, Discord blanks guild messages
+	// that do not mention the bot.
+	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "chatter",
+		Attachments: []DiscordAttachment{{Filename: "a.png", ContentType: "image/png", Size: 3}}})
+	m = recv(t, got)
+	if m.Content != "" || len(m.Attachments) != 0 || m.GuildID != g.ID || m.Member == nil {
+		t.Errorf("unmentioned guild message = %+v, want content and attachments blanked", m.Message)
+	}
+	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "hi bot", MentionBot: true})
+	m = recv(t, got)
+	if want := "<@" + f.Me().ID + "> hi bot"; m.Content != want || len(m.Mentions) != 1 || m.Mentions[0].ID != f.Me().ID {
+		t.Errorf("mention = %q mentions %+v, want %q", m.Content, m.Mentions, want)
+	}
+
+	// A reply to the bot pings it (the client's default) and keeps content;
+	// an attachment-only message in a DM keeps its attachment.
+	bot, err := s.ChannelMessageSend(general.ID, "I am here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "thanks", ReplyTo: bot.ID})
+	m = recv(t, got)
+	if m.Content != "thanks" || m.MessageReference == nil || m.MessageReference.MessageID != bot.ID ||
+		m.ReferencedMessage == nil || m.ReferencedMessage.Content != "I am here" {
+		t.Errorf("reply = %+v", m.Message)
+	}
+	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "quiet", ReplyTo: bot.ID, NoReplyPing: true})
+	if m = recv(t, got); m.Content != "" {
+		t.Errorf("reply without ping = %q, want blanked", m.Content)
+	}
+	f.Send(DiscordIncoming{Channel: dm, From: alice, Attachments: []DiscordAttachment{{Filename: "cat.jpg", ContentType: "image/jpeg", Size: 10}}})
+	m = recv(t, got)
+	if m.Content != "" || len(m.Attachments) != 1 || m.Attachments[0].Filename != "cat.jpg" || m.Attachments[0].URL == "" {
+		t.Errorf("attachment-only DM = %+v", m.Message)
+	}
+}
+
+func TestDiscordMessageContentIntent(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault|discordgo.IntentsMessageContent)
+	got := make(chan *discordgo.MessageCreate, 1)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m })
+	openDG(t, s)
+	f.SendText(general, alice, "chatter")
+	if m := recv(t, got); m.Content != "chatter" {
+		t.Errorf("content with the intent = %q", m.Content)
+	}
+
+	// With the privileged switch off, asking for the intent is refused.
+	f2 := NewDiscord(t)
+	f2.SetPrivilegedIntents(false)
+	s2 := newDGSession(t, f2, dgDefault|discordgo.IntentsMessageContent)
+	s2.ShouldReconnectOnError = false
+	if err := s2.Open(); err == nil {
+		t.Cleanup(func() { s2.Close() })
+	}
+	f2.WaitUntil(t, "the identify", func() bool { return len(f2.Identifies()) == 1 })
+	if id := f2.Identifies()[0]; id.Accepted {
+		t.Errorf("identify with a disallowed intent accepted: %+v", id)
+	}
+}
+
+// registerAsk registers /ask (a prompt, and a model with autocomplete)
+// globally.
+func registerAsk(t *testing.T, f *Discord, s *discordgo.Session) {
+	t.Helper()
+	_, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "", []*discordgo.ApplicationCommand{{
+		Name: "ask", Description: "Ask the model",
+		Options: []*discordgo.ApplicationCommandOption{
+			{Type: discordgo.ApplicationCommandOptionString, Name: "prompt", Description: "What to ask", Required: true},
+			{Type: discordgo.ApplicationCommandOptionString, Name: "model", Description: "Which model", Autocomplete: true},
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiscordDeferredEditAndFollowup(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice, bob := f.AddUser("alice"), f.AddUser("bob")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	errs := make(chan error, 4)
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		data := ic.ApplicationCommandData()
+		if data.Name != "ask" || data.Options[0].StringValue() != "why?" || ic.Member.User.ID != alice.ID {
+			errs <- errors.New("unexpected interaction")
+			return
+		}
+		errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+		})
+		content := "because <@" + bob.ID + ">"
+		_, err := s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &content,
+			AllowedMentions: &discordgo.MessageAllowedMentions{}})
+		errs <- err
+		_, err = s.FollowupMessageCreate(ic.Interaction, true, &discordgo.WebhookParams{Content: "and more"})
+		errs <- err
+		// A second initial response is refused.
+		errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: "again"},
+		})
+	})
+	openDG(t, s)
+	registerAsk(t, f, s)
+	in, err := f.RunCommand(DiscordCommandRun{Channel: general, From: alice, Name: "ask",
+		Options: []DiscordOptionInput{{Name: "prompt", Value: "why?"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := recv(t, errs); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	if err := recv(t, errs); restCode(err) != DiscordCodeAlreadyAcked {
+		t.Errorf("second response: %v, want 40060", err)
+	}
+	in, _ = f.Interaction(in.ID)
+	if !in.Responded || in.ResponseType != DiscordRespondDeferred || !in.Ephemeral || len(in.Followups) != 1 || in.Rejected != 1 {
+		t.Errorf("interaction = %+v", in)
+	}
+	msgs := f.BotMessages(general.ID)
+	type seen struct {
+		Content     string
+		EphemeralTo string
+		Pinged      []string
+		Edits       int
+	}
+	var got []seen
+	for _, m := range msgs {
+		got = append(got, seen{m.Content, m.EphemeralTo, m.Pinged, m.Edits})
+	}
+	want := []seen{
+		{Content: "because <@" + bob.ID + ">", EphemeralTo: alice.ID, Edits: 1},
+		{Content: "and more"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("bot messages (-want +got):\n%s", d)
+	}
+	if n := len(f.SeenBy(general.ID, bob.ID)); n != 1 {
+		t.Errorf("bob sees %d messages, want 1 (the ephemeral one is alice's)", n)
+	}
+	for _, c := range f.Calls(DiscordRouteCallback, DiscordRouteEditOriginal, DiscordRouteFollowup) {
+		if strings.Contains(c.Path, in.Token) {
+			t.Errorf("call %s records the interaction token", c.Path)
+		}
+	}
+}
+
+func TestDiscordInteractionTooLate(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f.SetClock(clock.Now)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan *discordgo.InteractionCreate, 1)
+	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) { got <- ic })
+	openDG(t, s)
+	registerAsk(t, f, s)
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "ask"}); err == nil {
+		t.Error("RunCommand without the required option succeeded")
+	}
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "nope"}); !errors.Is(err, ErrDiscordNoCommand) {
+		t.Errorf("RunCommand of an unknown command: %v", err)
+	}
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "ask",
+		Options: []DiscordOptionInput{{Name: "prompt", Value: "slow"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ic := recv(t, got)
+	if ic.User == nil || ic.User.ID != alice.ID || ic.Member != nil {
+		t.Errorf("DM interaction user %+v member %+v", ic.User, ic.Member)
+	}
+	clock.Advance(DiscordInteractionDeadline + time.Millisecond)
+	err := s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: "late"},
+	})
+	if restCode(err) != DiscordCodeUnknownInteraction {
+		t.Errorf("response after 3 s: %v, want 10062", err)
+	}
+	if n := len(f.BotMessages(dm.ID)); n != 0 {
+		t.Errorf("%d bot messages after a refused response", n)
+	}
+}
+
+func TestDiscordContentTooLong(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	s.Client = f.Client()
+	if _, err := s.ChannelMessageSend(general.ID, strings.Repeat("é", DiscordMaxContent)); err != nil {
+		t.Fatalf("2,000 characters: %v", err)
+	}
+	_, err := s.ChannelMessageSend(general.ID, strings.Repeat("a", DiscordMaxContent+1))
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Message == nil || re.Message.Code != DiscordCodeInvalidFormBody {
+		t.Fatalf("2,001 characters: %v, want 50035", err)
+	}
+	want := `{"code":50035,"errors":{"content":{"_errors":[{"code":"BASE_TYPE_MAX_LENGTH","message":"Must be 2000 or fewer in length."}]}},"message":"Invalid Form Body"}`
+	if string(re.ResponseBody) != want {
+		t.Errorf("body = %s\nwant %s", re.ResponseBody, want)
+	}
+	if n := len(f.BotMessages(general.ID)); n != 1 {
+		t.Errorf("%d bot messages, want 1", n)
+	}
+}
+
+func TestDiscordAutocomplete(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	errs := make(chan error, 2)
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		if ic.Type != discordgo.InteractionApplicationCommandAutocomplete {
+			return
+		}
+		var typed string
+		for _, o := range ic.ApplicationCommandData().Options {
+			if o.Focused {
+				typed = o.StringValue()
+			}
+		}
+		n := 3
+		if typed == "many" {
+			n = DiscordMaxChoices + 1
+		}
+		var choices []*discordgo.ApplicationCommandOptionChoice
+		for i := range n {
+			choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: typed + string(rune('a'+i)), Value: typed + string(rune('a'+i))})
+		}
+		errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+			Data: &discordgo.InteractionResponseData{Choices: choices},
+		})
+	})
+	openDG(t, s)
+	registerAsk(t, f, s)
+	run := DiscordCommandRun{Channel: general, From: alice, Name: "ask",
+		Options: []DiscordOptionInput{{Name: "model", Value: "op"}}}
+	in := f.Autocomplete(t, run, "model")
+	if err := recv(t, errs); err != nil {
+		t.Fatal(err)
+	}
+	want := []DiscordCommandOptionChoice{{"opa", "opa"}, {"opb", "opb"}, {"opc", "opc"}}
+	if d := cmp.Diff(want, in.Choices); d != "" || in.ResponseType != DiscordRespondAutocomplete {
+		t.Errorf("choices (-want +got):\n%s", d)
+	}
+	run.Options[0].Value = "many"
+	in, err := f.StartAutocomplete(run, "model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, errs); restCode(err) != DiscordCodeInvalidFormBody {
+		t.Errorf("26 choices: %v, want 50035", err)
+	}
+	if in, _ = f.Interaction(in.ID); in.Responded || in.Rejected != 1 {
+		t.Errorf("after 26 choices: %+v", in)
+	}
+	if _, err := f.StartAutocomplete(run, "prompt"); err == nil {
+		t.Error("autocomplete of an option without autocomplete succeeded")
+	}
+}
+
+func TestDiscordBulkOverwrite(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	g := f.AddGuild("home")
+	s := newDGSession(t, f, dgDefault)
+	global := []*discordgo.ApplicationCommand{
+		{Name: "ask", Description: "Ask"},
+		{Name: "model", Description: "Pick a model", Options: []*discordgo.ApplicationCommandOption{
+			{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Model", Required: true,
+				Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "Opus", Value: "opus"}}},
+		}},
+	}
+	created, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "", global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(created) != 2 || created[0].ID == "" || created[0].ApplicationID != f.AppID() {
+		t.Errorf("created = %+v", created)
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(f.AppID(), g.ID, []*discordgo.ApplicationCommand{{Name: "admin", Description: "Admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.ApplicationCommands(f.AppID(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range back {
+		names = append(names, c.Name)
+	}
+	if d := cmp.Diff([]string{"ask", "model"}, names); d != "" {
+		t.Errorf("global commands read back (-want +got):\n%s", d)
+	}
+	if gc := f.Commands(g.ID); len(gc) != 1 || gc[0].Name != "admin" || gc[0].GuildID != g.ID {
+		t.Errorf("guild commands = %+v", gc)
+	}
+	// Overwriting keeps the id of a command of the same name.
+	again, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "", global[:1])
+	if err != nil || len(again) != 1 || again[0].ID != created[0].ID {
+		t.Errorf("overwrite = %+v, %v; want ask with id %s", again, err, created[0].ID)
+	}
+	bad := []*discordgo.ApplicationCommand{{Name: "Bad Name", Description: strings.Repeat("d", 101)}}
+	_, err = s.ApplicationCommandBulkOverwrite(f.AppID(), "", bad)
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Message == nil || re.Message.Code != DiscordCodeInvalidFormBody ||
+		!strings.Contains(string(re.ResponseBody), `"0":{"description":{"_errors":[{"code":"BASE_TYPE_BAD_LENGTH"`) ||
+		!strings.Contains(string(re.ResponseBody), `"name":{"_errors":[{"code":"APPLICATION_COMMAND_INVALID_NAME"`) {
+		t.Errorf("invalid command: %v", err)
+	}
+	if c := f.Commands(""); len(c) != 1 {
+		t.Errorf("a refused overwrite changed the commands: %+v", c)
+	}
+	// Choices are enforced when a user runs the command.
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	if _, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "", global); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "model",
+		Options: []DiscordOptionInput{{Name: "name", Value: "gpt"}}}); err == nil {
+		t.Error("a value outside the choices was accepted")
+	}
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "admin"}); !errors.Is(err, ErrDiscordNoCommand) {
+		t.Errorf("a guild command in a DM: %v", err)
+	}
+}
+
+func TestDiscordResumeReplaysMissedEvents(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan string, 10)
+	resumed := make(chan struct{}, 1)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Content })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { resumed <- struct{}{} })
+	openDG(t, s)
+	f.SendText(dm, alice, "one")
+	if c := recv(t, got); c != "one" {
+		t.Fatalf("first = %q", c)
+	}
+	f.DropSocket()
+	f.SendText(dm, alice, "two")
+	f.SendText(dm, alice, "three")
+	recv(t, resumed)
+	for _, want := range []string{"two", "three"} {
+		if c := recv(t, got); c != want {
+			t.Errorf("after resume got %q, want %q", c, want)
+		}
+	}
+	ids := f.Identifies()
+	last := ids[len(ids)-1]
+	if f.Resumes() != 1 || last.Op != 6 || !last.Accepted || last.Seq != 2 || last.SessionID != ids[0].SessionID {
+		t.Errorf("identifies = %+v, resumes %d", ids, f.Resumes())
+	}
+	f.SendText(dm, alice, "four")
+	if c := recv(t, got); c != "four" {
+		t.Errorf("after resume, live = %q", c)
+	}
+}
+
+func TestDiscordReconnectAndInvalidSession(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan string, 10)
+	ready := make(chan string, 4)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Content })
+	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { ready <- r.SessionID })
+	openDG(t, s)
+	first := recv(t, ready)
+	f.Reconnect() // op 7: discordgo resumes on a new connection
+	f.SendText(dm, alice, "after op 7")
+	if c := recv(t, got); c != "after op 7" {
+		t.Errorf("got %q", c)
+	}
+	f.WaitUntil(t, "the resume", func() bool { return f.Resumes() == 1 })
+	f.InvalidateSession(false) // op 9: discordgo identifies again
+	second := recv(t, ready)
+	if second == first {
+		t.Errorf("session id %q kept after op 9", second)
+	}
+	f.SendText(dm, alice, "new session")
+	if c := recv(t, got); c != "new session" {
+		t.Errorf("got %q", c)
+	}
+}
+
+func TestDiscordSelectMenu(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	errs := make(chan error, 1)
+	var values []string
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		d := ic.MessageComponentData()
+		values = d.Values
+		errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseUpdateMessage,
+			Data: &discordgo.InteractionResponseData{Content: "picked " + d.Values[0], Components: []discordgo.MessageComponent{}},
+		})
+	})
+	openDG(t, s)
+	m, err := s.ChannelMessageSendComplex(general.ID, &discordgo.MessageSend{
+		Content: "pick a model",
+		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.SelectMenu{CustomID: "model", Options: []discordgo.SelectMenuOption{
+				{Label: "Opus", Value: "opus"}, {Label: "Sonnet", Value: "sonnet"}}},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Choose(alice, general.ID, m.ID, "model", "gpt"); err == nil {
+		t.Error("a value outside the options was accepted")
+	}
+	in, err := f.Choose(alice, general.ID, m.ID, "model", "sonnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, errs); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"sonnet"}, values); d != "" {
+		t.Errorf("values (-want +got):\n%s", d)
+	}
+	after, _ := f.Message(general.ID, m.ID)
+	if after.Content != "picked sonnet" || len(after.Components) != 0 || after.Edits != 1 {
+		t.Errorf("message after the update = %+v", after)
+	}
+	if in, _ = f.Interaction(in.ID); in.ResponseType != DiscordRespondUpdate || in.Original != m.ID {
+		t.Errorf("interaction = %+v", in)
+	}
+}
+
+func TestDiscordFaults(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	f.FailNext(DiscordRouteSend, 1, DiscordRateLimited(0.001, false))
+	f.FailNext(DiscordRouteSend, 1, DiscordServerError(502))
+	if _, err := s.ChannelMessageSend(dm.ID, "retried"); err != nil {
+		t.Fatalf("discordgo retries a 429 and a 502: %v", err)
+	}
+	var statuses []int
+	for _, c := range f.Calls(DiscordRouteSend) {
+		statuses = append(statuses, c.Status)
+	}
+	if d := cmp.Diff([]int{429, 502, 200}, statuses); d != "" {
+		t.Errorf("statuses (-want +got):\n%s", d)
+	}
+	s.ShouldRetryOnRateLimit = false
+	f.FailNext(DiscordRouteTyping, 1, DiscordRateLimited(2.5, true))
+	var rl *discordgo.RateLimitError
+	if err := s.ChannelTyping(dm.ID); !errors.As(err, &rl) || rl.RetryAfter != 2500*time.Millisecond {
+		t.Errorf("typing under a global limit: %v", err)
+	}
+	f.FailNext("", 1, DiscordDropped())
+	if err := s.ChannelTyping(dm.ID); err == nil {
+		t.Error("a dropped connection did not fail the call")
+	}
+	if err := s.ChannelTyping(dm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Typing(dm.ID)); n != 1 {
+		t.Errorf("%d typing calls served, want 1", n)
+	}
+	f.Verify(t)
+}
+
+func TestDiscordAllowedMentions(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	text := "hi <@" + alice.ID + "> and @everyone"
+	if _, err := s.ChannelMessageSend(general.ID, text); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChannelMessageSendComplex(general.ID, &discordgo.MessageSend{Content: text,
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.BotMessages(general.ID)
+	if !msgs[0].PingedEveryone || len(msgs[0].Pinged) != 1 || msgs[0].AllowedMentions != nil {
+		t.Errorf("without allowed_mentions: pinged %v everyone %v", msgs[0].Pinged, msgs[0].PingedEveryone)
+	}
+	if msgs[1].PingedEveryone || len(msgs[1].Pinged) != 0 || msgs[1].AllowedMentions == nil || len(msgs[1].Mentions) != 1 {
+		t.Errorf("with allowed_mentions {parse: []}: %+v", msgs[1])
+	}
+}
