@@ -104,6 +104,10 @@ const (
 // the user of the interaction.
 const DiscordFlagEphemeral = 1 << 6
 
+// discordFlagLoading marks the "Bot is thinking…" message of a deferred
+// response.
+const discordFlagLoading = 1 << 7
+
 // Route templates, as Calls reports them and FailNext matches them.
 const (
 	DiscordRouteGateway         = "GET /gateway"
@@ -175,6 +179,8 @@ type DiscordAttachment struct {
 	Size        int    `json:"size"`
 	URL         string `json:"url"`
 	ProxyURL    string `json:"proxy_url"`
+	// Data is the file's content, for a file the bot uploaded.
+	Data []byte `json:"-"`
 }
 
 // DiscordSelectOption is an option of a select menu.
@@ -259,9 +265,12 @@ type DiscordMessage struct {
 	// Seq is the gateway sequence number of the MESSAGE_CREATE that
 	// brought a user's message to the bot (0 when no session got it).
 	Seq int64 `json:"-"`
-	// Edits counts the successful edits; Deleted reports a deleted one.
-	Edits   int  `json:"-"`
-	Deleted bool `json:"-"`
+	// Edits counts the successful edits; History holds every content
+	// the message had, oldest first (the current one last), so a test can
+	// follow a reply streamed by edits; Deleted reports a deleted message.
+	Edits   int      `json:"-"`
+	History []string `json:"-"`
+	Deleted bool     `json:"-"`
 }
 
 // Ephemeral reports whether only one user sees m.
@@ -277,6 +286,7 @@ func (m *DiscordMessage) clone() DiscordMessage {
 	c.Embeds = slices.Clone(m.Embeds)
 	c.Components = cloneComponents(m.Components)
 	c.Pinged = slices.Clone(m.Pinged)
+	c.History = slices.Clone(m.History)
 	if m.EditedTimestamp != nil {
 		t := *m.EditedTimestamp
 		c.EditedTimestamp = &t
@@ -753,7 +763,7 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 	path := "/" + rest
 	route, masked := dcRoute(r.Method, path)
 	call := DiscordCall{Method: r.Method, Route: route, Path: masked, Host: r.Header.Get("X-Fake-Original-Host")}
-	body, berr := readDiscordBody(r)
+	body, files, berr := readDiscordBody(r)
 	call.Body = string(body)
 	f.mu.Lock()
 	idx := len(f.calls)
@@ -808,7 +818,7 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 	if berr != nil {
 		e = &dcError{status: 400, code: 50109, message: "The request body contains invalid JSON."}
 	} else {
-		status, result, e = f.route(route, r, rest, body)
+		status, result, e = f.route(route, r, rest, body, files)
 	}
 	var out []byte
 	if e == nil && result != nil {
@@ -897,34 +907,55 @@ func writeDiscordError(w http.ResponseWriter, e *dcError) {
 	w.Write(b)
 }
 
+// dcFile is a file uploaded in a multipart body (files[n]).
+type dcFile struct {
+	name, contentType string
+	data              []byte
+}
+
 // readDiscordBody returns the JSON of a request: its body, or the
-// payload_json part of a multipart body (files are left out).
-func readDiscordBody(r *http.Request) ([]byte, error) {
+// payload_json part of a multipart body, and the files of the latter.
+func readDiscordBody(r *http.Request) ([]byte, []dcFile, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
 		if len(b) > 0 && !json.Valid(b) {
-			return b, fmt.Errorf("invalid JSON")
+			return b, nil, fmt.Errorf("invalid JSON")
 		}
-		return b, nil
+		return b, nil, nil
 	}
+	var (
+		payload []byte
+		files   []dcFile
+	)
 	mr := multipart.NewReader(bytes.NewReader(b), params["boundary"])
 	for {
 		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
-			return nil, fmt.Errorf("multipart without payload_json: %w", err)
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return nil, nil, err
 		}
 		if p.FormName() == "payload_json" {
-			j, err := io.ReadAll(p)
-			if err == nil && !json.Valid(j) {
-				err = fmt.Errorf("invalid JSON")
+			if !json.Valid(data) {
+				return data, nil, fmt.Errorf("invalid JSON")
 			}
-			return j, err
+			payload = data
+			continue
+		}
+		if p.FileName() != "" {
+			files = append(files, dcFile{name: p.FileName(), contentType: p.Header.Get("Content-Type"), data: data})
 		}
 	}
+	return payload, files, nil
 }
 
 // dcRoute returns the route template of a request and its path with the
@@ -968,7 +999,7 @@ func dcRoute(method, path string) (route, masked string) {
 }
 
 // route serves a request; f.mu is held.
-func (f *Discord) route(route string, r *http.Request, rest string, body []byte) (int, any, *dcError) {
+func (f *Discord) route(route string, r *http.Request, rest string, body []byte, files []dcFile) (int, any, *dcError) {
 	seg := strings.Split(strings.Trim(rest, "/"), "/")
 	switch route {
 	case DiscordRouteGateway:
@@ -1016,11 +1047,11 @@ func (f *Discord) route(route string, r *http.Request, rest string, body []byte)
 		}
 		return 200, cmds, nil
 	case DiscordRouteCallback:
-		return f.callback(seg[1], seg[2], body)
+		return f.callback(seg[1], seg[2], body, files)
 	case DiscordRouteGetOriginal, DiscordRouteEditOriginal, DiscordRouteDeleteOriginal:
-		return f.webhookMessage(r.Method, seg[1], seg[2], seg[4], body)
+		return f.webhookMessage(r.Method, seg[1], seg[2], seg[4], body, files)
 	case DiscordRouteFollowup:
-		return f.followup(seg[1], seg[2], r.URL.Query().Get("wait") == "true", body)
+		return f.followup(seg[1], seg[2], r.URL.Query().Get("wait") == "true", body, files)
 	case DiscordRouteGetChannel:
 		c := f.channels[seg[1]]
 		if c == nil {
@@ -1028,9 +1059,9 @@ func (f *Discord) route(route string, r *http.Request, rest string, body []byte)
 		}
 		return 200, c.ch, nil
 	case DiscordRouteSend:
-		return f.sendMessage(seg[1], body)
+		return f.sendMessage(seg[1], body, files)
 	case DiscordRouteEdit, DiscordRouteGetMessage, DiscordRouteDeleteMessage:
-		return f.channelMessage(r.Method, seg[1], seg[3], body)
+		return f.channelMessage(r.Method, seg[1], seg[3], body, files)
 	case DiscordRouteTyping:
 		c := f.channels[seg[1]]
 		if c == nil {
@@ -1066,7 +1097,7 @@ type messageBody struct {
 	TTS             bool                    `json:"tts"`
 }
 
-func parseMessageBody(body []byte, prefix string) (*messageBody, *dcError) {
+func parseMessageBody(body []byte, prefix string, modal bool) (*messageBody, *dcError) {
 	var mb messageBody
 	if len(body) > 0 {
 		if err := json.Unmarshal(body, &mb); err != nil {
@@ -1085,7 +1116,7 @@ func parseMessageBody(body []byte, prefix string) (*messageBody, *dcError) {
 		fail("content", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", DiscordMaxContent))
 	}
 	if mb.Components != nil {
-		validateComponents(*mb.Components, fail)
+		validateComponents(*mb.Components, modal, fail)
 	}
 	if a := mb.AllowedMentions; a != nil {
 		if slices.Contains(a.Parse, "users") && len(a.Users) > 0 {
@@ -1104,8 +1135,9 @@ func parseMessageBody(body []byte, prefix string) (*messageBody, *dcError) {
 }
 
 // validateComponents checks components against Discord's limits: up to 5
-// action rows, each with up to 5 buttons or one select menu.
-func validateComponents(rows []DiscordComponent, fail func(path, code, msg string)) {
+// action rows, each with up to 5 buttons or one select menu (a modal's:
+// one text input).
+func validateComponents(rows []DiscordComponent, modal bool, fail func(path, code, msg string)) {
 	if len(rows) > 5 {
 		fail("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
 	}
@@ -1121,8 +1153,15 @@ func validateComponents(rows []DiscordComponent, fail func(path, code, msg strin
 		selects := 0
 		for j, c := range row.Components {
 			cp := fmt.Sprintf("%s.components.%d", p, j)
-			switch c.Type {
-			case 2:
+			switch {
+			case modal:
+				if c.Type != 4 {
+					fail(cp+".type", "UNION_TYPE_CHOICES", "Value of field \"type\" must be one of (4,).")
+				}
+				if c.CustomID == "" {
+					fail(cp+".custom_id", "BASE_TYPE_REQUIRED", "This field is required")
+				}
+			case c.Type == 2:
 				if c.Style == 5 {
 					if c.URL == "" {
 						fail(cp+".url", "BASE_TYPE_REQUIRED", "This field is required")
@@ -1133,7 +1172,7 @@ func validateComponents(rows []DiscordComponent, fail func(path, code, msg strin
 				if utf8.RuneCountInString(c.Label) > 80 {
 					fail(cp+".label", "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
 				}
-			case 3, 5, 6, 7, 8:
+			case c.Type == 3 || c.Type >= 5 && c.Type <= 8:
 				selects++
 				if c.CustomID == "" {
 					fail(cp+".custom_id", "BASE_TYPE_REQUIRED", "This field is required")
@@ -1190,6 +1229,26 @@ func (f *Discord) applyBody(m *DiscordMessage, mb *messageBody) {
 	f.pings(m)
 }
 
+// attach adds uploaded files to m as attachments (after those the body
+// keeps, when it lists attachments); f.mu is held.
+func (f *Discord) attach(m *DiscordMessage, files []dcFile, mb *messageBody) {
+	if mb.Attachments != nil && len(files) == 0 && len(*mb.Attachments) == 0 {
+		m.Attachments = []DiscordAttachment{}
+	}
+	for _, fl := range files {
+		id := f.snowflake()
+		u := f.srv.URL + "/attachments/" + m.ChannelID + "/" + id + "/" + fl.name
+		m.Attachments = append(m.Attachments, DiscordAttachment{ID: id, Filename: fl.name, ContentType: fl.contentType,
+			Size: len(fl.data), URL: u, ProxyURL: u, Data: fl.data})
+	}
+}
+
+// empty reports a body with nothing to show.
+func (mb *messageBody) empty() bool {
+	return (mb.Content == nil || *mb.Content == "") && (mb.Embeds == nil || len(*mb.Embeds) == 0) &&
+		(mb.Components == nil || len(*mb.Components) == 0) && (mb.Attachments == nil || len(*mb.Attachments) == 0)
+}
+
 // pings works out who m notifies, after allowed_mentions; f.mu is held.
 func (f *Discord) pings(m *DiscordMessage) {
 	a := m.AllowedMentions
@@ -1228,17 +1287,16 @@ func (f *Discord) pings(m *DiscordMessage) {
 }
 
 // sendMessage serves POST /channels/{id}/messages; f.mu is held.
-func (f *Discord) sendMessage(channelID string, body []byte) (int, any, *dcError) {
+func (f *Discord) sendMessage(channelID string, body []byte, files []dcFile) (int, any, *dcError) {
 	c := f.channels[channelID]
 	if c == nil {
 		return 0, nil, dcNotFound(DiscordCodeUnknownChannel, DiscordUnknownChannel)
 	}
-	mb, e := parseMessageBody(body, "")
+	mb, e := parseMessageBody(body, "", false)
 	if e != nil {
 		return 0, nil, e
 	}
-	if (mb.Content == nil || *mb.Content == "") && (mb.Embeds == nil || len(*mb.Embeds) == 0) &&
-		(mb.Components == nil || len(*mb.Components) == 0) && (mb.Attachments == nil || len(*mb.Attachments) == 0) {
+	if mb.empty() && len(files) == 0 {
 		return 0, nil, &dcError{status: 400, code: DiscordCodeCannotSendEmpty, message: DiscordCannotSendEmpty}
 	}
 	m := f.newMessage(c, f.me)
@@ -1257,6 +1315,7 @@ func (f *Discord) sendMessage(channelID string, body []byte) (int, any, *dcError
 		m.Flags = *mb.Flags & 4
 	}
 	f.applyBody(m, mb)
+	f.attach(m, files, mb)
 	c.add(m)
 	return 200, m, nil
 }
@@ -1271,7 +1330,18 @@ func (f *Discord) newMessage(c *dcChannel, author DiscordUser) *DiscordMessage {
 	}
 }
 
-func (c *dcChannel) add(m *DiscordMessage) { c.msgs = append(c.msgs, m) }
+func (c *dcChannel) add(m *DiscordMessage) {
+	m.History = []string{m.Content}
+	c.msgs = append(c.msgs, m)
+}
+
+// edited marks an edit of m; f.mu is held.
+func (f *Discord) edited(m *DiscordMessage) {
+	t := f.now().UTC()
+	m.EditedTimestamp = &t
+	m.Edits++
+	m.History = append(m.History, m.Content)
+}
 
 func (c *dcChannel) message(id string) *DiscordMessage {
 	for _, m := range c.msgs {
@@ -1283,21 +1353,20 @@ func (c *dcChannel) message(id string) *DiscordMessage {
 }
 
 // edit applies an edit body to m; f.mu is held.
-func (f *Discord) edit(m *DiscordMessage, body []byte) (*DiscordMessage, *dcError) {
-	mb, e := parseMessageBody(body, "")
+func (f *Discord) edit(m *DiscordMessage, body []byte, files []dcFile) (*DiscordMessage, *dcError) {
+	mb, e := parseMessageBody(body, "", false)
 	if e != nil {
 		return nil, e
 	}
 	f.applyBody(m, mb)
-	t := f.now().UTC()
-	m.EditedTimestamp = &t
-	m.Edits++
+	f.attach(m, files, mb)
+	f.edited(m)
 	return m, nil
 }
 
 // channelMessage serves GET/PATCH/DELETE /channels/{c}/messages/{m};
 // f.mu is held.
-func (f *Discord) channelMessage(method, channelID, messageID string, body []byte) (int, any, *dcError) {
+func (f *Discord) channelMessage(method, channelID, messageID string, body []byte, files []dcFile) (int, any, *dcError) {
 	c := f.channels[channelID]
 	if c == nil {
 		return 0, nil, dcNotFound(DiscordCodeUnknownChannel, DiscordUnknownChannel)
@@ -1316,7 +1385,7 @@ func (f *Discord) channelMessage(method, channelID, messageID string, body []byt
 	if m.Author.ID != f.me.ID {
 		return 0, nil, &dcError{status: 403, code: 50005, message: "Cannot edit a message authored by another user"}
 	}
-	m, e := f.edit(m, body)
+	m, e := f.edit(m, body, files)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -1336,7 +1405,7 @@ type interactionBody struct {
 
 // callback serves POST /interactions/{id}/{token}/callback; f.mu is
 // held.
-func (f *Discord) callback(id, token string, body []byte) (int, any, *dcError) {
+func (f *Discord) callback(id, token string, body []byte, files []dcFile) (int, any, *dcError) {
 	in := f.inters[id]
 	if in == nil || in.Token != token {
 		return 0, nil, dcNotFound(DiscordCodeUnknownInteraction, DiscordUnknownInter)
@@ -1368,7 +1437,7 @@ func (f *Discord) callback(id, token string, body []byte) (int, any, *dcError) {
 	if ib.Data != nil {
 		var e *dcError
 		raw, _ := json.Marshal(ib.Data.messageBody)
-		if mb, e = parseMessageBody(raw, "data."); e != nil {
+		if mb, e = parseMessageBody(raw, "data.", ib.Type == DiscordRespondModal); e != nil {
 			return reject(e)
 		}
 	} else {
@@ -1408,8 +1477,7 @@ func (f *Discord) callback(id, token string, body []byte) (int, any, *dcError) {
 		if c == nil {
 			return reject(dcNotFound(DiscordCodeUnknownChannel, DiscordUnknownChannel))
 		}
-		if ib.Type == DiscordRespondMessage && (mb.Content == nil || *mb.Content == "") &&
-			(mb.Embeds == nil || len(*mb.Embeds) == 0) && (mb.Components == nil || len(*mb.Components) == 0) {
+		if ib.Type == DiscordRespondMessage && mb.empty() && len(files) == 0 {
 			return reject(&dcError{status: 400, code: DiscordCodeCannotSendEmpty, message: DiscordCannotSendEmpty})
 		}
 		m := f.newMessage(c, f.me)
@@ -1423,9 +1491,10 @@ func (f *Discord) callback(id, token string, body []byte) (int, any, *dcError) {
 			m.EphemeralTo = in.User.ID
 		}
 		if ib.Type == DiscordRespondDeferred {
-			m.Flags |= 1 << 7 // LOADING: "Bot is thinking…"
+			m.Flags |= discordFlagLoading
 		}
 		f.applyBody(m, mb)
+		f.attach(m, files, mb)
 		c.add(m)
 		in.Original = m.ID
 		in.Ephemeral = ephemeral
@@ -1440,9 +1509,8 @@ func (f *Discord) callback(id, token string, body []byte) (int, any, *dcError) {
 		in.Original = m.ID
 		if ib.Type == DiscordRespondUpdate {
 			f.applyBody(m, mb)
-			t := f.now().UTC()
-			m.EditedTimestamp = &t
-			m.Edits++
+			f.attach(m, files, mb)
+			f.edited(m)
 		}
 	}
 	in.Responded, in.ResponseType, in.RespondedAt = true, ib.Type, f.now()
@@ -1468,7 +1536,7 @@ func (f *Discord) tokenInteraction(app, token string) (*DiscordInteraction, *dcE
 
 // webhookMessage serves GET/PATCH/DELETE /webhooks/{app}/{token}/messages/{m};
 // f.mu is held.
-func (f *Discord) webhookMessage(method, app, token, mid string, body []byte) (int, any, *dcError) {
+func (f *Discord) webhookMessage(method, app, token, mid string, body []byte, files []dcFile) (int, any, *dcError) {
 	in, e := f.tokenInteraction(app, token)
 	if e != nil {
 		return 0, nil, e
@@ -1493,16 +1561,16 @@ func (f *Discord) webhookMessage(method, app, token, mid string, body []byte) (i
 		m.Deleted = true
 		return http.StatusNoContent, nil, nil
 	}
-	m, e = f.edit(m, body)
+	m, e = f.edit(m, body, files)
 	if e != nil {
 		return 0, nil, e
 	}
-	m.Flags &^= 1 << 7 // no longer loading
+	m.Flags &^= discordFlagLoading
 	return 200, m, nil
 }
 
 // followup serves POST /webhooks/{app}/{token}; f.mu is held.
-func (f *Discord) followup(app, token string, wait bool, body []byte) (int, any, *dcError) {
+func (f *Discord) followup(app, token string, wait bool, body []byte, files []dcFile) (int, any, *dcError) {
 	in, e := f.tokenInteraction(app, token)
 	if e != nil {
 		return 0, nil, e
@@ -1511,13 +1579,25 @@ func (f *Discord) followup(app, token string, wait bool, body []byte) (int, any,
 	if c == nil {
 		return 0, nil, dcNotFound(DiscordCodeUnknownChannel, DiscordUnknownChannel)
 	}
-	mb, e := parseMessageBody(body, "")
+	mb, e := parseMessageBody(body, "", false)
 	if e != nil {
 		return 0, nil, e
 	}
-	if (mb.Content == nil || *mb.Content == "") && (mb.Embeds == nil || len(*mb.Embeds) == 0) &&
-		(mb.Components == nil || len(*mb.Components) == 0) && (mb.Attachments == nil || len(*mb.Attachments) == 0) {
+	if mb.empty() && len(files) == 0 {
 		return 0, nil, &dcError{status: 400, code: DiscordCodeCannotSendEmpty, message: DiscordCannotSendEmpty}
+	}
+	// The first follow-up of a deferred response still "thinking"
+	// replaces it, and keeps the ephemeral flag chosen at defer time.
+	if orig := c.message(in.Original); in.ResponseType == DiscordRespondDeferred && orig != nil && orig.Flags&discordFlagLoading != 0 {
+		f.applyBody(orig, mb)
+		f.attach(orig, files, mb)
+		orig.Flags &^= discordFlagLoading
+		f.edited(orig)
+		in.Followups = append(in.Followups, orig.ID)
+		if !wait {
+			return http.StatusNoContent, nil, nil
+		}
+		return 200, orig, nil
 	}
 	m := f.newMessage(c, f.me)
 	m.ApplicationID, m.WebhookID, m.Interaction = f.appID, f.appID, in.ID
@@ -1526,6 +1606,7 @@ func (f *Discord) followup(app, token string, wait bool, body []byte) (int, any,
 		m.EphemeralTo = in.User.ID
 	}
 	f.applyBody(m, mb)
+	f.attach(m, files, mb)
 	c.add(m)
 	in.Followups = append(in.Followups, m.ID)
 	if !wait {

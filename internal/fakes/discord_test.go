@@ -640,3 +640,127 @@ func TestDiscordAllowedMentions(t *testing.T) {
 		t.Errorf("with allowed_mentions {parse: []}: %+v", msgs[1])
 	}
 }
+
+func TestDiscordFollowupReplacesDeferral(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f.SetClock(clock.Now)
+	alice := f.AddUser("alice")
+	g := f.AddGuild("home")
+	thread := f.AddThread(f.AddTextChannel(g, "general"), "topic")
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan *discordgo.InteractionCreate, 1)
+	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) { got <- ic })
+	openDG(t, s)
+	registerAsk(t, f, s)
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: thread, From: alice, Name: "ask",
+		Options: []DiscordOptionInput{{Name: "prompt", Value: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ic := recv(t, got)
+	if ic.ChannelID != thread.ID || ic.GuildID != g.ID {
+		t.Errorf("interaction in a thread: channel %s guild %s", ic.ChannelID, ic.GuildID)
+	}
+	// Before the initial response the token is not usable.
+	if _, err := s.FollowupMessageCreate(ic.Interaction, true, &discordgo.WebhookParams{Content: "early"}); restCode(err) != DiscordCodeUnknownWebhook {
+		t.Errorf("follow-up before the response: %v, want 10015", err)
+	}
+	if err := s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The first follow-up replaces "thinking…" and stays ephemeral, even
+	// without the flag; the next one is a new, public message.
+	first, err := s.FollowupMessageCreate(ic.Interaction, true, &discordgo.WebhookParams{Content: "part 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.FollowupMessageCreate(ic.Interaction, true, &discordgo.WebhookParams{Content: "part 2",
+		Files: []*discordgo.File{{Name: "reply.md", ContentType: "text/markdown", Reader: strings.NewReader("# long")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := f.Interaction(ic.ID)
+	if in.Original != first.ID || first.Flags&discordgo.MessageFlagsEphemeral == 0 || second.ID == first.ID {
+		t.Errorf("original %s, first %s (flags %d), second %s", in.Original, first.ID, first.Flags, second.ID)
+	}
+	msgs := f.BotMessages(thread.ID)
+	if len(msgs) != 2 || msgs[0].EphemeralTo != alice.ID || msgs[1].EphemeralTo != "" ||
+		len(msgs[1].Attachments) != 1 || string(msgs[1].Attachments[0].Data) != "# long" {
+		t.Errorf("thread messages = %+v", msgs)
+	}
+	// The token dies after 15 minutes.
+	clock.Advance(DiscordTokenLifetime + time.Second)
+	content := "too late"
+	if _, err := s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &content}); restCode(err) != DiscordCodeInvalidWebhook {
+		t.Errorf("edit after 15 min: %v, want 50027", err)
+	}
+}
+
+func TestDiscordDeferredUpdateAndModal(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice, bob := f.AddUser("alice"), f.AddUser("bob")
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan *discordgo.InteractionCreate, 2)
+	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) { got <- ic })
+	openDG(t, s)
+	m, err := s.ChannelMessageSendComplex(general.ID, &discordgo.MessageSend{
+		Content: "streaming",
+		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{CustomID: "stop", Label: "Stop", Style: discordgo.DangerButton},
+			discordgo.Button{CustomID: "rename", Label: "Rename", Style: discordgo.SecondaryButton},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A reply streamed by edits keeps its history.
+	for _, text := range []string{"streaming.", "streaming.."} {
+		if _, err := s.ChannelMessageEdit(general.ID, m.ID, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Press(bob, general.ID, m.ID, "stop"); err != nil {
+		t.Fatal(err)
+	}
+	ic := recv(t, got)
+	if ic.Message == nil || ic.Message.ID != m.ID || ic.MessageComponentData().CustomID != "stop" {
+		t.Errorf("component interaction = %+v", ic.Interaction)
+	}
+	if err := s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}); err != nil {
+		t.Fatal(err)
+	}
+	content := "stopped"
+	if _, err := s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &content, Components: &[]discordgo.MessageComponent{}}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.Message(general.ID, m.ID)
+	if d := cmp.Diff([]string{"streaming", "streaming.", "streaming..", "stopped"}, after.History); d != "" || len(after.Components) != 0 {
+		t.Errorf("history (-want +got):\n%s\ncomponents %+v", d, after.Components)
+	}
+	if _, err := f.Press(alice, general.ID, m.ID, "rename"); err == nil {
+		t.Error("pressed a button that is gone")
+	}
+
+	registerAsk(t, f, s)
+	if _, err := f.RunCommand(DiscordCommandRun{Channel: general, From: alice, Name: "ask",
+		Options: []DiscordOptionInput{{Name: "prompt", Value: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ic = recv(t, got)
+	err = s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{CustomID: "name", Title: "Name it", Components: []discordgo.MessageComponent{
+			discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{CustomID: "n", Label: "Name", Style: discordgo.TextInputShort}}},
+		}}})
+	if err != nil {
+		t.Fatalf("modal: %v", err)
+	}
+	if in, _ := f.Interaction(ic.ID); in.ResponseType != DiscordRespondModal || in.Modal != "name" {
+		t.Errorf("modal interaction = %+v", in)
+	}
+}
