@@ -1,6 +1,8 @@
 package fakes
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -28,6 +30,7 @@ type dcSession struct {
 	eventSeqs []int64
 	conn      *dcConn // nil while disconnected
 	dead      bool    // invalidated: RESUME is answered op 9
+	compress  bool    // IDENTIFY asked for compressed payloads
 }
 
 // dcConn is one websocket connection to the gateway. Frames go out
@@ -56,9 +59,27 @@ func (c *dcConn) enqueue(b []byte) {
 	}
 }
 
+// Markers of queued frames that are not JSON text (which starts with '{').
+const (
+	frameClose = 0 // a close frame, then the connection ends
+	frameZlib  = 1 // a zlib-compressed binary frame
+)
+
 // closeWith queues a close frame; the writer sends it and closes.
 func (c *dcConn) closeWith(code int, text string) {
-	c.enqueue(append([]byte{0}, websocket.FormatCloseMessage(code, text)...))
+	c.enqueue(append([]byte{frameClose}, websocket.FormatCloseMessage(code, text)...))
+}
+
+// zlibFrame returns the JSON b as a queued zlib binary frame, as Discord
+// sends large payloads (READY, GUILD_CREATE) to a client that identified
+// with compress: true.
+func zlibFrame(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.WriteByte(frameZlib)
+	z := zlib.NewWriter(&buf)
+	z.Write(b)
+	z.Close()
+	return buf.Bytes()
 }
 
 // writer sends the queued frames until the connection ends.
@@ -69,12 +90,16 @@ func (c *dcConn) writer(done <-chan struct{}) {
 		c.queue = nil
 		c.qmu.Unlock()
 		for _, b := range q {
-			if len(b) > 0 && b[0] == 0 { // a close frame
+			typ := websocket.TextMessage
+			switch {
+			case len(b) > 0 && b[0] == frameClose:
 				c.ws.WriteControl(websocket.CloseMessage, b[1:], time.Now().Add(time.Second))
 				c.ws.Close()
 				return
+			case len(b) > 0 && b[0] == frameZlib:
+				typ, b = websocket.BinaryMessage, b[1:]
 			}
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			if err := c.ws.WriteMessage(typ, b); err != nil {
 				return
 			}
 		}
@@ -186,7 +211,7 @@ func (f *Discord) identify(c *dcConn, d json.RawMessage) {
 			old.dead = true // superseded: a later RESUME of it is refused
 		}
 	}
-	s := &dcSession{id: "fake-session-" + f.snowflake(), intents: id.Intents, conn: c}
+	s := &dcSession{id: "fake-session-" + f.snowflake(), intents: id.Intents, conn: c, compress: id.Compress}
 	rec.SessionID = s.id
 	c.sess = s
 	f.sessions = append(f.sessions, s)
@@ -256,6 +281,9 @@ func (f *Discord) dispatchTo(s *dcSession, t string, d any) int64 {
 	b, err := json.Marshal(map[string]any{"op": 0, "s": s.seq, "t": t, "d": d})
 	if err != nil {
 		panic(err) // the fake's own types always marshal
+	}
+	if s.compress && (t == "READY" || t == "GUILD_CREATE") {
+		b = zlibFrame(b)
 	}
 	s.events = append(s.events, b)
 	s.eventSeqs = append(s.eventSeqs, s.seq)

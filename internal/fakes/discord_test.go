@@ -2,7 +2,9 @@ package fakes
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -763,4 +765,80 @@ func TestDiscordDeferredUpdateAndModal(t *testing.T) {
 	if in, _ := f.Interaction(ic.ID); in.ResponseType != DiscordRespondModal || in.Modal != "name" {
 		t.Errorf("modal interaction = %+v", in)
 	}
+}
+
+func TestDiscordCompressedReadyAndUserEdit(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	g := f.AddGuild("home")
+	general := f.AddTextChannel(g, "general")
+	s := newDGSession(t, f, dgDefault|discordgo.IntentsMessageContent)
+	s.Identify.Compress = true // discordgo's default: READY and GUILD_CREATE come zlib-compressed
+	guilds := make(chan *discordgo.GuildCreate, 1)
+	updates := make(chan *discordgo.MessageUpdate, 1)
+	s.AddHandler(func(_ *discordgo.Session, gc *discordgo.GuildCreate) { guilds <- gc })
+	s.AddHandler(func(_ *discordgo.Session, u *discordgo.MessageUpdate) { updates <- u })
+	openDG(t, s)
+	gc := recv(t, guilds)
+	if gc.ID != g.ID || len(gc.Channels) != 1 || gc.Channels[0].ID != general.ID {
+		t.Errorf("GUILD_CREATE = %+v", gc.Guild)
+	}
+	if ids := f.Identifies(); !ids[0].Compress {
+		t.Errorf("identify = %+v", ids[0])
+	}
+	m := f.SendText(general, alice, "typo")
+	if _, ok := f.EditByUser(general.ID, m.ID, "fixed"); !ok {
+		t.Fatal("EditByUser failed")
+	}
+	if u := recv(t, updates); u.ID != m.ID || u.Content != "fixed" || u.EditedTimestamp == nil {
+		t.Errorf("MESSAGE_UPDATE = %+v", u.Message)
+	}
+	// discordgo's state knows the channel from GUILD_CREATE.
+	if ch, err := s.State.Channel(general.ID); err != nil || ch.GuildID != g.ID {
+		t.Errorf("state channel: %+v, %v", ch, err)
+	}
+}
+
+func TestDiscordManyConcurrentInteractions(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	s := newDGSession(t, f, dgDefault)
+	s.SyncEvents = false // one goroutine per interaction, as a bot would run
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+	})
+	openDG(t, s)
+	registerAsk(t, f, s)
+	const n = 200
+	users := make([]DiscordUser, n)
+	for i := range users {
+		users[i] = f.AddUser("user" + strconv.Itoa(i))
+	}
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			in, err := f.RunCommand(DiscordCommandRun{Channel: general, From: u, Name: "ask",
+				Options: []DiscordOptionInput{{Name: "prompt", Value: "hi"}}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- in.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	for id := range ids {
+		if in := f.WaitResponse(t, id); in.ResponseType != DiscordRespondDeferred {
+			t.Errorf("interaction %s answered %d", id, in.ResponseType)
+		}
+	}
+	if seq := f.Seq(); seq < n+1 {
+		t.Errorf("last sequence %d, want at least %d", seq, n+1)
+	}
+	f.Verify(t)
 }

@@ -196,6 +196,35 @@ func withMember(m DiscordMessage, c *dcChannel) any {
 	return out{m, map[string]any{"roles": []string{}, "joined_at": "2024-01-01T00:00:00Z", "deaf": false, "mute": false}}
 }
 
+// EditByUser changes the content of a user's message, as its author
+// would, and dispatches MESSAGE_UPDATE (blanked as Send blanks). It
+// reports false for an unknown message.
+func (f *Discord) EditByUser(channelID, messageID, content string) (DiscordMessage, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[channelID]
+	if c == nil {
+		return DiscordMessage{}, false
+	}
+	m := c.message(messageID)
+	if m == nil || m.Author.ID == f.me.ID {
+		return DiscordMessage{}, false
+	}
+	m.Content = content
+	f.pings(m)
+	f.edited(m)
+	for _, s := range f.live() {
+		need := DiscordIntentGuildMessages
+		if c.ch.Type == DiscordDM {
+			need = DiscordIntentDirectMessages
+		}
+		if s.intents&need != 0 {
+			m.Seq = f.dispatchTo(s, "MESSAGE_UPDATE", f.asSeen(s, c, m))
+		}
+	}
+	return m.clone(), true
+}
+
 // SendText sends text as from in ch.
 func (f *Discord) SendText(ch DiscordChannel, from DiscordUser, text string) DiscordMessage {
 	return f.Send(DiscordIncoming{Channel: ch, From: from, Content: text})
