@@ -115,6 +115,7 @@ const (
 	DiscordRouteMe              = "GET /users/@me"
 	DiscordRouteOpenDM          = "POST /users/@me/channels"
 	DiscordRouteApplication     = "GET /oauth2/applications/@me"
+	DiscordRouteApplicationMe   = "GET /applications/@me"
 	DiscordRoutePutCommands     = "PUT /applications/{app}/commands"
 	DiscordRouteGetCommands     = "GET /applications/{app}/commands"
 	DiscordRoutePutGuildCmds    = "PUT /applications/{app}/guilds/{guild}/commands"
@@ -408,6 +409,12 @@ func DiscordRateLimited(retryAfter float64, global bool) DiscordFault {
 // DiscordServerError is a 5xx answer of Discord's front end.
 func DiscordServerError(status int) DiscordFault {
 	return DiscordFault{Status: status, Message: strconv.Itoa(status) + ": " + http.StatusText(status)}
+}
+
+// DiscordMissingAccess is the 403 Discord answers a command registration
+// when the bot was invited without the applications.commands scope.
+func DiscordMissingAccess() DiscordFault {
+	return DiscordFault{Status: 403, Code: 50001, Message: "Missing Access"}
 }
 
 // DiscordDropped closes the connection without an answer.
@@ -976,6 +983,8 @@ func dcRoute(method, path string) (route, masked string) {
 		return method + " /users/@me/channels", masked
 	case n == 3 && is(0, "oauth2") && is(1, "applications") && is(2, "@me"):
 		return method + " /oauth2/applications/@me", masked
+	case n == 2 && is(0, "applications") && is(1, "@me"):
+		return method + " /applications/@me", masked
 	case n == 3 && is(0, "applications") && is(2, "commands"):
 		return method + " /applications/{app}/commands", masked
 	case n == 5 && is(0, "applications") && is(2, "guilds") && is(4, "commands"):
@@ -1009,7 +1018,7 @@ func (f *Discord) route(route string, r *http.Request, rest string, body []byte,
 			"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}, nil
 	case DiscordRouteMe:
 		return 200, f.me, nil
-	case DiscordRouteApplication:
+	case DiscordRouteApplication, DiscordRouteApplicationMe:
 		return 200, map[string]any{"id": f.appID, "name": discordFakeApplicationName, "bot_public": false,
 			"bot": f.me, "description": "", "flags": 0}, nil
 	case DiscordRouteOpenDM:
@@ -1316,7 +1325,7 @@ func (f *Discord) sendMessage(channelID string, body []byte, files []dcFile) (in
 	}
 	f.applyBody(m, mb)
 	f.attach(m, files, mb)
-	c.add(m)
+	f.created(c, m)
 	return 200, m, nil
 }
 
@@ -1335,12 +1344,28 @@ func (c *dcChannel) add(m *DiscordMessage) {
 	c.msgs = append(c.msgs, m)
 }
 
-// edited marks an edit of m; f.mu is held.
+// created adds a message of the bot to c and, unless it is ephemeral,
+// dispatches MESSAGE_CREATE: Discord sends a bot its own messages too;
+// f.mu is held.
+func (f *Discord) created(c *dcChannel, m *DiscordMessage) {
+	c.add(m)
+	if !m.Ephemeral() {
+		f.dispatchMessage(c, m, "MESSAGE_CREATE")
+	}
+}
+
+// edited marks an edit of m and, unless it is ephemeral, dispatches
+// MESSAGE_UPDATE; f.mu is held.
 func (f *Discord) edited(m *DiscordMessage) {
 	t := f.now().UTC()
 	m.EditedTimestamp = &t
 	m.Edits++
 	m.History = append(m.History, m.Content)
+	if c := f.channels[m.ChannelID]; c != nil && !m.Ephemeral() {
+		if seq := f.dispatchMessage(c, m, "MESSAGE_UPDATE"); seq != 0 {
+			m.Seq = seq
+		}
+	}
 }
 
 func (c *dcChannel) message(id string) *DiscordMessage {
@@ -1495,7 +1520,7 @@ func (f *Discord) callback(id, token string, body []byte, files []dcFile) (int, 
 		}
 		f.applyBody(m, mb)
 		f.attach(m, files, mb)
-		c.add(m)
+		f.created(c, m)
 		in.Original = m.ID
 		in.Ephemeral = ephemeral
 	case DiscordRespondDeferredUpdate, DiscordRespondUpdate:
@@ -1607,7 +1632,7 @@ func (f *Discord) followup(app, token string, wait bool, body []byte, files []dc
 	}
 	f.applyBody(m, mb)
 	f.attach(m, files, mb)
-	c.add(m)
+	f.created(c, m)
 	in.Followups = append(in.Followups, m.ID)
 	if !wait {
 		return http.StatusNoContent, nil, nil

@@ -146,6 +146,10 @@ func TestDiscordMessageCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Discord sends the bot its own messages too (content kept).
+	if m = recv(t, got); m.ID != bot.ID || m.Author.ID != f.Me().ID || m.Content != "I am here" {
+		t.Errorf("own message = %+v", m.Message)
+	}
 	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "thanks", ReplyTo: bot.ID})
 	m = recv(t, got)
 	if m.Content != "thanks" || m.MessageReference == nil || m.MessageReference.MessageID != bot.ID ||
@@ -839,6 +843,25 @@ func TestDiscordManyConcurrentInteractions(t *testing.T) {
 	}
 	if seq := f.Seq(); seq < n+1 {
 		t.Errorf("last sequence %d, want at least %d", seq, n+1)
+	}
+	f.Verify(t)
+}
+
+func TestDiscordMissingAccess(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	s := newDGSession(t, f, dgDefault)
+	app, err := s.Application("@me")
+	if err != nil || app.ID != f.AppID() {
+		t.Fatalf("Application(@me) = %+v, %v", app, err)
+	}
+	f.FailNext(DiscordRoutePutCommands, 1, DiscordMissingAccess())
+	_, err = s.ApplicationCommandBulkOverwrite(f.AppID(), "", []*discordgo.ApplicationCommand{{Name: "ask", Description: "Ask"}})
+	if restCode(err) != 50001 {
+		t.Errorf("registration without the scope: %v, want 50001", err)
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "404", nil); restCode(err) != 50001 {
+		t.Errorf("registration to a guild the bot is not in: %v, want 50001", err)
 	}
 	f.Verify(t)
 }

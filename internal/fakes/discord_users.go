@@ -150,13 +150,14 @@ func (f *Discord) Send(in DiscordIncoming) DiscordMessage {
 	f.pings(m)
 	m.AllowedMentions = nil
 	c.add(m)
-	m.Seq = f.dispatchMessage(c, m)
+	m.Seq = f.dispatchMessage(c, m, "MESSAGE_CREATE")
 	return m.clone()
 }
 
-// dispatchMessage sends MESSAGE_CREATE of m to the live sessions that
-// see it and returns the last sequence number used; f.mu is held.
-func (f *Discord) dispatchMessage(c *dcChannel, m *DiscordMessage) int64 {
+// dispatchMessage sends event (MESSAGE_CREATE, MESSAGE_UPDATE) of m to
+// the live sessions that see it and returns the last sequence number
+// used (0 when none); f.mu is held.
+func (f *Discord) dispatchMessage(c *dcChannel, m *DiscordMessage, event string) int64 {
 	var seq int64
 	for _, s := range f.live() {
 		need := DiscordIntentGuildMessages
@@ -166,7 +167,7 @@ func (f *Discord) dispatchMessage(c *dcChannel, m *DiscordMessage) int64 {
 		if s.intents&need == 0 {
 			continue
 		}
-		seq = f.dispatchTo(s, "MESSAGE_CREATE", f.asSeen(s, c, m))
+		seq = f.dispatchTo(s, event, f.asSeen(s, c, m))
 	}
 	return seq
 }
@@ -212,16 +213,7 @@ func (f *Discord) EditByUser(channelID, messageID, content string) (DiscordMessa
 	}
 	m.Content = content
 	f.pings(m)
-	f.edited(m)
-	for _, s := range f.live() {
-		need := DiscordIntentGuildMessages
-		if c.ch.Type == DiscordDM {
-			need = DiscordIntentDirectMessages
-		}
-		if s.intents&need != 0 {
-			m.Seq = f.dispatchTo(s, "MESSAGE_UPDATE", f.asSeen(s, c, m))
-		}
-	}
+	f.edited(m) // dispatches MESSAGE_UPDATE
 	return m.clone(), true
 }
 
