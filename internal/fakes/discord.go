@@ -1292,6 +1292,10 @@ func (f *Discord) pings(m *DiscordMessage) {
 		if !slices.Contains(m.Pinged, r.Author.ID) {
 			m.Pinged = append(m.Pinged, r.Author.ID)
 		}
+		// Discord lists the pinged author of the replied message in mentions.
+		if !slices.ContainsFunc(m.Mentions, func(x DiscordUser) bool { return x.ID == r.Author.ID }) {
+			m.Mentions = append(m.Mentions, r.Author)
+		}
 	}
 }
 

@@ -160,6 +160,17 @@ func TestDiscordMessageCreate(t *testing.T) {
 	if m = recv(t, got); m.Content != "" {
 		t.Errorf("reply without ping = %q, want blanked", m.Content)
 	}
+	// Replying (with a mention) to someone else's message: the quoted
+	// message stays blanked.
+	bob := f.AddUser("bob")
+	other := f.SendText(general, bob, "secret chatter")
+	if m = recv(t, got); m.Content != "" {
+		t.Errorf("bob's message = %q, want blanked", m.Content)
+	}
+	f.Send(DiscordIncoming{Channel: general, From: alice, Content: "what he said", MentionBot: true, ReplyTo: other.ID})
+	if m = recv(t, got); m.Content == "" || m.ReferencedMessage == nil || m.ReferencedMessage.Content != "" || len(m.Mentions) != 2 {
+		t.Errorf("reply to bob mentioning the bot = %+v, quoting %+v", m.Message, m.ReferencedMessage)
+	}
 	f.Send(DiscordIncoming{Channel: dm, From: alice, Attachments: []DiscordAttachment{{Filename: "cat.jpg", ContentType: "image/jpeg", Size: 10}}})
 	m = recv(t, got)
 	if m.Content != "" || len(m.Attachments) != 1 || m.Attachments[0].Filename != "cat.jpg" || m.Attachments[0].URL == "" {

@@ -175,14 +175,26 @@ func (f *Discord) dispatchMessage(c *dcChannel, m *DiscordMessage, event string)
 // asSeen returns m as session s receives it; f.mu is held.
 func (f *Discord) asSeen(s *dcSession, c *dcChannel, m *DiscordMessage) any {
 	v := m.clone()
-	if s.intents&DiscordIntentMessageContent == 0 && c.ch.Type != DiscordDM && m.Author.ID != f.me.ID &&
-		!slices.Contains(m.Pinged, f.me.ID) {
-		v.Content = ""
-		v.Embeds = []json.RawMessage{}
-		v.Attachments = []DiscordAttachment{}
-		v.Components = []DiscordComponent{}
+	if s.intents&DiscordIntentMessageContent == 0 && c.ch.Type != DiscordDM {
+		f.blank(&v)
+		if v.ReferencedMessage != nil {
+			f.blank(v.ReferencedMessage)
+		}
 	}
 	return withMember(v, c)
+}
+
+// blank empties what Discord hides from a bot without the
+// MESSAGE_CONTENT intent, unless the bot wrote m or is mentioned in it.
+func (f *Discord) blank(m *DiscordMessage) {
+	if m.Author.ID == f.me.ID || slices.Contains(m.Pinged, f.me.ID) ||
+		slices.ContainsFunc(m.Mentions, func(u DiscordUser) bool { return u.ID == f.me.ID }) {
+		return
+	}
+	m.Content = ""
+	m.Embeds = []json.RawMessage{}
+	m.Attachments = []DiscordAttachment{}
+	m.Components = []DiscordComponent{}
 }
 
 // withMember adds the member object Discord puts on guild messages.
@@ -598,6 +610,28 @@ func (f *Discord) Interaction(id string) (DiscordInteraction, bool) {
 		return DiscordInteraction{}, false
 	}
 	return in.clone(), true
+}
+
+// Interactions returns every interaction users made, oldest first.
+func (f *Discord) Interactions() []DiscordInteraction {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]DiscordInteraction, 0, len(f.inters))
+	for _, in := range f.inters {
+		out = append(out, in.clone())
+	}
+	slices.SortFunc(out, func(a, b DiscordInteraction) int {
+		return cmpSnowflake(a.ID, b.ID)
+	})
+	return out
+}
+
+// cmpSnowflake orders ids by time (length first: they are decimals).
+func cmpSnowflake(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
 }
 
 func (i *DiscordInteraction) clone() DiscordInteraction {
