@@ -48,6 +48,7 @@ var allowed = map[string][]string{
 	"internal/atomicfile":         {"internal/safefile", "github.com/gofrs/flock"},
 	"internal/fakes":              {"github.com/gorilla/websocket"},
 	"internal/fakes/fakeprovider": {"internal/fakes", "internal/logkeys", "internal/providers", "internal/secret"},
+	"internal/fakes/fakediscord":  {"internal/fakes"},
 	"internal/fakes/faketelegram": {"internal/fakes"},
 	"internal/golden":             {"github.com/rogpeppe/go-internal"},
 	"internal/jsonobj":            {},
