@@ -621,6 +621,7 @@ type dcTransport struct {
 	target string
 }
 
+// RoundTrip sends r to the fake, noting the host it aimed at.
 func (t *dcTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	u, err := url.Parse(t.target)
 	if err != nil {
@@ -1677,6 +1678,9 @@ func (f *Discord) putCommands(guild string, body []byte) (int, any, *dcError) {
 		} else if n := utf8.RuneCountInString(c.Name); n == 0 || n > 32 {
 			fail(p+".name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
 		}
+		if n := commandChars(c); n > 4000 {
+			fail(p, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (4000)")
+		}
 		key := strconv.Itoa(c.Type) + "/" + c.Name
 		if seen[key] {
 			fail(p+".name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
@@ -1707,6 +1711,24 @@ func (f *Discord) putCommands(guild string, body []byte) (int, any, *dcError) {
 	}
 	f.commands[guild] = out
 	return 200, slices.Clone(out), nil
+}
+
+// commandChars counts a command's characters as Discord limits them
+// (4,000): names, descriptions and choice names and values.
+func commandChars(c DiscordCommand) int {
+	n := utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Description)
+	var opts func([]DiscordCommandOption)
+	opts = func(os []DiscordCommandOption) {
+		for _, o := range os {
+			n += utf8.RuneCountInString(o.Name) + utf8.RuneCountInString(o.Description)
+			for _, ch := range o.Choices {
+				n += utf8.RuneCountInString(ch.Name) + utf8.RuneCountInString(fmt.Sprint(ch.Value))
+			}
+			opts(o.Options)
+		}
+	}
+	opts(c.Options)
+	return n
 }
 
 func checkName(path, name string, fail func(path, code, msg string)) {

@@ -13,6 +13,11 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// discordReplayBuffer is how many dispatches a session keeps at least
+// (at most twice as many) for a RESUME; a client further behind is told
+// to identify anew (op 9).
+const discordReplayBuffer = 10000
+
 // Gateway close codes the fake uses.
 const (
 	DiscordCloseAuthenticationFailed = 4004
@@ -255,7 +260,9 @@ func (f *Discord) resume(c *dcConn, d json.RawMessage) {
 			s = x
 		}
 	}
-	if s == nil || rs.Seq > s.seq {
+	// A sequence ahead of the session, or one whose successors left the
+	// replay buffer, cannot be resumed.
+	if s == nil || rs.Seq > s.seq || len(s.eventSeqs) > 0 && rs.Seq < s.eventSeqs[0]-1 {
 		c.enqueue(gwFrame(9, false))
 		return
 	}
@@ -287,6 +294,10 @@ func (f *Discord) dispatchTo(s *dcSession, t string, d any) int64 {
 	}
 	s.events = append(s.events, b)
 	s.eventSeqs = append(s.eventSeqs, s.seq)
+	if len(s.events) >= 2*discordReplayBuffer { // trimmed in bulk: O(1) a dispatch
+		s.events = slices.Clone(s.events[discordReplayBuffer:])
+		s.eventSeqs = slices.Clone(s.eventSeqs[discordReplayBuffer:])
+	}
 	if s.conn != nil {
 		s.conn.enqueue(b)
 	}
