@@ -876,3 +876,63 @@ func TestDiscordMissingAccess(t *testing.T) {
 	}
 	f.Verify(t)
 }
+
+// BenchmarkDiscordMessageRoundTrip measures a user's DM reaching a
+// discordgo handler that answers it, through the fake: the floor under
+// the adapter's own time per message.
+func BenchmarkDiscordMessageRoundTrip(b *testing.B) {
+	f := NewDiscord(b)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s, err := discordgo.New("Bot " + f.Token())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Client, s.SyncEvents, s.LogLevel = f.Client(), true, -1
+	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
+		if m.Author.ID != s.State.User.ID {
+			s.ChannelMessageSend(m.ChannelID, "ok")
+		}
+	})
+	if err := s.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	b.ResetTimer()
+	for i := range b.N {
+		f.SendText(dm, alice, "hi")
+		f.WaitBotMessages(b, dm.ID, i+1)
+	}
+}
+
+// BenchmarkDiscordDeferral measures a slash command reaching a discordgo
+// handler that defers it, through the fake.
+func BenchmarkDiscordDeferral(b *testing.B) {
+	f := NewDiscord(b)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s, err := discordgo.New("Bot " + f.Token())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Client, s.SyncEvents, s.LogLevel = f.Client(), true, -1
+	s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+	})
+	if err := s.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.ApplicationCommandBulkOverwrite(f.AppID(), "", []*discordgo.ApplicationCommand{{Name: "new", Description: "New chat"}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		in, err := f.RunCommand(DiscordCommandRun{Channel: dm, From: alice, Name: "new"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.WaitResponse(b, in.ID)
+	}
+}

@@ -568,14 +568,32 @@ func (f *Discord) SeenBy(channelID, userID string) []DiscordMessage {
 // BotMessages returns the bot's messages in a channel (responses and
 // follow-ups included).
 func (f *Discord) BotMessages(channelID string) []DiscordMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var out []DiscordMessage
-	me := f.Me()
-	for _, m := range f.Messages(channelID) {
-		if m.Author.ID == me.ID {
-			out = append(out, m)
+	if c := f.channels[channelID]; c != nil {
+		for _, m := range c.msgs {
+			if !m.Deleted && m.Author.ID == f.me.ID {
+				out = append(out, m.clone())
+			}
 		}
 	}
 	return out
+}
+
+// botCount counts the bot's messages (not deleted) in a channel.
+func (f *Discord) botCount(channelID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	if c := f.channels[channelID]; c != nil {
+		for _, m := range c.msgs {
+			if !m.Deleted && m.Author.ID == f.me.ID {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Message returns a message of a channel by id.
@@ -713,12 +731,10 @@ func (f *Discord) WaitConnected(t Failer) {
 // channel and returns them all.
 func (f *Discord) WaitBotMessages(t Failer, channelID string, n int) []DiscordMessage {
 	t.Helper()
-	var out []DiscordMessage
 	f.WaitUntil(t, fmt.Sprintf("%d bot messages in channel %s", n, channelID), func() bool {
-		out = f.BotMessages(channelID)
-		return len(out) >= n
+		return f.botCount(channelID) >= n // counted, not copied: cheap at every change
 	})
-	return out
+	return f.BotMessages(channelID)
 }
 
 // WaitResponse waits until the interaction has its initial response and
