@@ -1128,6 +1128,9 @@ func parseMessageBody(body []byte, prefix string, modal bool) (*messageBody, *dc
 	if mb.Components != nil {
 		validateComponents(*mb.Components, modal, fail)
 	}
+	if mb.Embeds != nil && len(*mb.Embeds) > 10 {
+		fail("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+	}
 	if a := mb.AllowedMentions; a != nil {
 		if slices.Contains(a.Parse, "users") && len(a.Users) > 0 {
 			fail("allowed_mentions", "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE", "parse:[\"users\"] and users: [ids] are mutually exclusive.")

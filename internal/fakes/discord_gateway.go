@@ -20,6 +20,8 @@ const discordReplayBuffer = 10000
 
 // Gateway close codes the fake uses.
 const (
+	DiscordCloseUnknownOpcode        = 4001
+	DiscordCloseNotAuthenticated     = 4003
 	DiscordCloseAuthenticationFailed = 4004
 	DiscordCloseAlreadyAuthenticated = 4005
 	DiscordCloseDisallowedIntents    = 4014
@@ -180,6 +182,12 @@ func (f *Discord) serveGateway(w http.ResponseWriter, r *http.Request) {
 			f.identify(c, p.D)
 		case 6:
 			f.resume(c, p.D)
+		case 3, 4, 8: // presence, voice state, request guild members: accepted, ignored
+			if c.sess == nil {
+				c.closeWith(DiscordCloseNotAuthenticated, "Not authenticated.")
+			}
+		default:
+			c.closeWith(DiscordCloseUnknownOpcode, "Unknown opcode.")
 		}
 		f.mu.Unlock()
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
+	"github.com/gorilla/websocket"
 )
 
 // newDGSession returns a discordgo session of the fake with intents, not
@@ -100,6 +101,18 @@ func TestDiscordUnauthorized(t *testing.T) {
 	if err := s.Open(); err == nil {
 		s.Close()
 		t.Error("Open with a wrong token succeeded")
+	}
+	// A token the gateway refuses closes the socket with 4004.
+	s2 := newDGSession(t, f, dgDefault)
+	s2.Identify.Token = "Bot wrong-token"
+	s2.ShouldReconnectOnError = false
+	err = s2.Open()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != DiscordCloseAuthenticationFailed {
+		t.Errorf("Open with a token the gateway refuses: %v, want close 4004", err)
+	}
+	if ids := f.Identifies(); len(ids) != 1 || ids[0].Accepted {
+		t.Errorf("identifies = %+v", ids)
 	}
 	for _, c := range f.Calls() {
 		if strings.Contains(c.Body+c.Path, "wrong-token") {
