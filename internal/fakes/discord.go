@@ -530,6 +530,8 @@ type Discord struct {
 	byToken  map[string]string // interaction token → id
 	calls    []DiscordCall
 	faults   []dcFault
+	limits   map[string]dcLimit   // route → its rate limit (SetRateLimit)
+	buckets  map[string]*dcBucket // route and major parameter → use
 
 	sessions   []*dcSession
 	identifies []DiscordIdentify
@@ -542,6 +544,16 @@ type dcChannel struct {
 	ch     DiscordChannel
 	msgs   []*DiscordMessage
 	typing []time.Time
+}
+
+type dcLimit struct {
+	n      int
+	window time.Duration
+}
+
+type dcBucket struct {
+	start time.Time
+	used  int
 }
 
 type dcFault struct {
@@ -570,6 +582,8 @@ func NewDiscord(t TB) *Discord {
 		commands:    map[string][]DiscordCommand{},
 		inters:      map[string]*DiscordInteraction{},
 		byToken:     map[string]string{},
+		limits:      map[string]dcLimit{},
+		buckets:     map[string]*dcBucket{},
 		conns:       map[*dcConn]bool{},
 	}
 	id := f.snowflake()
@@ -706,6 +720,50 @@ func (f *Discord) FailNext(route string, n int, fault DiscordFault) {
 	f.faults = append(f.faults, dcFault{route: route, n: n, f: fault})
 }
 
+// SetRateLimit limits route (a DiscordRoute… template) to n calls per
+// window for each major parameter (channel, interaction, webhook token),
+// measured on the fake's clock: every answer carries Discord's
+// X-RateLimit-Limit, -Remaining, -Reset-After and -Bucket headers, and a
+// call over the limit is answered 429 with retry_after. n ≤ 0 removes the
+// limit. Note that discordgo waits on its own (in real time) before a call
+// to a bucket the headers said was exhausted.
+func (f *Discord) SetRateLimit(route string, n int, window time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n <= 0 {
+		delete(f.limits, route)
+		return
+	}
+	f.limits[route] = dcLimit{n: n, window: window}
+}
+
+// limit applies route's rate limit to a call of the bucket key: it
+// returns the headers to send, or the 429 fault; f.mu is held.
+func (f *Discord) limit(route, key string) (http.Header, *DiscordFault) {
+	l, ok := f.limits[route]
+	if !ok {
+		return nil, nil
+	}
+	now := f.now()
+	b := f.buckets[key]
+	if b == nil || now.Sub(b.start) >= l.window {
+		b = &dcBucket{start: now}
+		f.buckets[key] = b
+	}
+	resetAfter := b.start.Add(l.window).Sub(now).Seconds()
+	if b.used >= l.n {
+		fault := DiscordRateLimited(resetAfter, false)
+		return nil, &fault
+	}
+	b.used++
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(l.n))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(l.n-b.used))
+	h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(resetAfter, 'f', 3, 64))
+	h.Set("X-RateLimit-Bucket", fmt.Sprintf("fake-%x", len(route)*31+len(l.window.String())))
+	return h, nil
+}
+
 // snowflake returns a new id; f.mu is held (or f is not yet shared).
 func (f *Discord) snowflake() string {
 	f.nextID++
@@ -817,6 +875,22 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		writeDiscordError(w, e)
 		return
+	}
+	seg := strings.Split(strings.Trim(rest, "/"), "/")
+	key := route + "|" + strings.Join(seg[:min(len(seg), 2)], "/")
+	if seg[0] == "webhooks" || seg[0] == "interactions" {
+		key = route + "|" + strings.Join(seg[:min(len(seg), 3)], "/")
+	}
+	rlHeaders, over := f.limit(route, key)
+	if over != nil {
+		e := &dcError{status: 429, message: over.Message, fault: over}
+		f.finish(idx, e)
+		f.mu.Unlock()
+		writeDiscordError(w, e)
+		return
+	}
+	for k, v := range rlHeaders {
+		w.Header()[k] = v
 	}
 	var (
 		status = 200

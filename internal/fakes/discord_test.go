@@ -949,3 +949,57 @@ func BenchmarkDiscordDeferral(b *testing.B) {
 		f.WaitResponse(b, in.ID)
 	}
 }
+
+func TestDiscordRateLimit(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	f.SetClock(clock.Now)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	general := f.AddTextChannel(f.AddGuild("home"), "general")
+	f.SetRateLimit(DiscordRouteEdit, 2, 5*time.Second)
+	s := newDGSession(t, f, dgDefault)
+	s.ShouldRetryOnRateLimit = false
+	m, err := s.ChannelMessageSend(dm.ID, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	for _, text := range []string{"1", "2"} {
+		if _, err := s.ChannelMessageEdit(dm.ID, m.ID, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The headers said the bucket is empty for 5 s (on the fake's clock):
+	// discordgo would now wait 5 s of real time before the next edit.
+	calls := f.Calls(DiscordRouteEdit)
+	if h := calls[len(calls)-1]; h.Status != 200 {
+		t.Errorf("second edit = %+v", h)
+	}
+	s.Ratelimiter = discordgo.NewRatelimiter() // forget them, to reach the fake's 429
+	// A third edit within the window is refused, with what is left of it.
+	clock.Advance(time.Second)
+	_, err = s.ChannelMessageEdit(dm.ID, m.ID, "3")
+	var rl *discordgo.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != 4*time.Second {
+		t.Fatalf("third edit: %v, want a 429 with retry_after 4 s", err)
+	}
+	// Other channels have their own bucket; the window ends on the clock.
+	g, err := s.ChannelMessageSend(general.ID, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChannelMessageEdit(general.ID, g.ID, "y"); err != nil {
+		t.Errorf("edit in another channel: %v", err)
+	}
+	clock.Advance(4 * time.Second)
+	s.Ratelimiter = discordgo.NewRatelimiter() // the 429's headers too would make discordgo wait
+	if _, err := s.ChannelMessageEdit(dm.ID, m.ID, "3"); err != nil {
+		t.Errorf("edit after the window: %v", err)
+	}
+	got, _ := f.Message(dm.ID, m.ID)
+	if d := cmp.Diff([]string{"0", "1", "2", "3"}, got.History); d != "" {
+		t.Errorf("history (-want +got):\n%s", d)
+	}
+}
