@@ -126,6 +126,7 @@ const (
 	DiscordRouteDeleteOriginal  = "DELETE /webhooks/{app}/{token}/messages/{message}"
 	DiscordRouteFollowup        = "POST /webhooks/{app}/{token}"
 	DiscordRouteSend            = "POST /channels/{channel}/messages"
+	DiscordRouteHistory         = "GET /channels/{channel}/messages"
 	DiscordRouteEdit            = "PATCH /channels/{channel}/messages/{message}"
 	DiscordRouteGetMessage      = "GET /channels/{channel}/messages/{message}"
 	DiscordRouteDeleteMessage   = "DELETE /channels/{channel}/messages/{message}"
@@ -1144,6 +1145,8 @@ func (f *Discord) route(route string, r *http.Request, rest string, body []byte,
 		return 200, c.ch, nil
 	case DiscordRouteSend:
 		return f.sendMessage(seg[1], body, files)
+	case DiscordRouteHistory:
+		return f.history(seg[1], r.URL.Query())
 	case DiscordRouteEdit, DiscordRouteGetMessage, DiscordRouteDeleteMessage:
 		return f.channelMessage(r.Method, seg[1], seg[3], body, files)
 	case DiscordRouteTyping:
@@ -1409,6 +1412,34 @@ func (f *Discord) sendMessage(channelID string, body []byte, files []dcFile) (in
 	f.attach(m, files, mb)
 	f.created(c, m)
 	return 200, m, nil
+}
+
+// history serves GET /channels/{id}/messages: newest first, limit (1 to
+// 100, 50 by default) before/after a message id; f.mu is held.
+func (f *Discord) history(channelID string, q url.Values) (int, any, *dcError) {
+	c := f.channels[channelID]
+	if c == nil {
+		return 0, nil, dcNotFound(DiscordCodeUnknownChannel, DiscordUnknownChannel)
+	}
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 0, nil, formError("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")
+		}
+		limit = n
+	}
+	before, after := q.Get("before"), q.Get("after")
+	out := []DiscordMessage{}
+	for i := len(c.msgs) - 1; i >= 0 && len(out) < limit; i-- {
+		m := c.msgs[i]
+		if m.Deleted || m.Ephemeral() ||
+			before != "" && cmpSnowflake(m.ID, before) >= 0 || after != "" && cmpSnowflake(m.ID, after) <= 0 {
+			continue
+		}
+		out = append(out, m.clone())
+	}
+	return 200, out, nil
 }
 
 // newMessage returns a message of author in c, not yet added; f.mu is

@@ -822,6 +822,25 @@ func TestDiscordCompressedReadyAndUserEdit(t *testing.T) {
 	if u := recv(t, updates); u.ID != m.ID || u.Content != "fixed" || u.EditedTimestamp == nil {
 		t.Errorf("MESSAGE_UPDATE = %+v", u.Message)
 	}
+	deleted := make(chan *discordgo.MessageDelete, 1)
+	s.AddHandler(func(_ *discordgo.Session, d *discordgo.MessageDelete) { deleted <- d })
+	if !f.DeleteByUser(general.ID, m.ID) {
+		t.Fatal("DeleteByUser failed")
+	}
+	if d := recv(t, deleted); d.ID != m.ID || d.ChannelID != general.ID {
+		t.Errorf("MESSAGE_DELETE = %+v", d.Message)
+	}
+	if _, err := s.ChannelMessageSend(general.ID, "one"); err != nil {
+		t.Fatal(err)
+	}
+	two, err := s.ChannelMessageSend(general.ID, "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := s.ChannelMessages(general.ID, 1, "", "", "")
+	if err != nil || len(hist) != 1 || hist[0].ID != two.ID {
+		t.Errorf("history = %+v, %v; want the newest message only", hist, err)
+	}
 	// discordgo's state knows the channel from GUILD_CREATE.
 	if ch, err := s.State.Channel(general.ID); err != nil || ch.GuildID != g.ID {
 		t.Errorf("state channel: %+v, %v", ch, err)

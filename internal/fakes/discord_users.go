@@ -229,6 +229,36 @@ func (f *Discord) EditByUser(channelID, messageID, content string) (DiscordMessa
 	return m.clone(), true
 }
 
+// DeleteByUser deletes a user's message, as its author would, and
+// dispatches MESSAGE_DELETE. It reports false for an unknown message.
+func (f *Discord) DeleteByUser(channelID, messageID string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[channelID]
+	if c == nil {
+		return false
+	}
+	m := c.message(messageID)
+	if m == nil || m.Author.ID == f.me.ID {
+		return false
+	}
+	m.Deleted = true
+	d := map[string]any{"id": m.ID, "channel_id": c.ch.ID}
+	if c.ch.GuildID != "" {
+		d["guild_id"] = c.ch.GuildID
+	}
+	for _, s := range f.live() {
+		need := DiscordIntentGuildMessages
+		if c.ch.Type == DiscordDM {
+			need = DiscordIntentDirectMessages
+		}
+		if s.intents&need != 0 {
+			f.dispatchTo(s, "MESSAGE_DELETE", d)
+		}
+	}
+	return true
+}
+
 // SendText sends text as from in ch.
 func (f *Discord) SendText(ch DiscordChannel, from DiscordUser, text string) DiscordMessage {
 	return f.Send(DiscordIncoming{Channel: ch, From: from, Content: text})
