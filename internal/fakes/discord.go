@@ -520,6 +520,7 @@ type Discord struct {
 	waitTimeout time.Duration
 	heartbeat   time.Duration
 	privileged  bool // privileged intents (MESSAGE_CONTENT) enabled in the portal
+	noAcks      bool // heartbeats go unanswered (a zombied connection)
 	nextID      int64
 
 	guilds   map[string]*DiscordGuild
@@ -700,6 +701,15 @@ func (f *Discord) SetHeartbeatInterval(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.heartbeat = d
+}
+
+// SetHeartbeatAcks sets whether heartbeats are answered (op 11); off
+// plays a zombied connection, which discordgo drops and resumes after
+// five unanswered intervals (see SetHeartbeatInterval). On by default.
+func (f *Discord) SetHeartbeatAcks(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.noAcks = !on
 }
 
 // SetPrivilegedIntents sets whether the application may ask for the

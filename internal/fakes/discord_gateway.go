@@ -176,7 +176,9 @@ func (f *Discord) serveGateway(w http.ResponseWriter, r *http.Request) {
 		switch p.Op {
 		case 1:
 			f.heartbeats++
-			c.enqueue(gwFrame(11, nil))
+			if !f.noAcks {
+				c.enqueue(gwFrame(11, nil))
+			}
 			f.notify()
 		case 2:
 			f.identify(c, p.D)

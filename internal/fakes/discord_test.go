@@ -1022,3 +1022,23 @@ func TestDiscordRateLimit(t *testing.T) {
 		t.Errorf("history (-want +got):\n%s", d)
 	}
 }
+
+func TestDiscordZombieConnectionResumes(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	f.SetHeartbeatInterval(20 * time.Millisecond)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	got := make(chan string, 4)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Content })
+	openDG(t, s)
+	f.SetHeartbeatAcks(false)
+	// discordgo gives up on the silent connection and resumes.
+	f.WaitUntil(t, "a resume", func() bool { return f.Resumes() >= 1 })
+	f.SetHeartbeatAcks(true)
+	f.SendText(dm, alice, "still here")
+	if c := recv(t, got); c != "still here" {
+		t.Errorf("got %q", c)
+	}
+}
