@@ -532,7 +532,8 @@ type Discord struct {
 	byToken  map[string]string // interaction token → id
 	calls    []DiscordCall
 	faults   []dcFault
-	limits   map[string]dcLimit   // route → its rate limit (SetRateLimit)
+	limits   map[string]dcLimit // route → its rate limit (SetRateLimit)
+	delays   map[string]time.Duration
 	buckets  map[string]*dcBucket // route and major parameter → use
 
 	sessions   []*dcSession
@@ -585,6 +586,7 @@ func NewDiscord(t TB) *Discord {
 		inters:      map[string]*DiscordInteraction{},
 		byToken:     map[string]string{},
 		limits:      map[string]dcLimit{},
+		delays:      map[string]time.Duration{},
 		buckets:     map[string]*dcBucket{},
 		conns:       map[*dcConn]bool{},
 	}
@@ -729,6 +731,20 @@ func (f *Discord) FailNext(route string, n int, fault DiscordFault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = append(f.faults, dcFault{route: route, n: n, f: fault})
+}
+
+// Delay holds back every later call of route ("" for all routes) by d
+// before serving it, as a slow Discord would; 0 removes the delay. A
+// waiting call ends unanswered when its client goes away or the fake
+// closes. The call is logged at once, with Status 0 until served.
+func (f *Discord) Delay(route string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d <= 0 {
+		delete(f.delays, route)
+		return
+	}
+	f.delays[route] = d
 }
 
 // SetRateLimit limits route (a DiscordRoute… template) to n calls per
@@ -886,6 +902,24 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		writeDiscordError(w, e)
 		return
+	}
+	delay, ok := f.delays[route]
+	if !ok {
+		delay = f.delays[""]
+	}
+	if delay > 0 {
+		f.mu.Unlock()
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-f.done:
+			t.Stop()
+			return
+		}
+		f.mu.Lock()
 	}
 	seg := strings.Split(strings.Trim(rest, "/"), "/")
 	key := route + "|" + strings.Join(seg[:min(len(seg), 2)], "/")

@@ -1042,3 +1042,23 @@ func TestDiscordZombieConnectionResumes(t *testing.T) {
 		t.Errorf("got %q", c)
 	}
 }
+
+func TestDiscordDelay(t *testing.T) {
+	t.Parallel()
+	f := NewDiscord(t)
+	alice := f.AddUser("alice")
+	dm := f.DM(alice)
+	s := newDGSession(t, f, dgDefault)
+	f.Delay(DiscordRouteTyping, time.Hour) // a typing call that never comes back
+	typed := make(chan error, 1)
+	go func() { typed <- s.ChannelTyping(dm.ID, discordgo.WithContext(t.Context())) }()
+	f.WaitUntil(t, "the typing call in flight", func() bool { return len(f.Calls(DiscordRouteTyping)) == 1 })
+	// Other routes are not held.
+	if _, err := s.ChannelMessageSend(dm.ID, "not blocked"); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.Calls(DiscordRouteTyping); c[0].Status != 0 || len(f.Typing(dm.ID)) != 0 {
+		t.Errorf("held typing call = %+v", c)
+	}
+	f.Delay(DiscordRouteTyping, 0)
+}
