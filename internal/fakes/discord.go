@@ -110,29 +110,33 @@ const discordFlagLoading = 1 << 7
 
 // Route templates, as Calls reports them and FailNext matches them.
 const (
-	DiscordRouteGateway         = "GET /gateway"
-	DiscordRouteGatewayBot      = "GET /gateway/bot"
-	DiscordRouteMe              = "GET /users/@me"
-	DiscordRouteOpenDM          = "POST /users/@me/channels"
-	DiscordRouteApplication     = "GET /oauth2/applications/@me"
-	DiscordRouteApplicationMe   = "GET /applications/@me"
-	DiscordRoutePutCommands     = "PUT /applications/{app}/commands"
-	DiscordRouteGetCommands     = "GET /applications/{app}/commands"
-	DiscordRoutePutGuildCmds    = "PUT /applications/{app}/guilds/{guild}/commands"
-	DiscordRouteGetGuildCmds    = "GET /applications/{app}/guilds/{guild}/commands"
-	DiscordRouteCallback        = "POST /interactions/{interaction}/{token}/callback"
-	DiscordRouteGetOriginal     = "GET /webhooks/{app}/{token}/messages/{message}"
-	DiscordRouteEditOriginal    = "PATCH /webhooks/{app}/{token}/messages/{message}"
-	DiscordRouteDeleteOriginal  = "DELETE /webhooks/{app}/{token}/messages/{message}"
-	DiscordRouteFollowup        = "POST /webhooks/{app}/{token}"
-	DiscordRouteSend            = "POST /channels/{channel}/messages"
-	DiscordRouteHistory         = "GET /channels/{channel}/messages"
-	DiscordRouteEdit            = "PATCH /channels/{channel}/messages/{message}"
-	DiscordRouteGetMessage      = "GET /channels/{channel}/messages/{message}"
-	DiscordRouteDeleteMessage   = "DELETE /channels/{channel}/messages/{message}"
-	DiscordRouteTyping          = "POST /channels/{channel}/typing"
-	DiscordRouteGetChannel      = "GET /channels/{channel}"
-	discordRouteUnknown         = "unknown"
+	DiscordRouteGateway        = "GET /gateway"
+	DiscordRouteGatewayBot     = "GET /gateway/bot"
+	DiscordRouteMe             = "GET /users/@me"
+	DiscordRouteOpenDM         = "POST /users/@me/channels"
+	DiscordRouteApplication    = "GET /oauth2/applications/@me"
+	DiscordRouteApplicationMe  = "GET /applications/@me"
+	DiscordRoutePutCommands    = "PUT /applications/{app}/commands"
+	DiscordRouteGetCommands    = "GET /applications/{app}/commands"
+	DiscordRoutePutGuildCmds   = "PUT /applications/{app}/guilds/{guild}/commands"
+	DiscordRouteGetGuildCmds   = "GET /applications/{app}/guilds/{guild}/commands"
+	DiscordRouteCallback       = "POST /interactions/{interaction}/{token}/callback"
+	DiscordRouteGetOriginal    = "GET /webhooks/{app}/{token}/messages/{message}"
+	DiscordRouteEditOriginal   = "PATCH /webhooks/{app}/{token}/messages/{message}"
+	DiscordRouteDeleteOriginal = "DELETE /webhooks/{app}/{token}/messages/{message}"
+	DiscordRouteFollowup       = "POST /webhooks/{app}/{token}"
+	DiscordRouteSend           = "POST /channels/{channel}/messages"
+	DiscordRouteHistory        = "GET /channels/{channel}/messages"
+	DiscordRouteEdit           = "PATCH /channels/{channel}/messages/{message}"
+	DiscordRouteGetMessage     = "GET /channels/{channel}/messages/{message}"
+	DiscordRouteDeleteMessage  = "DELETE /channels/{channel}/messages/{message}"
+	DiscordRouteTyping         = "POST /channels/{channel}/typing"
+	DiscordRouteGetChannel     = "GET /channels/{channel}"
+	discordRouteUnknown        = "unknown"
+)
+
+// Defaults of a new fake.
+const (
 	discordDefaultHeartbeat     = 41250 * time.Millisecond
 	discordDefaultWaitTimeout   = 10 * time.Second
 	discordSnowflakeBase        = 1_300_000_000_000_000_000
@@ -504,7 +508,8 @@ func (i DiscordIdentify) HasIntent(bit int) bool { return i.Intents&bit == bit }
 //
 // Tests play the users: Send, RunCommand, Autocomplete, Choose and Press
 // dispatch gateway events with increasing sequence numbers; DropSocket,
-// Reconnect and InvalidateSession exercise discordgo's resume.
+// Reconnect, InvalidateSession and SetHeartbeatAcks exercise discordgo's
+// resume; FailNext, SetRateLimit and Delay script REST failures.
 // A Discord is safe for concurrent use.
 type Discord struct {
 	srv  *httptest.Server
