@@ -54,19 +54,6 @@ func toHTML(md string) string {
 	return b.String()
 }
 
-// fenceOpen reports whether line opens a code block, and its language.
-func fenceOpen(line string) (lang string, ok bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "```")
-	if !ok {
-		return "", false
-	}
-	lang, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
-	return strings.Trim(lang, "`"), true
-}
-
-// isFenceClose reports whether line closes a code block.
-func isFenceClose(line string) bool { return strings.TrimSpace(line) == "```" }
-
 // blockLine writes one line outside code blocks.
 func blockLine(b *strings.Builder, line string) {
 	trimmed := strings.TrimLeft(line, " ")

@@ -149,6 +149,7 @@ var revealAllowed = []string{
 	"models/openai/header.go",
 	"config/envvalue.go",          // non-secret variables only (plainVar)
 	"adapters/telegram/reveal.go", // the bot token in request URLs, the webhook secret
+	"adapters/discord/reveal.go",  // the bot token in the Authorization header and IDENTIFY
 }
 
 // TestRevealConfined keeps Secret.Reveal calls where STYLE §9 allows them.
