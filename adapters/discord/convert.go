@@ -1,0 +1,219 @@
+package discord
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/botgateway/bot/adapters"
+)
+
+// handler turns one Run's gateway events into Messages for its Inbox.
+type handler struct {
+	a        *Adapter
+	in       adapters.Inbox
+	complete adapters.Completer // nil: autocomplete answers nothing
+	ctx      context.Context    // Run's: ends when Run does
+}
+
+// message handles MESSAGE_CREATE: a DM always, a guild message when it is
+// for the bot (see forBot); bots' messages, webhooks, system messages and
+// messages without text are dropped.
+func (h *handler) message(m *discordgo.Message) {
+	a := h.a
+	if m == nil || m.Author == nil || m.Author.Bot || m.WebhookID != "" {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return
+	}
+	me := a.me.Load()
+	if me == nil || m.Author.ID == me.ID {
+		return
+	}
+	direct := m.GuildID == ""
+	text, ok := forBot(m, me.ID, direct, a.cfg.RequireMention)
+	if !ok {
+		return
+	}
+	if !a.seen.add("m" + m.ID) { // delivered again after a resume
+		return
+	}
+	ref := a.chatRef(h.ctx, m.GuildID, m.ChannelID, m.Author.ID)
+	r := &replier{a: a, channel: m.ChannelID, user: m.Author.ID, direct: direct}
+	if !direct {
+		r.replyTo = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(bool)}
+	}
+	h.in.Deliver(h.ctx, adapters.Message{
+		Channel: Name,
+		Chat:    ref,
+		Sender:  adapters.Sender{ID: m.Author.ID, Name: displayName(m.Author)},
+		Text:    text,
+		Direct:  direct,
+		BotName: me.Username,
+		Reply:   r,
+	})
+}
+
+// forBot returns the text of m to deliver, with the bot's mentions
+// stripped, and whether to deliver it: in a DM always; in a guild a text
+// command, a message mentioning the bot or replying to it, or any message
+// when requireMention is off. A message with no text (an attachment only,
+// or a guild message Discord blanked for want of the message-content
+// intent) is not delivered.
+func forBot(m *discordgo.Message, botID string, direct, requireMention bool) (string, bool) {
+	mentioned := false
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == botID {
+			mentioned = true
+		}
+	}
+	replied := m.ReferencedMessage != nil && m.ReferencedMessage.Author != nil && m.ReferencedMessage.Author.ID == botID
+	text := stripMention(m.Content, botID)
+	if strings.TrimSpace(text) == "" {
+		return "", false
+	}
+	if direct || !requireMention || mentioned || replied || strings.HasPrefix(text, "/") {
+		return text, true
+	}
+	return "", false
+}
+
+// stripMention removes the bot's mentions (<@id> and <@!id>) from text and
+// trims it.
+func stripMention(text, botID string) string {
+	if botID != "" {
+		text = strings.ReplaceAll(text, "<@"+botID+">", "")
+		text = strings.ReplaceAll(text, "<@!"+botID+">", "")
+	}
+	return strings.TrimSpace(text)
+}
+
+// displayName is a user's name for logs.
+func displayName(u *discordgo.User) string {
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// chatRef is the ChatRef of a place (DESIGN §3 session keys): "dm:<user>"
+// in a DM, "<parent>:thread:<thread>" in a thread, else "<channel>". A
+// message and an interaction in the same place get the same one.
+func (a *Adapter) chatRef(ctx context.Context, guildID, channelID, userID string) adapters.ChatRef {
+	if guildID == "" {
+		return adapters.ChatRef("dm:" + userID)
+	}
+	if parent := a.threadParent(ctx, channelID, true); parent != "" {
+		return adapters.ChatRef(parent + ":thread:" + channelID)
+	}
+	return adapters.ChatRef(channelID)
+}
+
+// chatRefCached is chatRef from memory only (autocomplete must not wait
+// for Discord): a thread not yet seen counts as its own channel.
+func (a *Adapter) chatRefCached(guildID, channelID, userID string) adapters.ChatRef {
+	if guildID == "" {
+		return adapters.ChatRef("dm:" + userID)
+	}
+	if parent := a.threadParent(context.Background(), channelID, false); parent != "" {
+		return adapters.ChatRef(parent + ":thread:" + channelID)
+	}
+	return adapters.ChatRef(channelID)
+}
+
+// threadParent returns the parent channel of channelID when it is a
+// thread, else "": from the session's state (GUILD_CREATE and THREAD_*
+// events fill it), then from memory, then, when fetch, from Discord.
+func (a *Adapter) threadParent(ctx context.Context, channelID string, fetch bool) string {
+	if c, err := a.s.State.Channel(channelID); err == nil && c != nil {
+		if c.IsThread() {
+			return c.ParentID
+		}
+		return ""
+	}
+	if parent, ok := a.channels.get(channelID); ok {
+		return parent
+	}
+	if !fetch {
+		return ""
+	}
+	c, err := a.s.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Debug("discord channel lookup failed; taken as a channel", "channel", channelID, "err", a.redact(err))
+		return ""
+	}
+	parent := ""
+	if c.IsThread() {
+		parent = c.ParentID
+	}
+	a.channels.put(channelID, parent)
+	return parent
+}
+
+// maxChannels bounds the channels remembered outside the state.
+const maxChannels = 4096
+
+// channelCache remembers, for channels not in the state, the parent of
+// those that are threads ("" for the others). It is safe for concurrent
+// use.
+type channelCache struct {
+	mu     sync.Mutex
+	max    int
+	parent map[string]string
+}
+
+func newChannelCache(max int) *channelCache {
+	return &channelCache{max: max, parent: map[string]string{}}
+}
+
+func (c *channelCache) get(id string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.parent[id]
+	return p, ok
+}
+
+func (c *channelCache) put(id, parent string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.parent) >= c.max {
+		clear(c.parent)
+	}
+	c.parent[id] = parent
+}
+
+// maxSeen bounds the ids remembered as handled.
+const maxSeen = 4096
+
+// seenSet remembers the last ids handled, so an event Discord delivers
+// again (a resume replays what the old socket may have delivered) is
+// handled once. It is safe for concurrent use.
+type seenSet struct {
+	mu    sync.Mutex
+	max   int
+	ids   map[string]struct{}
+	order []string
+}
+
+func newSeenSet(max int) *seenSet {
+	return &seenSet{max: max, ids: map[string]struct{}{}}
+}
+
+// add records id and reports whether it is new.
+func (s *seenSet) add(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; ok {
+		return false
+	}
+	s.ids[id] = struct{}{}
+	s.order = append(s.order, id)
+	if len(s.order) > s.max {
+		delete(s.ids, s.order[0])
+		s.order = s.order[1:]
+	}
+	return true
+}

@@ -1,0 +1,348 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/secret"
+)
+
+// Name is the adapter's channel name, the first part of its session keys.
+const Name = "discord"
+
+// DefaultAPIURL is the base every REST call goes to when Config.APIURL is
+// empty; discordgo's endpoints all start with it.
+const DefaultAPIURL = "https://discord.com"
+
+// Config configures an Adapter. Its zero values are the defaults, except
+// Token, which is required.
+type Config struct {
+	// Token is the bot token from the developer portal (Bot → Reset
+	// Token). It is never logged.
+	Token secret.Secret
+	// TokenSource says where Token came from ("DISCORD_BOT_TOKEN
+	// (~/.bot/.env)"), for the line of a token Discord rejects.
+	TokenSource string
+	// APIURL replaces https://discord.com in every REST call
+	// (BOT_DISCORD_API_URL); the gateway's websocket is wherever
+	// GET /api/v10/gateway answers. Empty: DefaultAPIURL.
+	APIURL string
+	// HTTPClient sends every REST call (its Transport, wrapped to rewrite
+	// the host when APIURL is set). Nil: a client with a 20 s timeout.
+	HTTPClient *http.Client
+	// Guilds are guild ids (channels.discord.guilds) the commands are
+	// registered to as well as globally, so they appear there at once.
+	Guilds []string
+	// RequireMention makes plain text in guild channels reach the gateway
+	// only when the bot is mentioned or replied to (text commands always
+	// do, where Discord delivers them). The wiring passes
+	// channels.discord.requireMention (default true).
+	RequireMention bool
+	// MessageContent requests the privileged MESSAGE_CONTENT intent
+	// (channels.discord.messageContent), which must also be enabled in
+	// the developer portal: without it Discord blanks guild messages that
+	// do not mention the bot.
+	MessageContent bool
+	// Log receives the adapter's lines. Nil: discarded.
+	Log *slog.Logger
+}
+
+// ErrTokenRejected is in the chain of the error Run returns when Discord
+// answers 401 to the bot token (or closes the gateway with 4004).
+var ErrTokenRejected = errors.New("the bot token was rejected (401 Unauthorized): copy it again from the developer portal (Applications → your app → Bot → Reset Token)")
+
+// ErrIntentDisallowed is in the chain of the error Run returns when the
+// gateway refuses the message-content intent (close code 4014).
+var ErrIntentDisallowed = errors.New("Discord refused the message-content intent (4014): enable Message Content Intent in the developer portal (Applications → your app → Bot) or set channels.discord.messageContent to false")
+
+// Adapter is the Discord channel: an adapters.Adapter with a command menu.
+// It is safe for concurrent use; Run is called once.
+type Adapter struct {
+	cfg  Config
+	s    *discordgo.Session
+	log  *slog.Logger
+	me   atomic.Pointer[discordgo.User] // the bot's own user, once known
+	meMu sync.Mutex                     // serializes fetching me
+
+	pickers  *pickers
+	seen     *seenSet // message and interaction ids handled (a resume may deliver again)
+	channels *channelCache
+
+	specMu sync.RWMutex
+	specs  map[string]adapters.CommandSpec // by name, from SetCommands
+
+	handlers sync.WaitGroup // handlers in flight
+}
+
+// New checks cfg and returns an adapter; it does no I/O (the token is
+// checked by Run).
+func New(cfg Config) (*Adapter, error) {
+	if cfg.Token.IsBlank() {
+		return nil, errors.New("discord: no bot token; set DISCORD_BOT_TOKEN or channels.discord.token")
+	}
+	token := strings.TrimPrefix(strings.TrimSpace(reveal(cfg.Token)), "Bot ")
+	if strings.ContainsAny(token, " \t\r\n") {
+		return nil, errors.New("discord: the bot token holds spaces; copy it again from the developer portal")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("discord: the API URL %q is not an http(s) URL (BOT_DISCORD_API_URL)", cfg.APIURL)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With(logkeys.Component, "discord", logkeys.Channel, Name)
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	s.Client = rewritingClient(cfg.HTTPClient, base)
+	s.LogLevel = -1 // the library's own lines go nowhere; ours come from its events
+	s.ShouldReconnectOnError = true
+	s.StateEnabled = true
+	s.Identify.Intents = intents(cfg.MessageContent)
+	return &Adapter{
+		cfg:      cfg,
+		s:        s,
+		log:      log,
+		pickers:  newPickers(maxPickers),
+		seen:     newSeenSet(maxSeen),
+		channels: newChannelCache(maxChannels),
+		specs:    map[string]adapters.CommandSpec{},
+	}, nil
+}
+
+// intents is what the gateway session asks for: guilds (for channels and
+// threads in the state), guild and direct messages, and the privileged
+// message content when asked.
+func intents(content bool) discordgo.Intent {
+	i := discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
+	if content {
+		i |= discordgo.IntentMessageContent
+	}
+	return i
+}
+
+// rewritingClient returns a client like c (or a new one) whose requests to
+// discord.com go to base instead: discordgo computes its endpoint strings
+// from https://discord.com once, at start-up, and its globals are left
+// alone, so each session has its own base.
+func rewritingClient(c *http.Client, base *url.URL) *http.Client {
+	var out http.Client
+	if c != nil {
+		out = *c
+	} else {
+		out.Timeout = 20 * time.Second
+	}
+	next := out.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if base.Scheme == "https" && base.Host == "discord.com" && base.Path == "" {
+		out.Transport = next
+		return &out
+	}
+	out.Transport = &rewriter{base: base, next: next}
+	return &out
+}
+
+// rewriter sends requests for discord.com to base.
+type rewriter struct {
+	base *url.URL
+	next http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (rw *rewriter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != "discord.com" {
+		return rw.next.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.URL.Scheme = rw.base.Scheme
+	r.URL.Host = rw.base.Host
+	r.URL.Path = rw.base.Path + req.URL.Path
+	if req.URL.RawPath != "" {
+		r.URL.RawPath = rw.base.Path + req.URL.RawPath
+	}
+	r.Host = rw.base.Host
+	return rw.next.RoundTrip(r)
+}
+
+// Name implements adapters.Adapter.
+func (a *Adapter) Name() string { return Name }
+
+// BotName returns the bot's user name once known, else "".
+func (a *Adapter) BotName() string {
+	if me := a.me.Load(); me != nil {
+		return me.Username
+	}
+	return ""
+}
+
+// self returns the bot's user, asking Discord (GET /users/@me) the first
+// time: the application id of a bot is its user id.
+func (a *Adapter) self(ctx context.Context) (*discordgo.User, error) {
+	if me := a.me.Load(); me != nil {
+		return me, nil
+	}
+	a.meMu.Lock()
+	defer a.meMu.Unlock()
+	if me := a.me.Load(); me != nil {
+		return me, nil
+	}
+	me, err := a.s.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, a.wrap("GET /users/@me", err)
+	}
+	a.me.Store(me)
+	return me, nil
+}
+
+// Run implements adapters.Adapter: it checks the token (GET /users/@me;
+// a rejected one is fatal), opens the gateway session and handles its
+// events until ctx ends, then closes the session and waits for the
+// handlers in flight.
+func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
+	me, err := a.self(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	completer, _ := in.(adapters.Completer)
+	h := &handler{a: a, in: in, complete: completer, ctx: runCtx}
+	removers := []func(){
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.Ready) {
+			a.guard("ready", func() {
+				if e.User != nil && e.User.ID != "" {
+					a.me.Store(e.User)
+				}
+				a.log.Info("discord connected", "bot", me.Username, "guilds", len(e.Guilds))
+			})
+		}),
+		a.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) {
+			a.log.Info("discord gateway session resumed")
+		}),
+		a.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+			if runCtx.Err() == nil {
+				a.log.Info("discord gateway disconnected; reconnecting")
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) {
+			a.guard("message", func() { h.message(e.Message) })
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.InteractionCreate) {
+			a.guard("interaction", func() { h.interaction(e.Interaction) })
+		}),
+	}
+	defer func() {
+		for _, rm := range removers {
+			rm()
+		}
+	}()
+	if err := a.s.Open(); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return a.wrap("opening the gateway", err)
+	}
+	<-ctx.Done()
+	cancel()
+	if err := a.s.Close(); err != nil {
+		a.log.Debug("discord close", logkeys.Err, err)
+	}
+	a.handlers.Wait()
+	return nil
+}
+
+// guard runs one event handler: counted, so Run waits for it, and with its
+// panic recovered and logged (discordgo has no recover: a panic in a
+// handler would end the process).
+func (a *Adapter) guard(what string, f func()) {
+	a.handlers.Add(1)
+	defer a.handlers.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("discord handler panicked; the event is dropped", "event", what, "panic", fmt.Sprint(p))
+		}
+	}()
+	f()
+}
+
+// wrap names op in err, and turns a rejected token or intent into a fatal
+// error naming its fix.
+func (a *Adapter) wrap(op string, err error) error {
+	if re, ok := errors.AsType[*discordgo.RESTError](err); ok && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
+		return a.rejected(op)
+	}
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
+		switch ce.Code {
+		case 4004:
+			return a.rejected(op)
+		case 4014:
+			return adapters.Fatal(fmt.Errorf("discord: %s: %w", op, ErrIntentDisallowed))
+		}
+	}
+	return fmt.Errorf("discord: %s: %w", op, a.redact(err))
+}
+
+// rejected is the error of a token Discord refused during op: fatal for
+// the channel (retrying will not cure it), naming the token's source.
+func (a *Adapter) rejected(op string) error {
+	if a.cfg.TokenSource != "" {
+		return adapters.Fatal(fmt.Errorf("discord: %s: %w; the token is %s", op, ErrTokenRejected, a.cfg.TokenSource))
+	}
+	return adapters.Fatal(fmt.Errorf("discord: %s: %w", op, ErrTokenRejected))
+}
+
+// redact replaces the token in err's text, should any error carry it.
+func (a *Adapter) redact(err error) error {
+	token := strings.TrimPrefix(a.s.Token, "Bot ")
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return redacted{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
+}
+
+// redacted is an error whose text has the token masked; Is and As still
+// see the cause.
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r redacted) Error() string { return r.msg }
+func (r redacted) Unwrap() error { return r.err }
+
+// apiCode returns the JSON error code of a Discord REST error (0: none).
+func apiCode(err error) int {
+	if re, ok := errors.AsType[*discordgo.RESTError](err); ok && re.Message != nil {
+		return re.Message.Code
+	}
+	return 0
+}
+
+var (
+	_ adapters.Adapter     = (*Adapter)(nil)
+	_ adapters.CommandMenu = (*Adapter)(nil)
+)
