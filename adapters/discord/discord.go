@@ -114,8 +114,8 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	s.Client = rewritingClient(cfg.HTTPClient, base)
-	s.LogLevel = -1 // the library's own lines go nowhere; ours come from its events
-	s.ShouldReconnectOnError = true
+	s.LogLevel = -1                  // the library's own lines go nowhere; ours come from its events
+	s.ShouldReconnectOnError = false // Run reopens the socket itself (see reopen)
 	s.StateEnabled = true
 	s.Identify.Intents = intents(cfg.MessageContent)
 	return &Adapter{
@@ -231,6 +231,7 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 	defer cancel()
 	completer, _ := in.(adapters.Completer)
 	h := &handler{a: a, in: in, complete: completer, ctx: runCtx}
+	dropped := make(chan struct{}, 1) // the socket closed: Run reopens it
 	removers := []func(){
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.Ready) {
 			a.guard("ready", func() {
@@ -244,8 +245,9 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 			a.log.Info("discord gateway session resumed")
 		}),
 		a.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
-			if runCtx.Err() == nil {
-				a.log.Info("discord gateway disconnected; reconnecting")
+			select {
+			case dropped <- struct{}{}:
+			default:
 			}
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) {
@@ -266,14 +268,56 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 		}
 		return a.wrap("opening the gateway", err)
 	}
-	<-ctx.Done()
-	cancel()
-	if err := a.s.Close(); err != nil {
-		a.log.Debug("discord close", logkeys.Err, err)
+	for {
+		select {
+		case <-ctx.Done():
+			cancel()
+			if err := a.s.Close(); err != nil {
+				a.log.Debug("discord close", logkeys.Err, err)
+			}
+			a.handlers.Wait()
+			return nil
+		case <-dropped:
+		}
+		if err := a.reopen(ctx); err != nil {
+			cancel()
+			a.handlers.Wait()
+			return err
+		}
 	}
-	a.handlers.Wait()
-	return nil
 }
+
+// reopen opens the gateway again after its socket closed, resuming the
+// session (discordgo sends RESUME with the session id and sequence it
+// kept), with backoff until ctx ends (nil) or Discord refuses the token
+// (the fatal error). The library's own reconnect loop is off: it cannot
+// be stopped, and would reconnect after Run returned.
+func (a *Adapter) reopen(ctx context.Context) error {
+	a.log.Info("discord gateway disconnected; resuming")
+	var pause time.Duration
+	for {
+		err := a.s.Open()
+		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			return nil
+		}
+		if werr := a.wrap("reopening the gateway", err); errors.Is(werr, adapters.ErrFatal) {
+			return werr
+		}
+		pause = min(max(2*pause, reopenFirst), reopenMax)
+		a.log.Info("discord gateway reconnect failed; retrying", "in", pause, logkeys.Err, a.redact(err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pause):
+		}
+	}
+}
+
+// The backoff of reopen: from reopenFirst, doubling to reopenMax.
+const (
+	reopenFirst = 500 * time.Millisecond
+	reopenMax   = time.Minute
+)
 
 // guard runs one event handler: counted, so Run waits for it, and with its
 // panic recovered and logged (discordgo has no recover: a panic in a

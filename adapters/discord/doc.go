@@ -17,8 +17,12 @@
 // then opens the gateway session (intents: guilds, guild and direct
 // messages, and MESSAGE_CONTENT when Config.MessageContent is set) and
 // handles its events until ctx ends, when it closes the session and waits
-// for the handlers in flight. discordgo reconnects and resumes by itself;
-// each disconnect, READY and RESUMED is logged at Info. Every handler runs
+// for the handlers in flight. When the socket drops (or Discord asks for a
+// reconnect, or heartbeats go unanswered), Run opens it again, and
+// discordgo sends RESUME with the session id and sequence it kept, with
+// backoff from 0.5 s to a minute; the library's own reconnect loop is off,
+// since nothing stops it and it would reconnect after Run returned. Each
+// disconnect, READY and RESUMED is logged at Info. Every handler runs
 // under recover (the library has none: a panic would end the process), and
 // a message or interaction id already handled is dropped, so an event a
 // resume delivers again is handled once. The library's own log lines are
