@@ -18,7 +18,9 @@ type handler struct {
 	ctx      context.Context    // Run's: ends when Run does
 }
 
-// message handles MESSAGE_CREATE: a DM always, a guild message when it is
+// message handles MESSAGE_CREATE, in the gateway's read loop: the checks
+// are in memory, and the rest (the thread lookup, the delivery) goes to the
+// channel's lane. A DM always, a guild message when it is
 // for the bot (see forBot); bots' messages, webhooks, system messages and
 // messages without text are dropped.
 func (h *handler) message(m *discordgo.Message) {
@@ -41,19 +43,21 @@ func (h *handler) message(m *discordgo.Message) {
 	if !a.seen.add("m" + m.ID) { // delivered again after a resume
 		return
 	}
-	ref := a.chatRef(h.ctx, m.GuildID, m.ChannelID, m.Author.ID)
-	r := &replier{a: a, channel: m.ChannelID, user: m.Author.ID, direct: direct}
-	if !direct {
-		r.replyTo = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(bool)}
-	}
-	h.in.Deliver(h.ctx, adapters.Message{
-		Channel: Name,
-		Chat:    ref,
-		Sender:  adapters.Sender{ID: m.Author.ID, Name: displayName(m.Author)},
-		Text:    text,
-		Direct:  direct,
-		BotName: me.Username,
-		Reply:   r,
+	a.inLane(m.ChannelID, func() {
+		ref := a.chatRef(h.ctx, m.GuildID, m.ChannelID, m.Author.ID)
+		r := &replier{a: a, channel: m.ChannelID, chat: ref, user: m.Author.ID, direct: direct}
+		if !direct {
+			r.replyTo = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(bool)}
+		}
+		h.in.Deliver(h.ctx, adapters.Message{
+			Channel: Name,
+			Chat:    ref,
+			Sender:  adapters.Sender{ID: m.Author.ID, Name: displayName(m.Author)},
+			Text:    text,
+			Direct:  direct,
+			BotName: me.Username,
+			Reply:   r,
+		})
 	})
 }
 

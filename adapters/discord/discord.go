@@ -85,6 +85,7 @@ type Adapter struct {
 	specs  map[string]adapters.CommandSpec // by name, from SetCommands
 
 	handlers sync.WaitGroup // handlers in flight
+	lanes    lanes
 }
 
 // New checks cfg and returns an adapter; it does no I/O (the token is
@@ -117,6 +118,7 @@ func New(cfg Config) (*Adapter, error) {
 	s.LogLevel = -1                  // the library's own lines go nowhere; ours come from its events
 	s.ShouldReconnectOnError = false // Run reopens the socket itself (see reopen)
 	s.StateEnabled = true
+	s.SyncEvents = true // handlers run in the read loop, in order; they hand work to lanes (see lanes)
 	s.Identify.Intents = intents(cfg.MessageContent)
 	return &Adapter{
 		cfg:      cfg,
@@ -254,7 +256,11 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 			a.guard("message", func() { h.message(e.Message) })
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.InteractionCreate) {
-			a.guard("interaction", func() { h.interaction(e.Interaction) })
+			a.handlers.Add(1)
+			go func() {
+				defer a.handlers.Done()
+				a.guard("interaction", func() { h.interaction(e.Interaction) })
+			}()
 		}),
 	}
 	defer func() {
@@ -331,6 +337,47 @@ func (a *Adapter) guard(what string, f func()) {
 		}
 	}()
 	f()
+}
+
+// lanes run the work of each channel in order, one item at a time, off
+// the gateway's read loop: the messages of a chat reach the Inbox in the
+// order Discord sent them, and a slow chat holds up no other. A lane's
+// goroutine ends when its queue is empty.
+type lanes struct {
+	mu sync.Mutex
+	q  map[string][]func() // by channel id; present while its goroutine runs
+}
+
+// inLane queues f in lane key, starting the lane's goroutine when idle.
+func (a *Adapter) inLane(key string, f func()) {
+	l := &a.lanes
+	l.mu.Lock()
+	if l.q == nil {
+		l.q = map[string][]func(){}
+	}
+	q, busy := l.q[key]
+	l.q[key] = append(q, f)
+	l.mu.Unlock()
+	if busy {
+		return
+	}
+	a.handlers.Add(1)
+	go func() {
+		defer a.handlers.Done()
+		for {
+			l.mu.Lock()
+			q := l.q[key]
+			if len(q) == 0 {
+				delete(l.q, key)
+				l.mu.Unlock()
+				return
+			}
+			next := q[0]
+			l.q[key] = q[1:]
+			l.mu.Unlock()
+			a.guard("message", next)
+		}
+	}()
 }
 
 // wrap names op in err, and turns a rejected token or intent into a fatal
