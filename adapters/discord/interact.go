@@ -19,10 +19,10 @@ const respondWithin = 2500 * time.Millisecond
 
 // interaction handles INTERACTION_CREATE: its initial response is the
 // first I/O, always.
-func (h *handler) interaction(i *discordgo.Interaction) {
+func (h *handler) interaction(i *discordgo.Interaction, received time.Time) {
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		h.command(i)
+		h.command(i, received)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		h.autocomplete(i)
 	case discordgo.InteractionMessageComponent:
@@ -51,7 +51,7 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp *d
 // command handles a native command: a deferred, ephemeral response at
 // once, then the command's text form delivered, whose Reply edits that
 // response.
-func (h *handler) command(i *discordgo.Interaction) {
+func (h *handler) command(i *discordgo.Interaction, received time.Time) {
 	a := h.a
 	user := interactionUser(i)
 	if user == nil || user.Bot || !a.seen.add("i"+i.ID) {
@@ -61,6 +61,9 @@ func (h *handler) command(i *discordgo.Interaction) {
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 	})
+	if a.acked != nil {
+		a.acked(time.Since(received))
+	}
 	if err != nil {
 		if h.ctx.Err() == nil {
 			a.log.Warn("discord could not acknowledge a command; the user sees \"This interaction failed\"", logkeys.Err, a.redact(err))
