@@ -124,6 +124,16 @@ func New(cfg Config) (*Adapter, error) {
 	s.StateEnabled = true
 	s.SyncEvents = true // handlers run in the read loop, in order; they hand work to lanes (see lanes)
 	s.Identify.Intents = intents(cfg.MessageContent)
+	// The state keeps what chatRef reads (channels and threads), not
+	// members, presences, roles, emojis or voice.
+	s.State.TrackMembers = false
+	s.State.TrackPresences = false
+	s.State.TrackRoles = false
+	s.State.TrackEmojis = false
+	s.State.TrackVoice = false
+	s.State.TrackStickers = false
+	s.State.TrackThreadMembers = false
+	s.State.MaxMessageCount = 0
 	return &Adapter{
 		cfg:      cfg,
 		s:        s,

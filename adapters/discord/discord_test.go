@@ -478,3 +478,34 @@ func TestPanicRecovered(t *testing.T) {
 		t.Errorf("delivered %q", m.Text)
 	}
 }
+
+// The message-content intent refused by the portal is one fatal line
+// naming the fix.
+func TestIntentDisallowed(t *testing.T) {
+	w := newWorld(t)
+	w.f.SetPrivilegedIntents(false)
+	cfg := config(t, w.f)
+	cfg.MessageContent = true
+	a := mustNew(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a hang guard only
+	defer cancel()
+	err := a.Run(ctx, newInbox())
+	if !errors.Is(err, adapters.ErrFatal) || !errors.Is(err, ErrIntentDisallowed) {
+		t.Errorf("Run = %v, want a fatal ErrIntentDisallowed", err)
+	}
+}
+
+// Typing calls the typing endpoint and sends no message.
+func TestTyping(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox()
+	w.start(t, in, nil)
+	w.f.SendText(w.dm, w.ada, "are you there?")
+	m := in.next(t)
+	if err := m.Reply.(adapters.Typer).Typing(t.Context()); err != nil {
+		t.Fatalf("Typing: %v", err)
+	}
+	if n := len(w.f.Typing(w.dm.ID)); n != 1 {
+		t.Errorf("%d typing calls, want 1", n)
+	}
+}
