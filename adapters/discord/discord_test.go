@@ -509,3 +509,29 @@ func TestTyping(t *testing.T) {
 		t.Errorf("%d typing calls, want 1", n)
 	}
 }
+
+// An edit of an interaction's response that Discord rate-limits or
+// answers 5xx is tried again; the reply arrives once.
+func TestInteractionEditRetried(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox()
+	w.start(t, in, nil)
+	ix, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: w.dm, From: w.ada, Name: "help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := in.next(t)
+	w.f.WaitResponse(t, ix.ID)
+	w.f.FailNext(fakes.DiscordRouteEditOriginal, 1, fakes.DiscordRateLimited(0.05, false))
+	w.f.FailNext(fakes.DiscordRouteEditOriginal, 1, fakes.DiscordServerError(502))
+	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Commands: /model, /new, /help"}); err != nil {
+		t.Fatalf("Reply: %v", err)
+	}
+	seen := w.botSeen(w.dm.ID, w.ada.ID)
+	if len(seen) != 1 || seen[0].Content != "Commands: /model, /new, /help" {
+		t.Errorf("seen %+v, want the reply once", seen)
+	}
+	if n := len(w.f.Calls(fakes.DiscordRouteEditOriginal)); n != 3 {
+		t.Errorf("%d edits, want 3 (a 429, a 502, then the edit)", n)
+	}
+}

@@ -22,11 +22,22 @@
 // discordgo sends RESUME with the session id and sequence it kept, with
 // backoff from 0.5 s to a minute; the library's own reconnect loop is off,
 // since nothing stops it and it would reconnect after Run returned. Each
-// disconnect, READY and RESUMED is logged at Info. Every handler runs
+// disconnect, READY and RESUMED is logged at Info.
+//
+// Events are handled in discordgo's read loop (SyncEvents), in the order
+// Discord sent them, and only the in-memory checks run there: a message's
+// thread lookup and delivery go to its channel's lane (one goroutine per
+// busy channel, ending when its queue is empty), so a chat's messages
+// reach the Inbox in order and a slow chat holds up no other; each
+// interaction gets a goroutine of its own, whose first I/O is its initial
+// response. Run waits for lanes and interactions in flight. Every handler runs
 // under recover (the library has none: a panic would end the process), and
 // a message or interaction id already handled is dropped, so an event a
 // resume delivers again is handled once. The library's own log lines are
 // off (they would print platform text raw).
+//
+// The session's state keeps channels and threads only (no members,
+// presences, roles, emojis, stickers or voice): chatRef is all it serves.
 //
 // # Sessions
 //
@@ -70,8 +81,20 @@
 //     a Private reply to a typed message is sent in the channel like any
 //     other (the gateway masks secrets); every reply to a native command
 //     is ephemeral.
-//   - Sends other than an interaction's initial response go through the
-//     library's rate limiter, which waits out a 429.
+//   - Messages (sends, edits, typing) go through the library's rate
+//     limiter, which waits out a 429.
+//   - An interaction's requests (its initial response, the edits of its
+//     original response, its follow-ups) go out directly with the
+//     session's client: discordgo's limiter would keep a bucket per
+//     interaction token for ever, put every interaction's edits in one
+//     bucket locked across each request (one at a time, and one 429
+//     pausing all), and sleep inside the 3-second window. The initial
+//     response is sent once, never retried (a second is refused with
+//     40060); an edit or follow-up that gets a 429 waits its retry_after
+//     (at most 10 s), and one that gets a 5xx or a dropped connection is
+//     retried with backoff, 3 tries in all. A stream's intermediate edit
+//     that gets a 429 is skipped. Errors never carry the URL (it holds
+//     the interaction's token).
 //
 // # Native commands and interactions
 //

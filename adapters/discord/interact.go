@@ -39,13 +39,13 @@ func interactionUser(i *discordgo.Interaction) *discordgo.User {
 	return i.User
 }
 
-// respond sends i's initial response: never waiting on a rate limit (the
-// library would sleep through the 3-second window) and given up when the
-// window is gone.
+// respond sends i's initial response: never waiting on a rate limit or
+// retrying (the library would sleep through the 3-second window), and
+// given up when the window is gone.
 func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
 	ctx, cancel := context.WithTimeout(ctx, respondWithin)
 	defer cancel()
-	return a.s.InteractionRespond(i, resp, discordgo.WithRetryOnRatelimit(false), discordgo.WithContext(ctx))
+	return a.respondRaw(ctx, i, resp)
 }
 
 // command handles a native command: a deferred, ephemeral response at
@@ -157,9 +157,7 @@ func (h *handler) autocomplete(i *discordgo.Interaction) {
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, respondWithin)
 	defer cancel()
-	endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-	_, err := a.s.RequestWithBucketID("POST", endpoint, autocompleteAnswer(sugg), endpoint,
-		discordgo.WithRetryOnRatelimit(false), discordgo.WithContext(ctx))
+	err := a.respondRaw(ctx, i, autocompleteAnswer(sugg))
 	if err != nil && h.ctx.Err() == nil {
 		a.log.Debug("discord autocomplete answer failed", logkeys.Err, a.redact(err))
 	}

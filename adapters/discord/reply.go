@@ -130,11 +130,11 @@ func (r *replier) post(ctx context.Context, text string, comps []discordgo.Messa
 		if r.ephemeral {
 			params.Flags = discordgo.MessageFlagsEphemeral
 		}
-		m, err := r.a.s.FollowupMessageCreate(r.ix, true, params, discordgo.WithContext(ctx))
+		id, err := r.a.followUp(ctx, r.ix, params)
 		if err != nil {
 			return "", fmt.Errorf("discord: follow-up: %w", r.a.redact(err))
 		}
-		return m.ID, nil
+		return id, nil
 	}
 	send := &discordgo.MessageSend{Content: text, Components: comps, AllowedMentions: noMentions()}
 	if first && r.replyTo != nil {
@@ -164,11 +164,7 @@ func (r *replier) edit(ctx context.Context, id, text string, comps []discordgo.M
 			}
 			we.Components = &comps
 		}
-		if id == original {
-			_, err = r.a.s.InteractionResponseEdit(r.ix, we, opts...)
-		} else {
-			_, err = r.a.s.FollowupMessageEdit(r.ix, id, we, opts...)
-		}
+		err = r.a.editResponse(ctx, r.ix, id, we, must)
 	default:
 		me := &discordgo.MessageEdit{ID: id, Channel: r.channel, Content: &text, AllowedMentions: noMentions()}
 		if comps != nil {
