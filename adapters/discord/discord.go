@@ -38,7 +38,7 @@ type Config struct {
 	TokenSource string
 	// APIURL replaces https://discord.com in every REST call
 	// (BOT_DISCORD_API_URL); the gateway's websocket is wherever
-	// GET /api/v10/gateway answers. Empty: DefaultAPIURL.
+	// GET /api/v9/gateway answers. Empty: DefaultAPIURL.
 	APIURL string
 	// HTTPClient sends every REST call (its Transport, wrapped to rewrite
 	// the host when APIURL is set). Nil: a client with a 20 s timeout

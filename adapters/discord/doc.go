@@ -7,7 +7,8 @@
 // (BOT_DISCORD_API_URL): discordgo computes its endpoint variables from
 // https://discord.com at start-up, and those globals are never changed, so
 // adapters on different servers can run side by side (tests in parallel).
-// The gateway's websocket is wherever GET /api/v10/gateway answers.
+// The gateway's websocket is wherever GET /api/v9/gateway answers
+// (discordgo v0.29 speaks API v9).
 //
 // Run asks GET /users/@me first: a token Discord answers 401 ends Run with
 // an adapters.Fatal error wrapping ErrTokenRejected, which names the fix
