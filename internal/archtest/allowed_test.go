@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"auth": {"config", "internal/atomicfile", "internal/jsonobj", "internal/logkeys", "internal/providers",
 		"internal/safefile", "internal/secret", "golang.org/x/sync"},
 	"cmd/bot": {"cmd/bot/cli"},
-	"cmd/bot/cli": {"adapters", "adapters/console", "adapters/telegram", "auth", "commands", "config", "gateway", "models",
+	"cmd/bot/cli": {"adapters", "adapters/console", "adapters/discord", "adapters/telegram", "auth", "commands", "config", "gateway", "models",
 		"models/anthropic", "models/catalog", "models/openai", "sessions",
 		"internal/atomicfile", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
 		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/fsnotify/fsnotify",

@@ -20,10 +20,12 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/discord"
 	"github.com/botgateway/bot/adapters/telegram"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/logkeys"
+	"github.com/botgateway/bot/internal/secret"
 )
 
 // GatewayCmd is "bot gateway": the daemon. It runs every enabled channel
@@ -197,6 +199,12 @@ func channels(app *App, cfg *config.Config, env *config.Env, stack *gateway.Stac
 				return nil, err
 			}
 			out = append(out, a)
+		case "discord":
+			a, err := discordChannel(app, s, env, stack)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		default:
 			unbuilt = append(unbuilt, s.name)
 		}
@@ -210,16 +218,46 @@ func channels(app *App, cfg *config.Config, env *config.Env, stack *gateway.Stac
 	return nil, noChannel(stack.Paths)
 }
 
+// tokenOf returns the channel's token and where it came from: its
+// variable (process environment, ./.env, ~/.bot/.env) first, else its
+// key in bot.json.
+func tokenOf(s channelSpec, env *config.Env, paths config.Paths) (secret.Secret, string) {
+	if v, from, ok := env.Lookup(s.tokenVar); ok {
+		return v, s.tokenVar + " (" + from.String() + ")"
+	}
+	return s.cfg.Token, "channels." + s.name + ".token in " + paths.Display(paths.ConfigPath)
+}
+
+// discordChannel builds the Discord adapter of s: the token from
+// DISCORD_BOT_TOKEN or channels.discord.token, the REST base from
+// BOT_DISCORD_API_URL, the guilds commands are also registered to, and
+// the mention and message-content settings. A token Discord rejects ends
+// the channel (not the gateway) with one line naming its source.
+func discordChannel(app *App, s channelSpec, env *config.Env, stack *gateway.Stack) (adapters.Adapter, error) {
+	token, src := tokenOf(s, env, stack.Paths)
+	apiURL, _, _ := env.Value("BOT_DISCORD_API_URL")
+	a, err := discord.New(discord.Config{
+		Token:          token,
+		TokenSource:    src,
+		APIURL:         apiURL,
+		Guilds:         s.cfg.Guilds,
+		RequireMention: s.cfg.RequiresMention(),
+		MessageContent: s.cfg.MessageContent,
+		Log:            app.Log(),
+	})
+	if err != nil {
+		return nil, userErrorf("bot gateway: discord: %v", err)
+	}
+	return a, nil
+}
+
 // telegramChannel builds the Telegram adapter of s: the token from
 // TELEGRAM_BOT_TOKEN (process environment, ./.env, ~/.bot/.env) or
 // channels.telegram.token, the Bot API server from BOT_TELEGRAM_API_URL,
 // and sessions.db as its ledger. A token Telegram rejects ends the channel
 // (not the gateway) with one line naming where the token came from.
 func telegramChannel(app *App, s channelSpec, env *config.Env, stack *gateway.Stack) (adapters.Adapter, error) {
-	token, src := s.cfg.Token, "channels.telegram.token in "+stack.Paths.Display(stack.Paths.ConfigPath)
-	if v, from, ok := env.Lookup(s.tokenVar); ok {
-		token, src = v, s.tokenVar+" ("+from.String()+")"
-	}
+	token, src := tokenOf(s, env, stack.Paths)
 	apiURL, _, _ := env.Value("BOT_TELEGRAM_API_URL")
 	ch := s.cfg
 	a, err := telegram.New(telegram.Config{
