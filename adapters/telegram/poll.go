@@ -122,6 +122,13 @@ func (t *tracker) finish(id int64) (next int64) {
 // maxRecent bounds the handled ids a webhook's tracker remembers.
 const maxRecent = 4096
 
+// busy reports whether a delivered message is still being handled.
+func (t *tracker) busy() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.inflight) > 0
+}
+
 // next returns the offset of the next getUpdates call.
 func (t *tracker) next() int64 {
 	t.mu.Lock()
@@ -241,9 +248,11 @@ func (a *Adapter) poll(ctx context.Context, in adapters.Inbox) error {
 			fresh++
 			a.handle(ctx, in, u)
 		}
-		if fresh == 0 && len(ups) > 0 {
-			// Only updates still in flight came back: wait for one to
-			// finish (or a while) before asking again.
+		if len(ups) > 0 && a.tracker.busy() {
+			// Asked again now, Telegram would answer at once with the
+			// updates still in flight (the offset is the oldest of them):
+			// wait for one to finish (or a while) first. This also saves
+			// the round trip right after a fresh batch is delivered.
 			t := time.NewTimer(busyPoll)
 			select {
 			case <-ctx.Done():
