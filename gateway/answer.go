@@ -50,7 +50,13 @@ func newAnswer(ctx context.Context, m adapters.Message, log *slog.Logger) *answe
 	return a
 }
 
-// startTyping calls t.Typing now and every adapters.TypingInterval until
+// TypingDelay is how long a model call runs before "typing…" is shown:
+// a first text sooner than that (a fast model, a command-like answer)
+// arrives without it, and without waiting for its request; a model that
+// thinks longer shows it about as soon as a person would notice.
+const TypingDelay = 200 * time.Millisecond
+
+// startTyping calls t.Typing after TypingDelay and every adapters.TypingInterval until
 // the returned stop is called or ctx ends. stop lets a Typing call under
 // way finish before it returns, so "typing…" never reaches the platform
 // after the reply that follows it. A failed call is logged at Debug and
@@ -59,6 +65,18 @@ func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop 
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		// A reply that starts within TypingDelay needs no indicator:
+		// sending one would only hold the first text up.
+		first := time.NewTimer(TypingDelay)
+		select {
+		case <-quit:
+			first.Stop()
+			return
+		case <-ctx.Done():
+			first.Stop()
+			return
+		case <-first.C:
+		}
 		tick := time.NewTicker(adapters.TypingInterval)
 		defer tick.Stop()
 		for {

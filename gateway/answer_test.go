@@ -54,7 +54,7 @@ var (
 	_ adapters.Stream   = streamingScreen{}
 )
 
-// TestChatTypingAndStreaming: "typing…" from the start of a turn, renewed
+// TestChatTypingAndStreaming: "typing…" from TypingDelay into a turn, renewed
 // every adapters.TypingInterval until the first text; the reply streamed
 // where the Replier can, sent whole where it cannot; a turn that fails
 // after streaming text ends its stream with that text and the failure's
@@ -84,12 +84,19 @@ func TestChatTypingAndStreaming(t *testing.T) {
 		out.Done("Hello")
 		return nil
 	}
+	fast := func(ctx context.Context, _ string, _ sessions.Key, _ string, out Answer) error {
+		time.Sleep(TypingDelay / 2)
+		out.Done("Hi")
+		return nil
+	}
 	tests := []struct {
 		name   string
 		stream bool
 		chat   ChatFunc
 		want   []string
 	}{
+		// A reply sooner than TypingDelay goes without "typing…".
+		{"fast, no typing", true, fast, []string{" 0s stream", ` 0s finish "Hi"`}},
 		// A reply that arrives whole still goes through the stream, where
 		// the platform renders model text.
 		{"whole through the stream", true, whole, []string{
