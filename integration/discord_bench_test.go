@@ -1,0 +1,493 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/discord"
+	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/secret"
+	"github.com/botgateway/bot/internal/testenv"
+	"github.com/botgateway/bot/models"
+	"github.com/botgateway/bot/models/catalog"
+	"github.com/botgateway/bot/sessions"
+)
+
+// dcBench is the Discord path of bot gateway in-process, wired as
+// cmd/bot/cli/gateway.go wires it (discordChannel): gateway.OpenStack over
+// a temp HOME (two Anthropic keys, the provider clients pointed at the
+// Anthropic fake), the real adapters/discord adapter against the Discord
+// fake (its gateway websocket and REST API; the REST client is the
+// adapter's default one, with dcTap looking at the answers) and
+// gateway.New over both. Logs are discarded.
+type dcBench struct {
+	dc       *fakes.Discord
+	ai       *fakes.Anthropic
+	stack    *gateway.Stack
+	provider models.Provider // a twin of the stack's Anthropic client
+}
+
+// newDCBench starts the gateway with allowFrom (a JSON list) in
+// channels.discord and waits until the adapter's session is connected and
+// the commands registered. want holds, by DM channel id, the reply each
+// chat is to get (dcTap); it is not changed once the gateway runs.
+func newDCBench(b *testing.B, dc *fakes.Discord, allowFrom string, want map[string]*tapChat) *dcBench {
+	b.Helper()
+	t := &dcBench{dc: dc, ai: fakes.NewAnthropic(b)}
+	t.ai.Allow(keyWork, keyHome)
+	dc.SetWaitTimeout(time.Minute)
+	env := testenv.New(b)
+	env.Store("main", twoKeys)
+	env.Config(`{"channels": {"discord": {"allowFrom": ` + allowFrom + `}}}`)
+	env.Set("ANTHROPIC_BASE_URL", t.ai.URL())
+	log := slog.New(slog.DiscardHandler)
+
+	paths, err := config.ResolvePaths(env.Getenv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := config.Load(paths.ConfigPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: env.Getenv, Environ: env.Environ(), Paths: paths, Config: f.Config})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat, err := catalog.New(f.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	metrics := gateway.NewMetrics()
+	t.stack, err = gateway.OpenStack(context.Background(), gateway.StackConfig{
+		Paths: paths, Config: f.Config, Catalog: cat, Env: cenv, Metrics: metrics, Log: log,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { t.stack.Close() })
+	t.provider = gateway.Providers(cenv, f.Config)["anthropic"]
+
+	// The adapter's default client (discord.Config.HTTPClient nil): a
+	// clone of http.DefaultTransport keeping 256 idle connections.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	b.Cleanup(tr.CloseIdleConnections)
+	cfg := f.Config.Channels.Discord
+	a, err := discord.New(discord.Config{
+		Token:          secret.New(dc.Token()),
+		TokenSource:    "DISCORD_BOT_TOKEN (benchmark)",
+		APIURL:         dc.URL(),
+		HTTPClient:     &http.Client{Transport: &dcTap{base: tr, chats: want}, Timeout: 20 * time.Second},
+		Guilds:         cfg.Guilds,
+		RequireMention: cfg.RequiresMention(),
+		MessageContent: cfg.MessageContent,
+		Log:            log,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw, err := gateway.New(gateway.Config{
+		Adapters:  []adapters.Adapter{a},
+		Engine:    t.stack.Engine,
+		Agent:     f.Config.DefaultAgent(),
+		AllowFrom: map[string][]string{"discord": cfg.AllowFrom},
+		DMPolicy:  gateway.DMPolicies(f.Config),
+		Pairings:  t.stack.Sessions,
+		Chat:      t.stack.Conversation.Reply,
+		Paths:     paths,
+		Budget:    t.stack.Budget,
+		Restart:   true,
+		Metrics:   metrics,
+		Log:       log,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- gw.Run(ctx) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			b.Errorf("gateway: %v", err)
+		}
+	})
+	dc.WaitConnected(b)
+	dc.WaitUntil(b, "the commands registered", func() bool { return len(dc.Commands("")) > 0 })
+	return t
+}
+
+// dcTap is the adapter's HTTP transport with a look at the answers to
+// creating and editing a message (POST and PATCH under
+// /channels/{id}/messages): when the message they return (Discord answers
+// with the message as it now is) shows the whole reply a chat is waiting
+// for, it notes the time the answer came back — the moment the fake has
+// stored the finished reply.
+type dcTap struct {
+	base  http.RoundTripper
+	chats map[string]*tapChat // by channel id; read-only while the gateway runs
+}
+
+func (r *dcTap) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.base.RoundTrip(req)
+	if err != nil || (req.Method != http.MethodPost && req.Method != http.MethodPatch) || !strings.Contains(req.URL.Path, "/messages") {
+		return resp, err
+	}
+	at := time.Now()
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, nil
+	}
+	var m struct {
+		ChannelID string `json:"channel_id"`
+		Content   string `json:"content"`
+	}
+	if json.Unmarshal(body, &m) == nil {
+		if c := r.chats[m.ChannelID]; c != nil && m.Content == c.want {
+			select {
+			case c.got <- at:
+			default:
+			}
+		}
+	}
+	return resp, nil
+}
+
+// dcPlatform measures the Discord fake's own serving time, each through a
+// discordgo session that does nothing else: a MESSAGE_CREATE dispatched
+// by the fake to a connected session (on a second fake, so the gateway's
+// session does not see it), and a message create and edit round trip
+// (on the benchmark's fake, in a DM of a user the gateway never hears).
+type dcPlatform struct {
+	other   *fakes.Discord
+	user    fakes.DiscordUser // of other
+	otherDM fakes.DiscordChannel
+	got     chan time.Time // the direct session's MESSAGE_CREATE handler
+	s       *discordgo.Session
+	dm      string // the DM the direct calls write in
+	msg     string // the message the edits change
+}
+
+func newDCPlatform(b *testing.B, main *fakes.Discord) *dcPlatform {
+	b.Helper()
+	p := &dcPlatform{other: fakes.NewDiscord(b), got: make(chan time.Time, 1)}
+	p.dm = main.DM(main.AddUser("direct")).ID
+	var err error
+	if p.s, err = discordgo.New("Bot " + main.Token()); err != nil {
+		b.Fatal(err)
+	}
+	p.s.Client = main.Client()
+	m, err := p.s.ChannelMessageSend(p.dm, "echo: ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.msg = m.ID
+
+	p.user = p.other.AddUser("direct")
+	p.otherDM = p.other.DM(p.user)
+	ws, err := discordgo.New("Bot " + p.other.Token())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws.Client = p.other.Client()
+	ws.Identify.Intents = discordgo.IntentsDirectMessages
+	ws.LogLevel = -1
+	ws.SyncEvents = true
+	ws.AddHandler(func(_ *discordgo.Session, _ *discordgo.MessageCreate) {
+		select {
+		case p.got <- time.Now():
+		default:
+		}
+	})
+	if err := ws.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	p.other.WaitConnected(b)
+	p.dispatch(b) // warm
+	return p
+}
+
+// dispatch returns the time from a user's DM posted at the other fake to
+// the direct session's handler having it decoded.
+func (p *dcPlatform) dispatch(b *testing.B) time.Duration {
+	t0 := time.Now()
+	p.other.SendText(p.otherDM, p.user, "hi")
+	select {
+	case at := <-p.got:
+		return at.Sub(t0)
+	case <-time.After(time.Minute):
+		b.Fatal("the direct session got no MESSAGE_CREATE after a minute")
+	}
+	return 0
+}
+
+// send returns the time of one message create round trip.
+func (p *dcPlatform) send(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
+	if _, err := p.s.ChannelMessageSend(p.dm, text); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+// edit returns the time of one message edit round trip.
+func (p *dcPlatform) edit(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
+	if _, err := p.s.ChannelMessageEdit(p.dm, p.msg, text); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+// BenchmarkDiscordOverhead measures the gateway's own time per message
+// through the Discord path. One iteration: the user's DM "hi" is posted at
+// the Discord fake, which dispatches MESSAGE_CREATE on the adapter's
+// gateway websocket, and the clock stops when the answer to the REST call
+// that shows the whole reply ("echo: hi": the stream's final edit, or its
+// only message) comes back to the adapter. Between the two: the fake's
+// dispatch, discordgo decoding the event, the adapter screening it, the
+// gateway's intake, session, history, resolver and router, the Anthropic
+// client's streaming call to its fake, and the stream's message create and
+// edit(s) through discordgo's REST client (with its rate-limit
+// bookkeeping). "Typing…" starts only after 200 ms of model call, so
+// never here.
+//
+// In the same run it measures, with clients that do nothing else: a
+// direct streaming call of a twin of the same provider client to the same
+// fake with the same request (the session's 20 earlier turns and "hi"),
+// a MESSAGE_CREATE dispatched to a connected discordgo session, and a
+// message create and a message edit round trip of discordgo. It reports
+// the medians, and the overhead: the Discord path's median minus the
+// medians of the provider call, of the dispatch and of the REST calls the
+// reply took (the creates and edits counted at the fake, per message);
+// and, for comparison, minus the provider call only. DESIGN §7: ≤ 100 µs
+// at p50 through a platform adapter.
+func BenchmarkDiscordOverhead(b *testing.B) {
+	dc := fakes.NewDiscord(b)
+	user := dc.AddUser("owner")
+	dm := dc.DM(user)
+	tap := newTapChat("echo: hi")
+	t := newDCBench(b, dc, `[`+strconv.Quote(user.ID)+`]`, map[string]*tapChat{dm.ID: tap})
+	p := newDCPlatform(b, dc)
+	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
+
+	// say sends "hi" and returns the time to the finished reply. It then
+	// waits until the exchange is stored (the session's newest turn is the
+	// reply, written in t0's millisecond or later: the store keeps
+	// milliseconds, so say first lets a millisecond pass after the newest
+	// turn), so the direct measurements that follow do not overlap the
+	// gateway's work. Nothing at the fakes shows that moment, so the store
+	// is polled, off the clock.
+	key := sessions.Key("discord:dm:" + user.ID)
+	newest := func() sessions.Turn {
+		h, err := t.stack.Sessions.History(context.Background(), "main", key, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(h) == 0 {
+			return sessions.Turn{}
+		}
+		return h[0]
+	}
+	say := func() time.Duration {
+		for last := newest().At; !time.Now().Truncate(time.Millisecond).After(last); {
+			time.Sleep(50 * time.Microsecond)
+		}
+		t0 := time.Now()
+		dc.SendText(dm, user, "hi")
+		var at time.Time
+		select {
+		case at = <-tap.got:
+		case <-time.After(time.Minute):
+			b.Fatalf("no reply after a minute; the bot's messages: %d", len(dc.BotMessages(dm.ID)))
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Microsecond) {
+			if h := newest(); h.Role == sessions.RoleAssistant && !h.At.Before(t0.Truncate(time.Millisecond)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("the exchange not stored in %s after a minute", key)
+			}
+		}
+		return at.Sub(t0)
+	}
+	restCalls := func() (sends, edits int) {
+		for _, c := range dc.Calls() {
+			if !strings.HasPrefix(c.Path, "/channels/"+dm.ID+"/messages") {
+				continue
+			}
+			switch c.Method {
+			case http.MethodPost:
+				sends++
+			case http.MethodPatch:
+				edits++
+			}
+		}
+		return sends, edits
+	}
+	// Steady state: a full history window (10 exchanges) through the
+	// real path; caches, connections and the automatic pin in place.
+	var req models.Request
+	req.Model = "claude-sonnet-4-5"
+	for range 10 {
+		say()
+		req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"}, models.Message{Role: models.RoleAssistant, Text: "echo: hi"})
+	}
+	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"})
+	say()
+	if c := t.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
+		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
+	}
+	sends0, edits0 := restCalls()
+
+	var direct, dispatches, sends, edits, full []time.Duration
+	i, n := 0, 0
+	for b.Loop() {
+		t0 := time.Now()
+		for _, err := range t.provider.Stream(context.Background(), req, cred) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		direct = append(direct, time.Since(t0))
+		dispatches = append(dispatches, p.dispatch(b))
+		sends = append(sends, p.send(b, "echo: "))
+		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
+		i++
+		full = append(full, say())
+		n++
+	}
+	// The REST calls the replies took (each reply's are all made by the
+	// time its exchange is stored).
+	s1, e1 := restCalls()
+	perSend := float64(s1-sends0) / float64(n)
+	perEdit := float64(e1-edits0) / float64(n)
+	dp, gp, sp, ep, fp := p50(direct), p50(dispatches), p50(sends), p50(edits), p50(full)
+	platform := gp + time.Duration(perSend*float64(sp)+perEdit*float64(ep))
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+	b.ReportMetric(us(dp), "direct-p50-µs")
+	b.ReportMetric(us(gp), "dispatch-p50-µs")
+	b.ReportMetric(us(sp), "create-p50-µs")
+	b.ReportMetric(us(ep), "edit-p50-µs")
+	b.ReportMetric(perSend, "creates/msg")
+	b.ReportMetric(perEdit, "edits/msg")
+	b.ReportMetric(us(fp), "discord-p50-µs")
+	b.ReportMetric(us(fp-dp), "overhead+platform-p50-µs")
+	b.ReportMetric(us(fp-dp-platform), "overhead-p50-µs")
+	b.Logf("budget: gateway overhead ≤ 100 µs at p50 through a platform adapter, provider and platform time excluded (DESIGN §7)")
+}
+
+// BenchmarkDiscordLoad drives the Discord path of BenchmarkDiscordOverhead
+// from loadChats users at once, each in a DM of their own (allowFrom
+// "*"), each sending its next message once the previous one is answered
+// (dcTap saw the finished reply); b.N is the total number of messages. It
+// reports the throughput (msgs/s) and the time to the finished reply
+// (from the message posted at the fake) at p50 and p99. DESIGN §7:
+// ≥ 1,000 messages per second with 1,000 concurrent chats on a 2-core
+// machine.
+func BenchmarkDiscordLoad(b *testing.B) {
+	dc := fakes.NewDiscord(b)
+	users := make([]fakes.DiscordUser, loadChats)
+	dms := make([]fakes.DiscordChannel, loadChats)
+	texts := make([]string, loadChats)
+	want := map[string]*tapChat{}
+	for i := range users {
+		users[i] = dc.AddUser("user" + strconv.Itoa(i))
+		dms[i] = dc.DM(users[i])
+		texts[i] = "hello from " + strconv.Itoa(i)
+		want[dms[i].ID] = newTapChat("echo: " + texts[i])
+	}
+	t := newDCBench(b, dc, `["*"]`, want)
+
+	// Steady state: every session holds a full history window (10
+	// exchanges) and has answered once through the gateway.
+	ctx := context.Background()
+	for i, u := range users {
+		var turns []sessions.Turn
+		for range 10 {
+			turns = append(turns, sessions.Turn{Role: sessions.RoleUser, Text: texts[i]}, sessions.Turn{Role: sessions.RoleAssistant, Text: "echo: " + texts[i]})
+		}
+		if err := t.stack.Sessions.AppendTurns(ctx, "main", sessions.Key("discord:dm:"+u.ID), turns...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ask := func(i int) (time.Duration, bool) {
+		t0 := time.Now()
+		dc.SendText(dms[i], users[i], texts[i])
+		select {
+		case at := <-want[dms[i].ID].got:
+			return at.Sub(t0), true
+		case <-time.After(time.Minute):
+			return 0, false
+		}
+	}
+	var wg sync.WaitGroup
+	var lost atomic.Int64
+	for i := range users {
+		wg.Go(func() {
+			if _, ok := ask(i); !ok {
+				lost.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := lost.Load(); n > 0 {
+		b.Fatalf("warm-up: %d of %d chats got no reply within a minute", n, loadChats)
+	}
+	if c := t.ai.Calls(); c[len(c)-1].Messages != 21 {
+		b.Fatalf("a warm-up call sent %d messages, want 21 (the seeded window is not the session's)", c[len(c)-1].Messages)
+	}
+
+	var (
+		next atomic.Int64
+		lat  = make([][]time.Duration, loadChats)
+	)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range users {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) {
+				d, ok := ask(i)
+				if !ok {
+					lost.Add(1)
+					return
+				}
+				lat[i] = append(lat[i], d)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := lost.Load(); n > 0 {
+		b.Fatalf("%d chats got no reply within a minute", n)
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) }
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(pct(50), "reply-p50-µs")
+	b.ReportMetric(pct(99), "reply-p99-µs")
+	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", loadChats)
+}
