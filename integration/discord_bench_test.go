@@ -174,56 +174,53 @@ func (r *dcTap) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // dcPlatform measures the Discord fake's own serving time, each through a
-// discordgo session that does nothing else: a MESSAGE_CREATE dispatched
-// by the fake to a connected session (on a second fake, so the gateway's
-// session does not see it), and a message create and edit round trip
-// (on the benchmark's fake, in a DM of a user the gateway never hears).
+// discordgo session that does nothing else, on a second fake (so the
+// gateway's session sees none of it) that has a session connected as the
+// benchmark's fake has the adapter's: a MESSAGE_CREATE of a user's DM
+// dispatched by the fake to the session, and a message create and edit
+// round trip (which the fake also dispatches to the session, as it does
+// the replies' to the adapter).
 type dcPlatform struct {
-	other   *fakes.Discord
-	user    fakes.DiscordUser // of other
-	otherDM fakes.DiscordChannel
-	got     chan time.Time // the direct session's MESSAGE_CREATE handler
-	s       *discordgo.Session
-	dm      string // the DM the direct calls write in
-	msg     string // the message the edits change
+	other *fakes.Discord
+	user  fakes.DiscordUser // the DM's author
+	dm    fakes.DiscordChannel
+	got   chan time.Time // the session's MESSAGE_CREATE of user's messages
+	s     *discordgo.Session
+	msg   string // the message the edits change
 }
 
-func newDCPlatform(b *testing.B, main *fakes.Discord) *dcPlatform {
+func newDCPlatform(b *testing.B) *dcPlatform {
 	b.Helper()
 	p := &dcPlatform{other: fakes.NewDiscord(b), got: make(chan time.Time, 1)}
-	p.dm = main.DM(main.AddUser("direct")).ID
-	var err error
-	if p.s, err = discordgo.New("Bot " + main.Token()); err != nil {
-		b.Fatal(err)
-	}
-	p.s.Client = main.Client()
-	m, err := p.s.ChannelMessageSend(p.dm, "echo: ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p.msg = m.ID
-
 	p.user = p.other.AddUser("direct")
-	p.otherDM = p.other.DM(p.user)
-	ws, err := discordgo.New("Bot " + p.other.Token())
-	if err != nil {
+	p.dm = p.other.DM(p.user)
+	var err error
+	if p.s, err = discordgo.New("Bot " + p.other.Token()); err != nil {
 		b.Fatal(err)
 	}
-	ws.Client = p.other.Client()
-	ws.Identify.Intents = discordgo.IntentsDirectMessages
-	ws.LogLevel = -1
-	ws.SyncEvents = true
-	ws.AddHandler(func(_ *discordgo.Session, _ *discordgo.MessageCreate) {
+	p.s.Client = p.other.Client()
+	p.s.Identify.Intents = discordgo.IntentsDirectMessages
+	p.s.LogLevel = -1
+	p.s.SyncEvents = true
+	p.s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) {
+		if m.Author == nil || m.Author.ID != p.user.ID {
+			return
+		}
 		select {
 		case p.got <- time.Now():
 		default:
 		}
 	})
-	if err := ws.Open(); err != nil {
+	if err := p.s.Open(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { ws.Close() })
+	b.Cleanup(func() { p.s.Close() })
 	p.other.WaitConnected(b)
+	m, err := p.s.ChannelMessageSend(p.dm.ID, "echo: ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.msg = m.ID
 	p.dispatch(b) // warm
 	return p
 }
@@ -232,7 +229,7 @@ func newDCPlatform(b *testing.B, main *fakes.Discord) *dcPlatform {
 // the direct session's handler having it decoded.
 func (p *dcPlatform) dispatch(b *testing.B) time.Duration {
 	t0 := time.Now()
-	p.other.SendText(p.otherDM, p.user, "hi")
+	p.other.SendText(p.dm, p.user, "hi")
 	select {
 	case at := <-p.got:
 		return at.Sub(t0)
@@ -245,7 +242,7 @@ func (p *dcPlatform) dispatch(b *testing.B) time.Duration {
 // send returns the time of one message create round trip.
 func (p *dcPlatform) send(b *testing.B, text string) time.Duration {
 	t0 := time.Now()
-	if _, err := p.s.ChannelMessageSend(p.dm, text); err != nil {
+	if _, err := p.s.ChannelMessageSend(p.dm.ID, text); err != nil {
 		b.Fatal(err)
 	}
 	return time.Since(t0)
@@ -254,7 +251,7 @@ func (p *dcPlatform) send(b *testing.B, text string) time.Duration {
 // edit returns the time of one message edit round trip.
 func (p *dcPlatform) edit(b *testing.B, text string) time.Duration {
 	t0 := time.Now()
-	if _, err := p.s.ChannelMessageEdit(p.dm, p.msg, text); err != nil {
+	if _, err := p.s.ChannelMessageEdit(p.dm.ID, p.msg, text); err != nil {
 		b.Fatal(err)
 	}
 	return time.Since(t0)
@@ -277,7 +274,9 @@ func (p *dcPlatform) edit(b *testing.B, text string) time.Duration {
 // direct streaming call of a twin of the same provider client to the same
 // fake with the same request (the session's 20 earlier turns and "hi"),
 // a MESSAGE_CREATE dispatched to a connected discordgo session, and a
-// message create and a message edit round trip of discordgo. It reports
+// message create and a message edit round trip of discordgo (dcPlatform:
+// on a second fake, which dispatches them to that session as the first
+// dispatches the replies to the adapter). It reports
 // the medians, and the overhead: the Discord path's median minus the
 // medians of the provider call, of the dispatch and of the REST calls the
 // reply took (the creates and edits counted at the fake, per message);
@@ -289,7 +288,7 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	dm := dc.DM(user)
 	tap := newTapChat("echo: hi")
 	t := newDCBench(b, dc, `[`+strconv.Quote(user.ID)+`]`, map[string]*tapChat{dm.ID: tap})
-	p := newDCPlatform(b, dc)
+	p := newDCPlatform(b)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
 	// say sends "hi" and returns the time to the finished reply. It then
