@@ -46,6 +46,34 @@ func start(t *testing.T) *session {
 	return s
 }
 
+// expectAll reads lines until, for each of wants, one contains it, in
+// any order, and returns those lines in the order of wants.
+func (s *session) expectAll(t *testing.T, wants ...string) []string {
+	t.Helper()
+	got := make([]string, len(wants))
+	left := len(wants)
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for left > 0 {
+		select {
+		case line, ok := <-s.lines:
+			if !ok {
+				t.Fatalf("output ended before %q", wants)
+			}
+			for i, w := range wants {
+				if got[i] == "" && strings.Contains(line, w) {
+					got[i] = line
+					left--
+					break
+				}
+			}
+		case <-timeout.C:
+			t.Fatalf("no lines with all of %q (got %q)", wants, got)
+		}
+	}
+	return got
+}
+
 // expect reads lines until one contains want.
 func (s *session) expect(t *testing.T, want string) string {
 	t.Helper()
@@ -139,10 +167,12 @@ func TestFakeDiscordPlaysTheUsers(t *testing.T) {
 		t.Errorf("line = %q", line)
 	}
 	s.send(t, ":cmd model model=opus")
-	if line := s.expect(t, "(ephemeral)"); !strings.Contains(line, `bot → DM`) || !strings.Contains(line, `"done"`) {
+	// The answer and the message it makes are watched separately: their
+	// lines come in either order.
+	lines := s.expectAll(t, "(ephemeral)", "bot answers interaction")
+	if line := lines[0]; !strings.Contains(line, `bot → DM`) || !strings.Contains(line, `"done"`) {
 		t.Errorf("line = %q", line)
 	}
-	s.expect(t, "bot answers interaction")
 	s.send(t, ":nope")
 	s.expect(t, `! unknown ":nope"`)
 }
