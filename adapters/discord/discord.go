@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -138,7 +139,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg:      cfg,
 		s:        s,
 		log:      log,
-		pickers:  newPickers(maxPickers),
+		pickers:  newPickers(pickstore.DefaultMax),
 		seen:     newSeenSet(maxSeen),
 		channels: newChannelCache(maxChannels),
 		specs:    map[string]adapters.CommandSpec{},

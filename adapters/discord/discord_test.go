@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -314,8 +315,8 @@ func TestPickerStranger(t *testing.T) {
 		t.Errorf("a stranger's choice: response type %d, ephemeral %v; want an ephemeral message", got.ResponseType, got.Ephemeral)
 	}
 	line, _ := w.f.Message(w.general.ID, got.Original)
-	if line.Content != notYoursText || line.EphemeralTo != carol.ID {
-		t.Errorf("the stranger sees %q (to %q), want %q to them only", line.Content, line.EphemeralTo, notYoursText)
+	if line.Content != pickstore.NotYoursText || line.EphemeralTo != carol.ID {
+		t.Errorf("the stranger sees %q (to %q), want %q to them only", line.Content, line.EphemeralTo, pickstore.NotYoursText)
 	}
 	if m, ok := in.poll(); ok {
 		t.Errorf("a stranger's choice delivered %q", m.Text)

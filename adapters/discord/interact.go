@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/logkeys"
 )
 
@@ -230,9 +231,9 @@ func (h *handler) component(i *discordgo.Interaction) {
 	data := i.MessageComponentData()
 	p, n, ok, mine := a.pickers.take(data.CustomID, data.Values, user.ID)
 	if !ok || !mine {
-		line := expiredText
+		line := pickstore.ExpiredText
 		if ok {
-			line = notYoursText
+			line = pickstore.NotYoursText
 		}
 		err := a.respond(h.ctx, i, &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseChannelMessageWithSource,

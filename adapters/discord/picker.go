@@ -4,23 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 )
-
-// What a choice from a picker is answered with when it does not run its
-// command (an ephemeral line, seen by the chooser only).
-const (
-	expiredText  = "This picker has expired (the bot restarted or it was used). Send /model list again."
-	notYoursText = "Only the user who opened this picker can use it."
-)
-
-// maxPickers bounds the pickers remembered; the oldest are forgotten
-// first, and a choice from a forgotten one is answered with expiredText.
-const maxPickers = 1024
 
 // Discord's limits on select menus: options per menu, and action rows
 // (one menu each) per message.
@@ -40,42 +29,22 @@ type picker struct {
 	commands  []string
 }
 
+func (p *picker) OpenedBy() string { return p.opener }
+func (p *picker) Entries() int     { return len(p.commands) }
+
 // pickers maps the custom ids of select menus ("p<picker>.<menu>", with
-// option values "<entry>", base 36) to their pickers: a custom id holds at
-// most 100 characters and an option's value 100, less than a command may
-// need. It is safe for concurrent use.
-type pickers struct {
-	mu    sync.Mutex
-	max   int
-	next  uint64
-	byID  map[uint64]*picker
-	order []uint64 // ids, oldest first
-}
+// option values "<entry>", base 36) to their pickers (pickstore): a custom
+// id holds at most 100 characters and an option's value 100, less than a
+// command may need.
+type pickers struct{ *pickstore.Store[*picker] }
 
-func newPickers(max int) *pickers {
-	return &pickers{max: max, byID: map[uint64]*picker{}}
-}
+func newPickers(max int) *pickers { return &pickers{pickstore.New[*picker](max)} }
 
-// add remembers p and returns its id, forgetting the oldest beyond max.
-func (ps *pickers) add(p *picker) uint64 {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.next++
-	id := ps.next
-	ps.byID[id] = p
-	ps.order = append(ps.order, id)
-	for len(ps.order) > ps.max {
-		delete(ps.byID, ps.order[0])
-		ps.order = ps.order[1:]
-	}
-	return id
-}
+// add remembers p and returns its id.
+func (ps *pickers) add(p *picker) uint64 { return ps.Add(p) }
 
 // take returns the picker of customID and the entry chosen (values holds
-// one option value), and forgets the picker when by is its opener (a
-// picker is used once: its message is then edited into the command's
-// reply). ok is false when customID names no remembered picker or entry;
-// mine is false when by did not open it.
+// one option value) by by (pickstore.Store.Take).
 func (ps *pickers) take(customID string, values []string, by string) (p *picker, entry int, ok, mine bool) {
 	id, valid := parseMenuID(customID)
 	if !valid || len(values) != 1 {
@@ -85,17 +54,11 @@ func (ps *pickers) take(customID string, values []string, by string) (p *picker,
 	if err != nil {
 		return nil, 0, false, false
 	}
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p = ps.byID[id]
-	if p == nil || int(n) >= len(p.commands) {
+	p, ok, mine = ps.Take(id, int(n), by)
+	if !ok {
 		return nil, 0, false, false
 	}
-	if p.opener != by {
-		return p, int(n), true, false
-	}
-	delete(ps.byID, id) // its id stays in order until it ages out
-	return p, int(n), true, true
+	return p, int(n), true, mine
 }
 
 // menuID is the custom id of menu m of picker id.

@@ -4,25 +4,14 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/logkeys"
 )
-
-// What a press of a picker's button is answered with when it does not run
-// its command (answerCallbackQuery's text, shown briefly to the presser).
-const (
-	expiredText  = "This picker has expired (the bot restarted or it was used). Send /model list again."
-	notYoursText = "Only the user who opened this picker can use it."
-)
-
-// maxPickers bounds the pickers remembered; the oldest are forgotten
-// first, and a press on a forgotten one is answered with expiredText.
-const maxPickers = 1024
 
 // picker is one inline keyboard sent: the chat it is in, who may press it
 // and the commands its buttons run.
@@ -34,56 +23,31 @@ type picker struct {
 	commands []string
 }
 
+func (p *picker) OpenedBy() string { return p.opener }
+func (p *picker) Entries() int     { return len(p.commands) }
+
 // pickers maps the short tokens of buttons' callback data ("p<id>.<n>")
-// to their pickers: Telegram carries at most 64 bytes of callback data,
-// less than a command may need. It is safe for concurrent use.
-type pickers struct {
-	mu    sync.Mutex
-	max   int
-	next  uint64
-	byID  map[uint64]*picker
-	order []uint64 // ids, oldest first
-}
+// to their pickers (pickstore): Telegram carries at most 64 bytes of
+// callback data, less than a command may need.
+type pickers struct{ *pickstore.Store[*picker] }
 
-func newPickers(max int) *pickers {
-	return &pickers{max: max, byID: map[uint64]*picker{}}
-}
+func newPickers(max int) *pickers { return &pickers{pickstore.New[*picker](max)} }
 
-// add remembers p and returns its id, forgetting the oldest beyond max.
-func (ps *pickers) add(p *picker) uint64 {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.next++
-	id := ps.next
-	ps.byID[id] = p
-	ps.order = append(ps.order, id)
-	for len(ps.order) > ps.max {
-		delete(ps.byID, ps.order[0])
-		ps.order = ps.order[1:]
-	}
-	return id
-}
+// add remembers p and returns its id.
+func (ps *pickers) add(p *picker) uint64 { return ps.Add(p) }
 
-// take returns the picker and the entry of data, and forgets the picker
-// when by is its opener (a picker is pressed once: its message is then
-// edited into the command's reply). ok is false when data names no
-// remembered picker; mine is false when by did not open it.
+// take returns the picker and the entry of callback data pressed by by
+// (pickstore.Store.Take).
 func (ps *pickers) take(data, by string) (p *picker, entry int, ok, mine bool) {
 	id, n, valid := parseToken(data)
 	if !valid {
 		return nil, 0, false, false
 	}
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p = ps.byID[id]
-	if p == nil || n >= len(p.commands) {
+	p, ok, mine = ps.Take(id, n, by)
+	if !ok {
 		return nil, 0, false, false
 	}
-	if p.opener != by {
-		return p, n, true, false
-	}
-	delete(ps.byID, id) // its id stays in order until it ages out
-	return p, n, true, true
+	return p, n, true, mine
 }
 
 // token is the callback data of entry n of picker id.
@@ -148,9 +112,9 @@ func (a *Adapter) handleCallback(ctx context.Context, in adapters.Inbox, u *mode
 	answer := ""
 	switch {
 	case !ok:
-		answer = expiredText
+		answer = pickstore.ExpiredText
 	case !mine:
-		answer = notYoursText
+		answer = pickstore.NotYoursText
 	}
 	if _, err := a.bot.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: cq.ID, Text: answer}); err != nil && ctx.Err() == nil {
 		a.log.Debug("telegram answerCallbackQuery failed", logkeys.Err, a.redact(err))

@@ -15,6 +15,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -153,7 +154,7 @@ func New(cfg Config) (*Adapter, error) {
 		client:   client,
 		log:      log,
 		limits:   newLimiter(cfg.RateLimit),
-		pickers:  newPickers(maxPickers),
+		pickers:  newPickers(pickstore.DefaultMax),
 		migrated: map[int64]int64{},
 		wake:     make(chan struct{}, 1),
 	}

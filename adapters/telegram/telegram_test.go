@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/sessions"
 )
@@ -244,8 +245,8 @@ func TestPicker(t *testing.T) {
 	if m.Text != long || m.Sender.ID != "501" || m.Chat != "-1001234" || m.Direct {
 		t.Fatalf("the press delivered %q from %s in %s", m.Text, m.Sender.ID, m.Chat)
 	}
-	if q, _ = f.Callback(q.ID); !q.Answered || q.Text != notYoursText {
-		t.Errorf("Bob's press: answered %v with %q, want %q", q.Answered, q.Text, notYoursText)
+	if q, _ = f.Callback(q.ID); !q.Answered || q.Text != pickstore.NotYoursText {
+		t.Errorf("Bob's press: answered %v with %q, want %q", q.Answered, q.Text, pickstore.NotYoursText)
 	}
 	if q2, _ = f.Callback(q2.ID); !q2.Answered || q2.Text != "" {
 		t.Errorf("Ada's press: answered %v with %q, want no text", q2.Answered, q2.Text)
@@ -273,8 +274,8 @@ func TestPicker(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.WaitUntil(t, "the expired press answered", func() bool { q, _ := f.Callback(q3.ID); return q.Answered })
-	if q3, _ = f.Callback(q3.ID); q3.Text != expiredText {
-		t.Errorf("a press after a restart answered %q, want %q", q3.Text, expiredText)
+	if q3, _ = f.Callback(q3.ID); q3.Text != pickstore.ExpiredText {
+		t.Errorf("a press after a restart answered %q, want %q", q3.Text, pickstore.ExpiredText)
 	}
 	f.SendText(group, ada, "/new")
 	if m := in.next(t); m.Text != "/new" {
