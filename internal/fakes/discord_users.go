@@ -729,25 +729,7 @@ func (f *Discord) WaitUntil(t Failer, what string, cond func() bool) {
 	f.mu.Lock()
 	timeout := f.waitTimeout
 	f.mu.Unlock()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		f.mu.Lock()
-		ch := f.changed
-		f.mu.Unlock()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("fakes: Discord: gave up after %v waiting for %s", timeout, what)
-			return
-		case <-f.done:
-			t.Fatalf("fakes: Discord closed while waiting for %s", what)
-			return
-		}
-	}
+	waitChanged(t, "Discord", what, timeout, f.Changed, f.done, cond)
 }
 
 // WaitConnected waits until a session is identified (or resumed) on a

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // TelegramIncoming is a message a user sends (Send).
@@ -409,25 +408,7 @@ func (f *Telegram) WaitUntil(t Failer, what string, cond func() bool) {
 	f.mu.Lock()
 	timeout := f.waitTimeout
 	f.mu.Unlock()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		f.mu.Lock()
-		ch := f.changed
-		f.mu.Unlock()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("fakes: Telegram: gave up after %v waiting for %s", timeout, what)
-			return
-		case <-f.done:
-			t.Fatalf("fakes: Telegram closed while waiting for %s", what)
-			return
-		}
-	}
+	waitChanged(t, "Telegram", what, timeout, f.Changed, f.done, cond)
 }
 
 // WaitBotMessages waits until the bot has sent at least n messages to the
