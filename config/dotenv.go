@@ -8,6 +8,9 @@ import (
 type dotenvEntry struct {
 	key, value string
 	line       int
+	// end is the entry's last line: past line when a quoted value spans
+	// lines.
+	end int
 }
 
 // dotenvProblem is a line of a .env file that was skipped.
@@ -53,7 +56,7 @@ func parseDotenv(data string) ([]dotenvEntry, []dotenvProblem) {
 		raw := s[eq+1:]
 		val := strings.TrimLeft(raw, " \t")
 		if val == "" || (val[0] != '"' && val[0] != '\'') {
-			entries = append(entries, dotenvEntry{key, unquotedValue(raw), lineNo})
+			entries = append(entries, dotenvEntry{key, unquotedValue(raw), lineNo, lineNo})
 			continue
 		}
 		v, consumed, msg := quotedValue(val, lines[i+1:])
@@ -61,7 +64,7 @@ func parseDotenv(data string) ([]dotenvEntry, []dotenvProblem) {
 			problems = append(problems, dotenvProblem{lineNo, msg})
 			continue
 		}
-		entries = append(entries, dotenvEntry{key, v, lineNo})
+		entries = append(entries, dotenvEntry{key, v, lineNo, lineNo + consumed})
 		i += consumed
 	}
 	return entries, problems

@@ -16,27 +16,27 @@ func TestParseDotenv(t *testing.T) {
 		{
 			name:    "plain, export, spaces, blank lines and comments",
 			in:      "# comment\n\nA=1\nexport B=two words\n  C = 3  \r\nexport\tD=4\n",
-			entries: []dotenvEntry{{"A", "1", 3}, {"B", "two words", 4}, {"C", "3", 5}, {"D", "4", 6}},
+			entries: []dotenvEntry{{"A", "1", 3, 3}, {"B", "two words", 4, 4}, {"C", "3", 5, 5}, {"D", "4", 6, 6}},
 		},
 		{
 			name:    "inline comments on unquoted values only",
 			in:      "A=abc # note\nB=a#b\nC= #only comment\nD=\"x # y\" # note\nE='p#q'\n",
-			entries: []dotenvEntry{{"A", "abc", 1}, {"B", "a#b", 2}, {"C", "", 3}, {"D", "x # y", 4}, {"E", "p#q", 5}},
+			entries: []dotenvEntry{{"A", "abc", 1, 1}, {"B", "a#b", 2, 2}, {"C", "", 3, 3}, {"D", "x # y", 4, 4}, {"E", "p#q", 5, 5}},
 		},
 		{
 			name:    "quotes",
 			in:      `A="line\nbreak \"q\" \\ \t"` + "\n" + `B='raw\n'` + "\n" + `C=""` + "\n",
-			entries: []dotenvEntry{{"A", "line\nbreak \"q\" \\ \t", 1}, {"B", `raw\n`, 2}, {"C", "", 3}},
+			entries: []dotenvEntry{{"A", "line\nbreak \"q\" \\ \t", 1, 1}, {"B", `raw\n`, 2, 2}, {"C", "", 3, 3}},
 		},
 		{
 			name:    "multi-line quoted value",
 			in:      "KEY=\"-----BEGIN-----\nabc\n-----END-----\"\nNEXT=1\n",
-			entries: []dotenvEntry{{"KEY", "-----BEGIN-----\nabc\n-----END-----", 1}, {"NEXT", "1", 4}},
+			entries: []dotenvEntry{{"KEY", "-----BEGIN-----\nabc\n-----END-----", 1, 3}, {"NEXT", "1", 4, 4}},
 		},
 		{
 			name:    "malformed lines are skipped with their line number",
 			in:      "sk-ant-secret\nGOOD=1\n1BAD=2\nexport\nX=\"unterminated\nY='a' b\nZ=3\n=4\n",
-			entries: []dotenvEntry{{"GOOD", "1", 2}, {"Z", "3", 7}},
+			entries: []dotenvEntry{{"GOOD", "1", 2, 2}, {"Z", "3", 7, 7}},
 			problems: []dotenvProblem{
 				{1, "not a KEY=value line; skipped"},
 				{3, "not a KEY=value line; skipped"},

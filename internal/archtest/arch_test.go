@@ -148,6 +148,7 @@ var revealAllowed = []string{
 	"models/anthropic/header.go",
 	"models/openai/header.go",
 	"config/envvalue.go",          // non-secret variables only (plainVar)
+	"config/dotenvwrite.go",       // channel tokens written to ~/.bot/.env (bot onboard)
 	"adapters/telegram/reveal.go", // the bot token in request URLs, the webhook secret
 	"adapters/discord/reveal.go",  // the bot token in the Authorization header and IDENTIFY
 }
