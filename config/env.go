@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -127,6 +128,7 @@ type Env struct {
 	shell    bool
 	applied  []string
 	warnings []string
+	shadowed []string // keys of the state .env the process environment overrides with another value
 }
 
 // envValue is a value of a layer below the process environment.
@@ -294,9 +296,30 @@ func (e *Env) loadDotEnv(path, label string, kind SourceKind, display func(strin
 		last[en.key] = en.value
 	}
 	for _, k := range order {
+		if kind == SourceStateDotEnv {
+			e.noteShadowed(k, last[k])
+		}
 		e.add(k, last[k], Source{Kind: kind, Key: k, File: label})
 	}
 }
+
+// noteShadowed records key when the process environment sets it to
+// another non-blank value than the state .env's: the file's value is then
+// never used, which surprises whoever edits the file (bot doctor says so).
+// The values are compared in constant time and never kept.
+func (e *Env) noteShadowed(key, fileValue string) {
+	proc := strings.TrimSpace(e.getenv(key))
+	fileValue = strings.TrimSpace(fileValue)
+	if proc == "" || fileValue == "" || subtle.ConstantTimeCompare([]byte(proc), []byte(fileValue)) == 1 {
+		return
+	}
+	e.shadowed = append(e.shadowed, key)
+}
+
+// Shadowed returns the names of the variables that the state dir's .env
+// sets and that the process environment overrides with a different
+// value, in the file's order. Only names: never the values.
+func (e *Env) Shadowed() []string { return slices.Clone(e.shadowed) }
 
 // importShell imports each expected key that no layer has set from the
 // login shell's environment. Unlike OpenClaw, it does not skip the import

@@ -31,6 +31,9 @@ type File struct {
 	// Warnings are lines to show the user once, such as
 	// `Auto-migrated config: Updated auth.profiles["anthropic:claude-cli"].mode → "oauth".`
 	Warnings []string
+	// Pending lists the migrations Inspect applied in memory only
+	// (Load saves them instead): what Migrate would write.
+	Pending []string
 }
 
 // Load reads, migrates and validates the config file at path. A missing
@@ -45,7 +48,21 @@ type File struct {
 // Load rewrites the file atomically, keeping its comments, layout and mode,
 // and adds a warning. When that rewrite fails, Load still returns the
 // migrated Config, with a second warning naming the failure.
-func Load(path string) (*File, error) {
+func Load(path string) (*File, error) { return load(path, true) }
+
+// Inspect reads and validates the config file at path like Load, but
+// writes nothing: a pending migration is applied to the returned Config
+// and listed in File.Pending, and the file is left as it is (bot doctor
+// reports it; Migrate applies it).
+func Inspect(path string) (*File, error) { return load(path, false) }
+
+// Migrate applies the pending migrations of the config file at path and
+// saves it atomically, keeping its comments, layout and mode, under the
+// lock every config writer takes. A file with none is left unchanged.
+func Migrate(path string) error { return saveMigrated(path) }
+
+// load is Load, saving a migrated file only when save is set.
+func load(path string, save bool) (*File, error) {
 	recovered := recoverPending(path)
 	data, err := readConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -75,7 +92,9 @@ func Load(path string) (*File, error) {
 	if recovered != "" {
 		f.Warnings = append(f.Warnings, recovered)
 	}
-	if len(changes) > 0 {
+	if len(changes) > 0 && !save {
+		f.Pending = changes
+	} else if len(changes) > 0 {
 		f.Warnings = append(f.Warnings, "Auto-migrated config: "+strings.Join(changes, " "))
 		if err := saveMigrated(path); err != nil {
 			f.Warnings = append(f.Warnings, fmt.Sprintf("Could not save the migrated config to %s (%v); the change applies in memory only until the file is writable.", path, err))

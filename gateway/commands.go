@@ -13,7 +13,19 @@ import (
 // order. Aliases are text-only: /reset works as typed but is not in the
 // menus, where it would be a second /new.
 func (g *Gateway) CommandSpecs() []adapters.CommandSpec {
-	specs := g.engine().Registry().Specs()
+	return commandSpecs(g.engine().Registry())
+}
+
+// MenuSpecs returns the specs CommandSpecs returns for the built-in
+// commands, without a gateway: what bot doctor compares the platforms'
+// menus with.
+func MenuSpecs() []adapters.CommandSpec {
+	return commandSpecs(commands.New(commands.Config{}).Registry())
+}
+
+// commandSpecs turns reg's commands into the adapters' specs.
+func commandSpecs(reg *commands.Registry) []adapters.CommandSpec {
+	specs := reg.Specs()
 	out := make([]adapters.CommandSpec, len(specs))
 	for i, s := range specs {
 		out[i] = adapters.CommandSpec{Name: s.Name, Description: s.Summary}

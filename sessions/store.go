@@ -490,6 +490,16 @@ func (s *Store) Check(ctx context.Context) error {
 	return s.quickCheck(ctx, "PRAGMA quick_check")
 }
 
+// Integrity runs SQLite's full integrity check of the whole file (PRAGMA
+// integrity_check: besides what Check reads, every index against its
+// table and every constraint). It only reads; a *FileError matching
+// ErrCorrupt lists what it found, with the fix. It reads every page and
+// index, a few times Check's cost: bot doctor runs it, nothing on the
+// chat path does.
+func (s *Store) Integrity(ctx context.Context) error {
+	return s.quickCheck(ctx, "PRAGMA integrity_check")
+}
+
 // stateTables are the tables the router and the pins need: everything but
 // the history.
 var stateTables = []string{"sessions", "profile_usage", "last_good"}
@@ -507,8 +517,8 @@ func (s *Store) CheckState(ctx context.Context) error {
 	return nil
 }
 
-// quickCheck runs one PRAGMA quick_check and collects the problems it
-// lists into one line.
+// quickCheck runs one PRAGMA quick_check (or integrity_check) and
+// collects the problems it lists into one line.
 func (s *Store) quickCheck(ctx context.Context, pragma string) error {
 	rows, err := s.rdb.QueryContext(ctx, pragma)
 	if err != nil {

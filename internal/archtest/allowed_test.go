@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"cmd/bot": {"cmd/bot/cli"},
 	"cmd/bot/cli": {"adapters", "adapters/console", "adapters/discord", "adapters/telegram", "auth", "commands", "config", "gateway", "models",
 		"models/anthropic", "models/catalog", "models/openai", "sessions",
-		"internal/atomicfile", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
+		"internal/atomicfile", "internal/doctor", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
 		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/fsnotify/fsnotify",
 		"github.com/jotaen/kong-completion", "golang.org/x/term"},
 	"commands": {"auth", "config", "grammar", "models", "models/catalog", "sessions", "internal/errline", "internal/logkeys",
@@ -47,6 +47,7 @@ var allowed = map[string][]string{
 	// errline explains the errors of the layers above it: the CLI's
 	// one-line messages, and (Chat) the one rule for what a chat user reads
 	// of a failure. Only the CLI, the commands and the gateway import it.
+	"internal/doctor": {},
 	"internal/errline": {"auth", "config", "internal/atomicfile", "internal/logkeys", "internal/safefile",
 		"internal/secret", "internal/usermsg", "sessions"},
 	"internal/atomicfile":         {"internal/safefile", "github.com/gofrs/flock"},

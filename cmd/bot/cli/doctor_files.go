@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/doctor"
 	"github.com/botgateway/bot/internal/safefile"
 )
 
@@ -63,18 +65,18 @@ func expectedPaths(paths config.Paths, workDir string) []expectedPath {
 	)
 }
 
-// checkFilePerms checks every expected path and, with fix, sets the mode of
-// those that are ours and too open. It changes nothing else: never a file
-// it does not expect, never an owner, never anything through a symbolic
-// link (it Lstat-s, and the chmod is done on the file it checked, opened
-// without following links), and never a directory where a file belongs.
-// flagged holds the paths (and link targets) it reported a problem with.
-func checkFilePerms(paths config.Paths, workDir string, fix bool) (out []finding, flagged map[string]bool) {
-	flagged = map[string]bool{}
+// checkFilePerms checks every expected path. A mode that is too open on
+// a file or directory of ours is a problem whose repair sets the mode; it
+// changes nothing else: never a file it does not expect, never an owner,
+// never anything through a symbolic link (it Lstat-s, and the chmod is
+// done on the file it checked, opened without following links), and never
+// a directory where a file belongs. flagged gets the paths (and link
+// targets) it reported a problem with.
+func checkFilePerms(r *doctor.Report, paths config.Paths, workDir string, flagged map[string]bool) {
 	for _, e := range expectedPaths(paths, workDir) {
-		if f, ok := checkPerm(paths.DisplayWork(workDir), e, fix); ok {
-			out = append(out, f)
-			if f.problem {
+		if f, ok := checkPerm(paths.DisplayWork(workDir), e); ok {
+			r.Add(f)
+			if f.Level == doctor.Problem {
 				flagged[e.path] = true
 				if t, err := filepath.EvalSymlinks(e.path); err == nil {
 					flagged[t] = true
@@ -82,19 +84,18 @@ func checkFilePerms(paths config.Paths, workDir string, fix bool) (out []finding
 			}
 		}
 	}
-	return out, flagged
 }
 
 // checkPerm checks one expected path; ok is false when there is nothing to
 // say (missing, or as it should be).
-func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, bool) {
+func checkPerm(display func(string) string, e expectedPath) (doctor.Finding, bool) {
 	show := display(e.path)
 	fi, err := os.Lstat(e.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return finding{}, false
+		return doctor.Finding{}, false
 	}
 	if err != nil {
-		return finding{true, fmt.Sprintf("cannot check %s: %v", show, pathErr(err))}, true
+		return problemf("", "cannot check %s: %v", show, pathErr(err)), true
 	}
 	subject := e.path // what the mode and owner belong to
 	link := fi.Mode()&fs.ModeSymlink != 0
@@ -103,9 +104,9 @@ func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, 
 		// judged, and never changed.
 		if fi, err = os.Stat(e.path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return finding{}, false // a dangling link: written through when needed
+				return doctor.Finding{}, false // a dangling link: written through when needed
 			}
-			return finding{true, fmt.Sprintf("cannot check %s: %v", show, pathErr(err))}, true
+			return problemf("", "cannot check %s: %v", show, pathErr(err)), true
 		}
 		if t, err := filepath.EvalSymlinks(e.path); err == nil {
 			subject = t
@@ -118,11 +119,11 @@ func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, 
 	// Something other than what belongs there: what to move is the link
 	// when there is one (its target, /dev/zero say, is not the user's to
 	// move), else the thing itself.
-	misplaced := func(what string) (finding, bool) {
+	misplaced := func(what string) (doctor.Finding, bool) {
 		if link {
-			return finding{true, fmt.Sprintf("%s is a link to %s, which %s; remove the link (bot doctor changes nothing there)", show, display(subject), what)}, true
+			return problemf("remove the link "+show, "%s is a link to %s, which %s; remove the link (bot doctor changes nothing there)", show, display(subject), what), true
 		}
-		return finding{true, fmt.Sprintf("%s %s; move it away (bot doctor changes nothing there)", where, what)}, true
+		return problemf("move "+where+" away", "%s %s; move it away (bot doctor changes nothing there)", where, what), true
 	}
 	switch {
 	case e.dir && !fi.IsDir():
@@ -134,17 +135,11 @@ func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, 
 	}
 	var se *safefile.Error
 	if errors.As(safefile.Check(subject, fi, e.dir), &se) && se.Owner != se.Want {
-		return finding{true, se.Message(display)}, true
+		return problemf(se.Fix(display), "%s", se.Message(display)), true
 	}
 	perm := fi.Mode().Perm()
 	if perm&^e.mode == 0 {
-		return finding{}, false
-	}
-	if fix && !link {
-		if err := safefile.ChmodNoFollow(e.path, e.mode, fi); err != nil {
-			return finding{true, fmt.Sprintf("%s: chmod %o failed: %v; run: chmod %o %s", show, e.mode, pathErr(err), e.mode, show)}, true
-		}
-		return finding{false, fmt.Sprintf("%s: mode %o set to %o", show, perm, e.mode)}, true
+		return doctor.Finding{}, false
 	}
 	what := "readable by group or others"
 	if perm&0o022 != 0 && !(e.dir && fi.Mode()&fs.ModeSticky != 0) {
@@ -154,10 +149,20 @@ func checkPerm(display func(string) string, e expectedPath, fix bool) (finding, 
 		}
 	}
 	run := fmt.Sprintf("bot doctor --fix (sets %o)", e.mode)
+	f := doctor.Finding{Level: doctor.Problem, Fix: "bot doctor --fix"}
 	if link {
 		run = fmt.Sprintf("chmod %o %s (bot doctor --fix does not follow links)", e.mode, display(subject))
+		f.Fix = fmt.Sprintf("chmod %o %s", e.mode, display(subject))
+	} else {
+		f.Repair = func(context.Context) (string, error) {
+			if err := safefile.ChmodNoFollow(e.path, e.mode, fi); err != nil {
+				return "", fmt.Errorf("chmod %o: %w; run: chmod %o %s", e.mode, pathErr(err), e.mode, show)
+			}
+			return fmt.Sprintf("%s: mode %o set to %o", show, perm, e.mode), nil
+		}
 	}
-	return finding{true, fmt.Sprintf("%s is mode %o, %s; run: %s", where, perm, what, run)}, true
+	f.Text = fmt.Sprintf("%s is mode %o, %s; run: %s", where, perm, what, run)
+	return f, true
 }
 
 // pathErr drops the path from a *fs.PathError: the line names it already.
@@ -166,4 +171,10 @@ func pathErr(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// problemf is a problem finding without a repair: fix is the fix alone
+// (for --json), the text says it too.
+func problemf(fix, format string, args ...any) doctor.Finding {
+	return doctor.Finding{Level: doctor.Problem, Text: fmt.Sprintf(format, args...), Fix: fix}
 }

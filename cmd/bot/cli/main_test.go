@@ -40,10 +40,10 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("HOME", home)
-			// Model calls must never leave the machine: every endpoint
+			// Model and platform calls must never leave the machine: every endpoint
 			// points at a closed loopback port unless a script says
 			// otherwise.
-			for _, k := range providers.EndpointVars() {
+			for _, k := range append(providers.EndpointVars(), "BOT_TELEGRAM_API_URL", "BOT_DISCORD_API_URL") {
 				env.Setenv(k, "http://127.0.0.1:1")
 			}
 			for _, k := range append(providers.CredentialVars(),
