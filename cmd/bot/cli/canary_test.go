@@ -31,14 +31,19 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		"anthropic:oa":{"type":"oauth","provider":"anthropic","access":"`+secret("acc")+`","refresh":"`+secret("ref")+`","expires":1000}}}`)
 	e.ClaudeCode(`{"claudeAiOauth":{"accessToken":"` + secret("sk-ant-oat01-cc") + `","refreshToken":"` + secret("sk-ant-ort01") + `","expiresAt":1000}}`)
 	provider := fakes.NewAnthropic(t)
+	// The platforms answer the canary tokens 401: doctor's line about a
+	// rejected token must not show them either.
+	tg, dc := fakes.NewTelegram(t), fakes.NewDiscord(t)
 	env := map[string]string{
-		"ANTHROPIC_BASE_URL":  provider.URL(),
-		"OPENAI_BASE_URL":     "http://127.0.0.1:1",
-		"OPENROUTER_BASE_URL": "http://127.0.0.1:1",
-		"HOME":                e.Home,
-		"ANTHROPIC_API_KEY":   secret("sk-ant-api03-env"),
-		"DISCORD_BOT_TOKEN":   secret("discord"),
-		"PATH":                "",
+		"BOT_TELEGRAM_API_URL": tg.URL(),
+		"BOT_DISCORD_API_URL":  dc.URL(),
+		"ANTHROPIC_BASE_URL":   provider.URL(),
+		"OPENAI_BASE_URL":      "http://127.0.0.1:1",
+		"OPENROUTER_BASE_URL":  "http://127.0.0.1:1",
+		"HOME":                 e.Home,
+		"ANTHROPIC_API_KEY":    secret("sk-ant-api03-env"),
+		"DISCORD_BOT_TOKEN":    secret("discord"),
+		"PATH":                 "",
 	}
 	getenv := func(k string) string { return env[k] }
 
@@ -64,6 +69,7 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"models", "list", "--json"},
 		{"models", "status"}, // now with the router's records in sessions.db
 		{"doctor"},
+		{"doctor", "--json"},
 		{"--help"},
 	}
 	var all strings.Builder
@@ -79,7 +85,8 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		}
 	}
 	// The runs did show credentials (masked), so the test is not vacuous.
-	for _, want := range []string{"Auth profile set to anthropic:tok.", "anthropic:key=sk-a...cdef", "- anthropic:tok: skipped, token expired"} {
+	for _, want := range []string{"Auth profile set to anthropic:tok.", "anthropic:key=sk-a...cdef", "- anthropic:tok: skipped, token expired",
+		"the bot token was rejected (401 Unauthorized)"} {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("no %q in the output; the command did not run as expected:\n%s", want, all.String())
 		}

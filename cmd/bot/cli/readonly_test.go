@@ -173,7 +173,7 @@ func run(t *testing.T, home string, args ...string) int {
 func runOut(t *testing.T, home string, args ...string) (int, string) {
 	t.Helper()
 	env := map[string]string{"HOME": home}
-	for _, k := range providers.EndpointVars() {
+	for _, k := range append(providers.EndpointVars(), "BOT_TELEGRAM_API_URL", "BOT_DISCORD_API_URL") {
 		env[k] = "http://127.0.0.1:1" // no call leaves the machine
 	}
 	var out bytes.Buffer
