@@ -124,7 +124,9 @@ func TestDoctorChecks(t *testing.T) {
 		{name: "sessions none", check: "sessions", status: doctor.StatusOK},
 		{name: "sessions sound", check: "sessions", status: doctor.StatusOK,
 			setup: func(t *testing.T, e *testenv.Env) {
-				withSessions(t, e, func(st *sessions.Store) { st.SetModel(t.Context(), "main", "console:local", "anthropic/claude-haiku-4-5") })
+				withSessions(t, e, func(st *sessions.Store) {
+					st.SetModel(t.Context(), "main", "console:local", "anthropic/claude-haiku-4-5")
+				})
 			}},
 		{name: "sessions damaged", check: "sessions", status: doctor.StatusProblem, exit: 1,
 			setup: func(t *testing.T, e *testenv.Env) {
@@ -189,11 +191,15 @@ func TestDoctorChecks(t *testing.T) {
 			},
 			want: "channels.discord is enabled but has no token: set DISCORD_BOT_TOKEN"},
 		{name: "channels without allowFrom", check: "channels", status: doctor.StatusNote,
-			setup: func(t *testing.T, e *testenv.Env) { e.Set("TELEGRAM_BOT_TOKEN", "123456:telegram-token-0123456789abcdef") },
-			want:  "channels.telegram.allowFrom is empty"},
+			setup: func(t *testing.T, e *testenv.Env) {
+				e.Set("TELEGRAM_BOT_TOKEN", "123456:telegram-token-0123456789abcdef")
+			},
+			want: "channels.telegram.allowFrom is empty"},
 		{name: "telegram unreachable", check: "telegram", status: doctor.StatusNote,
-			setup: func(t *testing.T, e *testenv.Env) { e.Set("TELEGRAM_BOT_TOKEN", "123456:telegram-token-0123456789abcdef") },
-			want:  "could not reach Telegram at http://127.0.0.1:1"},
+			setup: func(t *testing.T, e *testenv.Env) {
+				e.Set("TELEGRAM_BOT_TOKEN", "123456:telegram-token-0123456789abcdef")
+			},
+			want: "could not reach Telegram at http://127.0.0.1:1"},
 		{name: "telegram not enabled", check: "telegram", status: doctor.StatusSkipped},
 		{name: "discord not enabled", check: "discord", status: doctor.StatusSkipped},
 	}
