@@ -305,6 +305,15 @@ func (d *doctorRun) refresh(agent string, id auth.ProfileID) doctor.Repair {
 			}
 			return "", err
 		}
+		// The router's record of the failed refresh goes too, as after
+		// a refresh of its own.
+		if st, err := d.app.readSessions(ctx); err == nil && st != nil {
+			st.Close()
+			if st, err := d.app.openSessions(ctx); err == nil {
+				st.SetRefreshFailed(ctx, string(id), false)
+				st.Close()
+			}
+		}
 		return fmt.Sprintf("%s: refreshed the OAuth login", id), nil
 	}
 }

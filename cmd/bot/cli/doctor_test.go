@@ -290,6 +290,37 @@ func TestDoctorFixKeepsTheRest(t *testing.T) {
 	}
 }
 
+// TestDoctorRefreshesExpiredLogin checks the repair of an OAuth login
+// whose last refresh failed: --fix refreshes it against the token
+// endpoint (the loopback fake), and a second run finds it healthy.
+func TestDoctorRefreshesExpiredLogin(t *testing.T) {
+	oauth := fakes.NewOAuth(t)
+	oauth.Seed("sk-ant-ort01-refresh-doctor-0123456789")
+	e := doctorEnv(t)
+	e.Set("BOT_OAUTH_TOKEN_URL_ANTHROPIC", oauth.URL())
+	e.Store("main", `{"version":1,"profiles":{"anthropic:sub":{"type":"oauth","provider":"anthropic",
+		"access":"sk-ant-oat01-old-access-0123456789abcdef","refresh":"sk-ant-ort01-refresh-doctor-0123456789","expires":1000}}}`)
+	withSessions(t, e, func(st *sessions.Store) {
+		if err := st.SetRefreshFailed(t.Context(), "anthropic:sub", true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code, _, out := runDoctor(t, e, "--json")
+	if res := result(t, out, "credentials"); code != 1 || !hasFinding(res, "anthropic:sub: expired") {
+		t.Fatalf("exit %d, credentials %+v; want the expired login", code, res.Findings)
+	}
+	code, _, out = runDoctor(t, e, "--json", "--fix")
+	if res := result(t, out, "credentials"); code != 0 || !hasFinding(res, "anthropic:sub: refreshed the OAuth login") {
+		t.Errorf("--fix: exit %d, credentials %+v", code, res.Findings)
+	}
+	if oauth.Refreshes() != 1 {
+		t.Errorf("%d refreshes, want 1", oauth.Refreshes())
+	}
+	if code, _, out = runDoctor(t, e, "--json"); code != 0 || result(t, out, "credentials").Status != doctor.StatusOK {
+		t.Errorf("after --fix: exit %d, %+v", code, result(t, out, "credentials"))
+	}
+}
+
 // TestDoctorWithoutFixWritesNothing checks that doctor without --fix
 // reports a pending migration and leaves the config as it was.
 func TestDoctorWithoutFixWritesNothing(t *testing.T) {
