@@ -407,3 +407,20 @@ func TestNilEnvLookup(t *testing.T) {
 		t.Error("DefaultShellKeys holds an empty key")
 	}
 }
+
+// TestShadowed checks the names of the state .env's variables that the
+// process environment overrides with another value: not the same value,
+// not a blank one, not ./.env's.
+func TestShadowed(t *testing.T) {
+	fx := newEnvFixture(t)
+	fx.process = map[string]string{"DIFF": "process", "SAME": "same", "BLANK": " ", "WORK": "process"}
+	fx.Write("work/.env", "WORK=wd\n")
+	fx.Write(".bot/.env", "SAME= same\nDIFF=state\nBLANK=state\nONLY=state\n")
+	e, err := LoadEnv(t.Context(), fx.options(&Config{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"DIFF"}, e.Shadowed()); diff != "" {
+		t.Errorf("Shadowed (-want +got):\n%s", diff)
+	}
+}

@@ -147,3 +147,33 @@ func TestMigrateSkipsInvalidFile(t *testing.T) {
 		t.Errorf("an invalid file was rewritten:\n%s", got)
 	}
 }
+
+// TestInspectWritesNothing checks that Inspect applies a pending
+// migration in memory only, listing it, and that Migrate then writes it
+// (after which Inspect finds none).
+func TestInspectWritesNothing(t *testing.T) {
+	path := writeConfig(t, `{"auth": {"profiles": {"anthropic:claude-cli": {"provider": "anthropic", "mode": "token"}}}} // mine`)
+	before, _ := os.ReadFile(path)
+	f, err := Inspect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`Updated auth.profiles["anthropic:claude-cli"].mode → "oauth".`}, f.Pending); diff != "" {
+		t.Errorf("Pending (-want +got):\n%s", diff)
+	}
+	if len(f.Warnings) != 0 || f.Config.Auth.Profiles["anthropic:claude-cli"].Mode != ModeOAuth {
+		t.Errorf("Warnings %q, mode %q", f.Warnings, f.Config.Auth.Profiles["anthropic:claude-cli"].Mode)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("Inspect wrote the file:\n%s", after)
+	}
+	if err := Migrate(path); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(path); !strings.Contains(string(after), `"oauth"`) || !strings.Contains(string(after), "// mine") {
+		t.Errorf("after Migrate:\n%s", after)
+	}
+	if f, err := Inspect(path); err != nil || len(f.Pending) != 0 {
+		t.Errorf("Inspect after Migrate: %v, pending %q", err, f.Pending)
+	}
+}

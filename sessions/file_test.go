@@ -1,9 +1,11 @@
 package sessions
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -385,5 +387,39 @@ func TestOpenWaitsForSwitch(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("Open after the lock was released: %v", err)
+	}
+}
+
+// TestIntegrity checks SQLite's full integrity check (bot doctor): a
+// sound file passes, a damaged table is one line with the fix, and the
+// read-only store changes nothing.
+func TestIntegrity(t *testing.T) {
+	for _, damage := range []bool{false, true} {
+		t.Run(fmt.Sprint("damaged=", damage), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sessions.db")
+			writeDB(t, path)
+			if damage {
+				sqlitetest.DamageTable(t, path, "sessions")
+			}
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := OpenReadOnly(t.Context(), path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = r.Integrity(t.Context())
+			r.Close()
+			switch {
+			case !damage && err != nil:
+				t.Errorf("Integrity of a sound file = %v", err)
+			case damage && (!errors.Is(err, ErrCorrupt) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "move it aside")):
+				t.Errorf("Integrity = %v, want one line saying the file is damaged, with the fix", err)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Error("Integrity changed the file")
+			}
+		})
 	}
 }
