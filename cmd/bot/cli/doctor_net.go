@@ -16,6 +16,7 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/doctor"
+	"github.com/botgateway/bot/internal/secret"
 )
 
 // The platform checks of bot doctor: each enabled channel's token as the
@@ -29,14 +30,23 @@ import (
 // poller elsewhere, ended by ours, to come back and end ours with 409.
 const pollProbe = time.Second
 
-// channelSpec returns the spec of the channel called name.
-func (d *doctorRun) channelSpec(name string) channelSpec {
-	for _, s := range channelSpecs(d.cf.Config) {
-		if s.name == name {
-			return s
+// enabledChannel returns the channel called name when it is enabled,
+// with its token, where the token came from, and the platform's API URL
+// from urlVar (empty: the platform's own); ok is false when the channel
+// is not enabled.
+func (d *doctorRun) enabledChannel(ctx context.Context, name, urlVar string) (s channelSpec, token secret.Secret, src, apiURL string, ok bool) {
+	env, err := d.app.Env(ctx)
+	if err != nil {
+		return s, token, "", "", false
+	}
+	for _, s = range channelSpecs(d.cf.Config) {
+		if s.name == name && s.enabled(env) {
+			token, src = tokenOf(s, env, d.paths)
+			apiURL, _, _ = env.Value(urlVar)
+			return s, token, src, apiURL, true
 		}
 	}
-	panic("cli: no channel " + name)
+	return s, token, "", "", false
 }
 
 // telegram checks the Telegram bot: its token (getMe), the generated
@@ -45,29 +55,19 @@ func (d *doctorRun) channelSpec(name string) channelSpec {
 // its /healthz is asked first; only when none answers does doctor probe
 // getUpdates itself (no offset: no update is confirmed).
 func (d *doctorRun) telegram(ctx context.Context, r *doctor.Report) {
-	env, err := d.app.Env(ctx)
-	if err != nil {
+	s, token, src, apiURL, ok := d.enabledChannel(ctx, telegram.Name, "BOT_TELEGRAM_API_URL")
+	if !ok {
 		r.Skip()
 		return
 	}
-	s := d.channelSpec(telegram.Name)
-	if !s.enabled(env) {
-		r.Skip()
-		return
-	}
-	token, src := tokenOf(s, env, d.paths)
-	apiURL, _, _ := env.Value("BOT_TELEGRAM_API_URL")
 	a, err := telegram.New(telegram.Config{Token: token, TokenSource: src, APIURL: apiURL, PollTimeout: pollProbe})
 	if err != nil {
 		r.Problem(err.Error(), "set the token again", nil)
 		return
 	}
 	where := cmp.Or(apiURL, telegram.DefaultAPIURL)
-	if _, err := a.CheckToken(ctx); errors.Is(err, telegram.ErrTokenRejected) {
-		r.Problem(err.Error(), "copy the token again from @BotFather", nil)
-		return
-	} else if err != nil {
-		r.Note("could not reach Telegram at %s (%v): the token, the menu and the poller were not checked", where, err)
+	if _, err := a.CheckToken(ctx); !tokenAccepted(r, err, telegram.ErrTokenRejected, "copy the token again from @BotFather",
+		"could not reach Telegram at "+where, "the token, the menu and the poller were not checked") {
 		return
 	}
 	if err := telegram.CheckMenu(gateway.MenuSpecs()); err != nil {
@@ -99,18 +99,11 @@ func (d *doctorRun) telegram(ctx context.Context, r *doctor.Report) {
 // the generated ones; the repair registers them (what bot gateway does
 // when it starts), which needs the applications.commands scope.
 func (d *doctorRun) discord(ctx context.Context, r *doctor.Report) {
-	env, err := d.app.Env(ctx)
-	if err != nil {
+	s, token, src, apiURL, ok := d.enabledChannel(ctx, discord.Name, "BOT_DISCORD_API_URL")
+	if !ok {
 		r.Skip()
 		return
 	}
-	s := d.channelSpec(discord.Name)
-	if !s.enabled(env) {
-		r.Skip()
-		return
-	}
-	token, src := tokenOf(s, env, d.paths)
-	apiURL, _, _ := env.Value("BOT_DISCORD_API_URL")
 	a, err := discord.New(discord.Config{Token: token, TokenSource: src, APIURL: apiURL, Guilds: s.cfg.Guilds,
 		HTTPClient: &http.Client{Timeout: networkTimeout}})
 	if err != nil {
@@ -118,11 +111,8 @@ func (d *doctorRun) discord(ctx context.Context, r *doctor.Report) {
 		return
 	}
 	where := cmp.Or(apiURL, discord.DefaultAPIURL)
-	if _, err := a.CheckToken(ctx); errors.Is(err, discord.ErrTokenRejected) {
-		r.Problem(err.Error(), "reset the token in the developer portal and set it again", nil)
-		return
-	} else if err != nil {
-		r.Note("could not reach Discord at %s (%v): the token and the slash commands were not checked", where, err)
+	if _, err := a.CheckToken(ctx); !tokenAccepted(r, err, discord.ErrTokenRejected, "reset the token in the developer portal and set it again",
+		"could not reach Discord at "+where, "the token and the slash commands were not checked") {
 		return
 	}
 	specs := gateway.MenuSpecs()
@@ -148,6 +138,22 @@ func (d *doctorRun) discord(ctx context.Context, r *doctor.Report) {
 				return "registered bot's slash commands on Discord", nil
 			})
 	}
+}
+
+// tokenAccepted reports the outcome of a platform's token check: a token
+// the platform rejected (err matches rejected) is a problem with fix, a
+// platform doctor cannot reach a note ("<unreached> (<err>): <unchecked>");
+// it returns true when the token was accepted.
+func tokenAccepted(r *doctor.Report, err, rejected error, fix, unreached, unchecked string) bool {
+	switch {
+	case errors.Is(err, rejected):
+		r.Problem(err.Error(), fix, nil)
+	case err != nil:
+		r.Note("%s (%v): %s", unreached, err, unchecked)
+	default:
+		return true
+	}
+	return false
 }
 
 // localGateway asks the bot gateway that gateway.listen names on this
