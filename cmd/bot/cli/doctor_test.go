@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -340,18 +341,21 @@ func TestDoctorWithoutFixWritesNothing(t *testing.T) {
 func TestDoctorTelegram(t *testing.T) {
 	tg := fakes.NewTelegram(t)
 	tests := []struct {
-		name   string
-		token  string
-		poller bool // another program polls the bot's updates
-		status doctor.Status
-		want   string
-		exit   int
+		name    string
+		token   string
+		poller  bool // another program polls the bot's updates
+		webhook bool // Telegram holds a webhook for the bot
+		status  doctor.Status
+		want    string
+		exit    int
 	}{
 		{name: "ok", token: tg.Token(), status: doctor.StatusOK},
 		{name: "rejected", token: "123456:not-the-token-0123456789abcdef", status: doctor.StatusProblem, exit: 1,
 			want: "the bot token was rejected (401 Unauthorized): copy it again from @BotFather"},
 		{name: "second poller", token: tg.Token(), poller: true, status: doctor.StatusProblem, exit: 1,
 			want: "another program is polling this bot's updates (409 Conflict)"},
+		{name: "webhook held", token: tg.Token(), webhook: true, status: doctor.StatusNote,
+			want: "Telegram holds a webhook for this bot, so it is not polled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -362,6 +366,14 @@ func TestDoctorTelegram(t *testing.T) {
 			if tt.poller {
 				stop := pollForever(t, tg.URL()+"/bot"+tg.Token()+"/getUpdates")
 				defer stop()
+			}
+			if tt.webhook {
+				resp, err := http.PostForm(tg.URL()+"/bot"+tg.Token()+"/setWebhook", url.Values{"url": {"https://example.org/hook"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				defer http.PostForm(tg.URL()+"/bot"+tg.Token()+"/deleteWebhook", nil)
 			}
 			code, _, out := runDoctor(t, e, "--json")
 			res := result(t, out, "telegram")
