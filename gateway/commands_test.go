@@ -136,4 +136,8 @@ func TestCommandSpecsFollowTheTable(t *testing.T) {
 			t.Errorf("spec %d = %+v, want the table's /%s", i, specs[i], s.Name)
 		}
 	}
+	// bot doctor compares the platforms' menus with MenuSpecs: the same.
+	if diff := cmp.Diff(specs, gateway.MenuSpecs()); diff != "" {
+		t.Errorf("MenuSpecs differs from a gateway's CommandSpecs (-gateway +MenuSpecs):\n%s", diff)
+	}
 }
