@@ -117,8 +117,9 @@ type Options struct {
 	Fix bool
 	// Confirm, when Fix is false and Confirm is not nil, is asked about
 	// each repairable problem (an interactive terminal); true applies the
-	// repair.
-	Confirm func(ctx context.Context, f Finding) bool
+	// repair. An error (the person pressed Ctrl-C) ends the run: Run
+	// returns it at once.
+	Confirm func(ctx context.Context, f Finding) (bool, error)
 	// Done, when not nil, is called with each check's result as soon as
 	// it is complete, so the report can be printed as it grows.
 	Done func(Result)
@@ -128,8 +129,8 @@ type Options struct {
 // opts says right after each check, so that a later check sees the
 // repaired state (a config made readable by a chmod is then checked).
 // It returns the results in the checks' order and the number of problems
-// that remain.
-func Run(ctx context.Context, checks []Check, opts Options) (results []Result, problems int) {
+// that remain, or the error of Options.Confirm that ended the run.
+func Run(ctx context.Context, checks []Check, opts Options) (results []Result, problems int, err error) {
 	stopped := false
 	for _, c := range checks {
 		res := Result{Name: c.Name, Title: c.Title, Findings: []Finding{}}
@@ -148,7 +149,9 @@ func Run(ctx context.Context, checks []Check, opts Options) (results []Result, p
 				if r.skip {
 					break
 				}
-				f = repair(ctx, f, opts)
+				if f, err = repair(ctx, f, opts); err != nil {
+					return results, problems, err
+				}
 				res.Findings = append(res.Findings, f)
 			}
 			res.Status = status(res.Findings)
@@ -166,25 +169,28 @@ func Run(ctx context.Context, checks []Check, opts Options) (results []Result, p
 		}
 		results = append(results, res)
 	}
-	return results, problems
+	return results, problems, nil
 }
 
 // repair applies f's repair when opts says so, and returns the finding
 // that remains: a note saying what was done, or the problem with the
 // reason its repair failed.
-func repair(ctx context.Context, f Finding, opts Options) Finding {
-	if f.Level != Problem || f.Repair == nil {
-		return f
+func repair(ctx context.Context, f Finding, opts Options) (Finding, error) {
+	if f.Level != Problem || f.Repair == nil || (!opts.Fix && opts.Confirm == nil) {
+		return f, nil
 	}
-	if !opts.Fix && (opts.Confirm == nil || !opts.Confirm(ctx, f)) {
-		return f
+	if !opts.Fix {
+		yes, err := opts.Confirm(ctx, f)
+		if err != nil || !yes {
+			return f, err
+		}
 	}
 	done, err := f.Repair(ctx)
 	if err != nil {
 		f.Text += fmt.Sprintf(" (the repair failed: %v)", err)
-		return f
+		return f, nil
 	}
-	return Finding{Level: Note, Text: done, Fix: f.Fix, Fixed: true}
+	return Finding{Level: Note, Text: done, Fix: f.Fix, Fixed: true}, nil
 }
 
 // status is the status of a check that found fs.

@@ -47,15 +47,18 @@ func TestRun(t *testing.T) {
 	}{
 		{"report only", Options{}, 3, 0, StatusProblem},
 		{"fix", Options{Fix: true}, 2, 1, StatusNote},
-		{"confirm no", Options{Confirm: func(context.Context, Finding) bool { return false }}, 3, 0, StatusProblem},
-		{"confirm yes", Options{Confirm: func(context.Context, Finding) bool { return true }}, 2, 1, StatusNote},
+		{"confirm no", Options{Confirm: func(context.Context, Finding) (bool, error) { return false, nil }}, 3, 0, StatusProblem},
+		{"confirm yes", Options{Confirm: func(context.Context, Finding) (bool, error) { return true, nil }}, 2, 1, StatusNote},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repaired = 0
 			var done []string
 			tt.opts.Done = func(r Result) { done = append(done, r.Name) }
-			rs, problems := Run(t.Context(), checks, tt.opts)
+			rs, problems, err := Run(t.Context(), checks, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if problems != tt.problems || repaired != tt.repaired {
 				t.Errorf("problems %d, repaired %d; want %d, %d", problems, repaired, tt.problems, tt.repaired)
 			}
@@ -78,5 +81,22 @@ func TestRun(t *testing.T) {
 				t.Errorf("failed repair: %+v", rs[3].Findings)
 			}
 		})
+	}
+}
+
+// TestRunInterrupted checks that an error of Confirm (Ctrl-C) ends the
+// run at once: no repair, no later check.
+func TestRunInterrupted(t *testing.T) {
+	stop := errors.New("interrupted")
+	ran := false
+	checks := []Check{
+		{Name: "a", Run: func(_ context.Context, r *Report) {
+			r.Problem("x", "", func(context.Context) (string, error) { t.Error("repaired"); return "", nil })
+		}},
+		{Name: "b", Run: func(context.Context, *Report) { ran = true }},
+	}
+	_, _, err := Run(t.Context(), checks, Options{Confirm: func(context.Context, Finding) (bool, error) { return false, stop }})
+	if !errors.Is(err, stop) || ran {
+		t.Errorf("Run = %v, later check ran %v; want the Confirm error and no later check", err, ran)
 	}
 }

@@ -57,16 +57,19 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 	d := &doctorRun{app: app, paths: paths, workDir: wd, flagged: map[string]bool{}}
 	opts := doctor.Options{Fix: c.Fix}
 	if !c.Fix && !c.NonInteractive && !c.JSON && app.stdinIsTerminal() {
-		opts.Confirm = func(ctx context.Context, f doctor.Finding) bool {
+		opts.Confirm = func(ctx context.Context, f doctor.Finding) (bool, error) {
 			ans, err := app.ask(ctx, console.Sanitize(f.Text)+"\nFix it now? [y/N] ")
-			return err == nil && (strings.EqualFold(ans, "y") || strings.EqualFold(ans, "yes"))
+			return strings.EqualFold(ans, "y") || strings.EqualFold(ans, "yes"), err // Ctrl-C: exit 130
 		}
 	}
 	w := app.Stdout
 	if !c.JSON {
 		opts.Done = func(res doctor.Result) { printResult(w, res) }
 	}
-	results, problems := doctor.Run(ctx, d.checks(), opts)
+	results, problems, err := doctor.Run(ctx, d.checks(), opts)
+	if err != nil {
+		return err
+	}
 	if c.JSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

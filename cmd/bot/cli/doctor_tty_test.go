@@ -11,7 +11,8 @@ import (
 
 // TestDoctorOffersRepairsAtTerminal checks that at a terminal doctor
 // offers each repair it knows, applies it on yes and leaves it on no, and
-// that --non-interactive never asks.
+// that --non-interactive never asks; Ctrl-C at the prompt ends doctor
+// with 130, repairing nothing.
 func TestDoctorOffersRepairsAtTerminal(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -20,8 +21,9 @@ func TestDoctorOffersRepairsAtTerminal(t *testing.T) {
 		exit   int
 		mode   os.FileMode
 	}{
-		{"yes", []string{"doctor"}, "y", 0, 0o600},
-		{"no", []string{"doctor"}, "n", 1, 0o700},
+		{"yes", []string{"doctor"}, "y\r", 0, 0o600},
+		{"no", []string{"doctor"}, "n\r", 1, 0o700},
+		{"ctrl-c", []string{"doctor"}, "\x03", exitInterrupted, 0o700},
 		{"non-interactive", []string{"doctor", "--non-interactive"}, "", 1, 0o700},
 	}
 	for _, tt := range tests {
@@ -33,7 +35,7 @@ func TestDoctorOffersRepairsAtTerminal(t *testing.T) {
 			if tt.answer != "" {
 				b.WaitScreen("~/.bot/bot.json is mode 700, readable by group or others")
 				b.WaitScreen("Fix it now? [y/N]")
-				b.Type(tt.answer + "\r")
+				b.Type(tt.answer)
 			}
 			if code := b.wait(t); code != tt.exit {
 				t.Errorf("exit %d, want %d; screen:\n%s", code, tt.exit, b.Screen())
