@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 		"internal/safefile", "internal/secret", "golang.org/x/sync"},
 	"cmd/bot": {"cmd/bot/cli"},
 	"cmd/bot/cli": {"adapters", "adapters/console", "adapters/discord", "adapters/telegram", "auth", "commands", "config", "gateway", "models",
-		"models/anthropic", "models/catalog", "models/openai", "sessions",
+		"models/anthropic", "models/catalog", "models/openai", "openclaw", "sessions",
 		"internal/atomicfile", "internal/doctor", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
 		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/fsnotify/fsnotify",
 		"github.com/jotaen/kong-completion", "golang.org/x/term"},
@@ -74,6 +74,10 @@ var allowed = map[string][]string{
 	"models/openai":               {"auth", "models", "internal/providers", "github.com/openai/openai-go/v3"},
 	"models/providertest":         {"auth", "models", "internal/fakes", "github.com/google/go-cmp"},
 	"sessions":                    {"internal/logkeys", "modernc.org/sqlite"},
+
+	// openclaw reads an OpenClaw state dir and writes it into bot's files
+	// through their own writers (bot import openclaw).
+	"openclaw": {"auth", "config", "internal/atomicfile", "internal/providers", "internal/safefile", "internal/secret", "github.com/tailscale/hujson"},
 }
 
 // TestImportsClosed checks every package's imports (its non-test files, as

@@ -37,6 +37,7 @@ type CLI struct {
 	Models     ModelsCmd     `cmd:"" help:"Model credentials: status, auth."`
 	Doctor     DoctorCmd     `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
 	Onboard    OnboardCmd    `cmd:"" help:"Store a provider credential for daemon use."`
+	Import     ImportCmd     `cmd:"" help:"Bring another tool's setup across (OpenClaw)."`
 	VersionCmd VersionCmd    `cmd:"" name:"version" help:"Print the version, commit and Go version."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
