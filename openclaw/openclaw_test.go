@@ -254,7 +254,9 @@ func TestReadRefuses(t *testing.T) {
 		{"token file gone", func(t *testing.T, dir string) {
 			replaceIn(t, dir, "openclaw.json", `botToken: "123456789:AAH-CANARYtelegram-0123456789xyz"`, `tokenFile: "~/.secrets/telegram"`)
 		}, Partial, "channels.telegram.tokenFile names this file"},
-		{"store version 2", func(t *testing.T, dir string) { replaceIn(t, dir, "agents/main/agent/auth-profiles.json", `"version": 1`, `"version": 2`) }, Newer, "newer version"},
+		{"store version 2", func(t *testing.T, dir string) {
+			replaceIn(t, dir, "agents/main/agent/auth-profiles.json", `"version": 1`, `"version": 2`)
+		}, Newer, "newer version"},
 		{"credentials in SQLite", func(t *testing.T, dir string) {
 			remove(t, dir, "agents/coder/agent/auth-profiles.json")
 			writeFile(t, filepath.Join(dir, "agents/coder/agent/openclaw-agent.sqlite"), "SQLite format 3\x00")
@@ -262,11 +264,19 @@ func TestReadRefuses(t *testing.T) {
 		{"secret reference", func(t *testing.T, dir string) {
 			replaceIn(t, dir, "agents/coder/agent/auth-profiles.json", `"key": "sk-or-v1-CANARYcoder-0123456789abcdef"`, `"keyRef": {"source": "env", "id": "OPENROUTER_API_KEY"}`)
 		}, Newer, "holds a keyRef"},
-		{"unknown mode", func(t *testing.T, dir string) { replaceIn(t, dir, "openclaw.json", `mode: "api_key" }`, `mode: "aws-sdk" }`) }, Newer, `mode is "aws-sdk"`},
-		{"unknown shape", func(t *testing.T, dir string) { replaceIn(t, dir, "openclaw.json", `allowFrom: ["tg:111111111", 222222222, "@alice"]`, `allowFrom: {"*": true}`) }, Newer, "channels.telegram.allowFrom is a object"},
+		{"unknown mode", func(t *testing.T, dir string) {
+			replaceIn(t, dir, "openclaw.json", `mode: "api_key" }`, `mode: "aws-sdk" }`)
+		}, Newer, `mode is "aws-sdk"`},
+		{"unknown shape", func(t *testing.T, dir string) {
+			replaceIn(t, dir, "openclaw.json", `allowFrom: ["tg:111111111", 222222222, "@alice"]`, `allowFrom: {"*": true}`)
+		}, Newer, "channels.telegram.allowFrom is a object"},
 		{"config not JSON5", func(t *testing.T, dir string) { replaceIn(t, dir, "openclaw.json", `gateway: {`, `gateway: {{`) }, Corrupt, "invalid JSON5: line 51, column 15"},
-		{"store not JSON", func(t *testing.T, dir string) { replaceIn(t, dir, "agents/main/agent/auth-profiles.json", `"order": {`, `"order": {,`) }, Corrupt, "invalid JSON at line 28"},
-		{"store without profiles", func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "agents/main/agent/auth-profiles.json"), `{"version": 1}`) }, Corrupt, `no "profiles" object`},
+		{"store not JSON", func(t *testing.T, dir string) {
+			replaceIn(t, dir, "agents/main/agent/auth-profiles.json", `"order": {`, `"order": {,`)
+		}, Corrupt, "invalid JSON at line 28"},
+		{"store without profiles", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "agents/main/agent/auth-profiles.json"), `{"version": 1}`)
+		}, Corrupt, `no "profiles" object`},
 		{"malformed profile", func(t *testing.T, dir string) {
 			replaceIn(t, dir, "agents/main/agent/auth-profiles.json", `"key": "sk-ant-api03-CANARYwork-0123456789abcdef"`, `"key": 42`)
 		}, Corrupt, `profile anthropic:work: "key" is a number`},
