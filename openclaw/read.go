@@ -339,8 +339,11 @@ func (r *reader) readChannel(name string, c *wireChannel) {
 		}
 	}
 	if skipped > 0 {
-		r.note(fmt.Sprintf("%d %s allowFrom entries", skipped, name),
-			"not user ids (names or handles): bot matches ids only; let those users in with bot pairing")
+		what := fmt.Sprintf("%s.allowFrom: %d entries", key, skipped)
+		if skipped == 1 {
+			what = key + ".allowFrom: 1 entry"
+		}
+		r.note(what, "not a user id (a name or handle): bot matches ids only; let those users in with bot pairing")
 	}
 	token, tokenKey := c.Token, key+".token"
 	if name == "telegram" {

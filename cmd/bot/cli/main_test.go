@@ -33,6 +33,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"islink":   cmdIsLink,
 			"perm":     cmdPerm,
+			"openclaw": cmdOpenClawFixture,
 		},
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
