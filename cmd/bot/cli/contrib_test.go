@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,13 +49,25 @@ func TestSystemdUnit(t *testing.T) {
 // runs a command line bot parses (and plutil accepts it, on macOS).
 func TestLaunchdPlist(t *testing.T) {
 	const file = "../../../contrib/com.botgateway.bot.plist"
+	args, _ := readPlist(t, file)
+	if len(args) < 2 || filepath.Base(args[0]) != "bot" {
+		t.Fatalf("ProgramArguments = %q, want bot and its arguments", args)
+	}
+	parses(t, args[1:])
+}
+
+// readPlist reads a launchd property list without plutil: the strings of
+// its ProgramArguments, and its other top-level and EnvironmentVariables
+// keys with their string or integer values. It fails t on a document that
+// is not well-formed XML, and runs plutil -lint where there is one.
+func readPlist(t *testing.T, file string) (args []string, values map[string]string) {
+	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The strings of ProgramArguments, in a well-formed document.
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	var args []string
+	values = map[string]string{}
 	var key, last string
 	inArgs := false
 	for {
@@ -67,6 +80,7 @@ func TestLaunchdPlist(t *testing.T) {
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
+			last = ""
 			if tok.Name.Local == "array" && key == "ProgramArguments" {
 				inArgs = true
 			}
@@ -74,10 +88,14 @@ func TestLaunchdPlist(t *testing.T) {
 			switch tok.Name.Local {
 			case "key":
 				key = last
-			case "string":
+			case "string", "integer":
 				if inArgs {
 					args = append(args, last)
+				} else {
+					values[key] = last
 				}
+			case "true", "false":
+				values[key] = tok.Name.Local
 			case "array":
 				inArgs = false
 			}
@@ -85,14 +103,133 @@ func TestLaunchdPlist(t *testing.T) {
 			last = string(tok)
 		}
 	}
-	if len(args) < 2 || filepath.Base(args[0]) != "bot" {
-		t.Fatalf("ProgramArguments = %q, want bot and its arguments", args)
-	}
-	parses(t, args[1:])
 	if plutil, err := exec.LookPath("plutil"); err == nil {
 		if out, err := exec.Command(plutil, "-lint", file).CombinedOutput(); err != nil {
 			t.Errorf("plutil -lint: %v\n%s", err, out)
 		}
+	}
+	return args, values
+}
+
+// TestCheckUnits: the monitoring units of contrib (a systemd service and
+// timer running bot models status --check, the OnFailure hook that runs
+// contrib/bot-check) run a command line bot parses, name each other and
+// the script that exists, and systemd-analyze finds nothing to say about
+// them (where systemd exists).
+func TestCheckUnits(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile("../../../contrib/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	service, timer, notify := read("bot-check.service"), read("bot-check.timer"), read("bot-check-notify.service")
+	m := regexp.MustCompile(`(?m)^ExecStart=(\S+)/bot (.*)$`).FindSubmatch(service)
+	if m == nil {
+		t.Fatal("bot-check.service: no ExecStart=.../bot ... line")
+	}
+	args := strings.Fields(string(m[2]))
+	if !slices.Equal(args, []string{"models", "status", "--check"}) {
+		t.Errorf("bot-check.service runs bot %s, want bot models status --check", m[2])
+	}
+	parses(t, args)
+	for _, c := range []struct {
+		file []byte
+		name string
+		want string
+	}{
+		{service, "bot-check.service", "Type=oneshot"},
+		{service, "bot-check.service", "OnFailure=bot-check-notify.service"},
+		{service, "bot-check.service", "EnvironmentFile=-%h/.bot/.env"},
+		{timer, "bot-check.timer", "OnCalendar=hourly"},
+		{timer, "bot-check.timer", "Persistent=true"},
+		{timer, "bot-check.timer", "WantedBy=timers.target"},
+		{notify, "bot-check-notify.service", "ExecStart=/bin/sh %h/.local/bin/bot-check"},
+	} {
+		if !bytes.Contains(c.file, []byte("\n"+c.want+"\n")) {
+			t.Errorf("%s lacks %s", c.name, c.want)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("no systemd-analyze here")
+	}
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{
+		// The binary's path is the user's; verify checks that it exists.
+		"bot-check.service":        bytes.Replace(service, m[0], []byte("ExecStart=/bin/true "+string(m[2])), 1),
+		"bot-check.timer":          timer,
+		"bot-check-notify.service": notify,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(analyze, "verify", "bot-check.service", "bot-check.timer", "bot-check-notify.service")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// TestCheckPlist: the launchd agent runs contrib/bot-check every hour with
+// BOT naming a bot binary.
+func TestCheckPlist(t *testing.T) {
+	args, values := readPlist(t, "../../../contrib/com.botgateway.bot-check.plist")
+	if len(args) != 2 || args[0] != "/bin/sh" || filepath.Base(args[1]) != "bot-check" {
+		t.Errorf("ProgramArguments = %q, want /bin/sh .../bot-check", args)
+	}
+	if values["StartInterval"] != "3600" {
+		t.Errorf("StartInterval = %q, want 3600 (every hour)", values["StartInterval"])
+	}
+	if filepath.Base(values["BOT"]) != "bot" {
+		t.Errorf("EnvironmentVariables BOT = %q, want the bot binary", values["BOT"])
+	}
+	if values["Label"] != "com.botgateway.bot-check" {
+		t.Errorf("Label = %q", values["Label"])
+	}
+}
+
+// TestCheckScript: contrib/bot-check (launchd, Termux's job scheduler,
+// systemd's OnFailure hook) is valid to every POSIX shell here and runs a
+// bot command line that bot parses. testdata/script/contrib_check.txtar
+// runs it against bot.
+func TestCheckScript(t *testing.T) {
+	const file = "../../../contrib/bot-check"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*"\$bot" ([a-z -]+?) >&2$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal(`bot-check: no "$bot" ... line`)
+	}
+	if string(m[1]) != "models status --check" {
+		t.Errorf("bot-check runs bot %s, want bot models status --check", m[1])
+	}
+	parses(t, strings.Fields(string(m[1])))
+	if fi, err := os.Stat(file); err != nil || fi.Mode()&0o111 == 0 {
+		t.Errorf("bot-check is not executable: %v", err)
+	}
+	ran := 0
+	for _, sh := range []string{"sh", "dash", "bash", "busybox"} {
+		path, err := exec.LookPath(sh)
+		if err != nil {
+			continue
+		}
+		args := []string{"-n", file}
+		if sh == "busybox" {
+			args = append([]string{"sh"}, args...)
+		}
+		if out, err := exec.Command(path, args...).CombinedOutput(); err != nil {
+			t.Errorf("%s -n bot-check: %v\n%s", sh, err, out)
+		}
+		ran++
+	}
+	if ran == 0 {
+		t.Skip("no POSIX shell here")
 	}
 }
 

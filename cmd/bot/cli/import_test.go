@@ -37,3 +37,17 @@ func cmdOpenClawFixture(ts *testscript.TestScript, neg bool, args []string) {
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
 	}))
 }
+
+// cmdContrib copies a file of contrib/ into the script's directory, keeping
+// its mode: "contrib bot-check".
+func cmdContrib(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: contrib file")
+	}
+	src := filepath.Join("../../../contrib", filepath.Base(args[0]))
+	b, err := os.ReadFile(src)
+	ts.Check(err)
+	fi, err := os.Stat(src)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(filepath.Base(args[0])), b, fi.Mode().Perm()))
+}

@@ -34,6 +34,7 @@ func TestScripts(t *testing.T) {
 			"islink":   cmdIsLink,
 			"perm":     cmdPerm,
 			"openclaw": cmdOpenClawFixture,
+			"contrib":  cmdContrib,
 		},
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
