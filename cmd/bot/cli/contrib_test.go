@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/botgateway/bot/internal/fakes"
 )
 
 // TestSystemdUnit: contrib's unit runs a command line bot parses, and
@@ -243,5 +246,38 @@ func parses(t *testing.T, args []string) {
 	}
 	if _, err := parser.Parse(args); err != nil {
 		t.Errorf("bot %s: %v", strings.Join(args, " "), err)
+	}
+}
+
+// TestCheckScriptTelegram: with NOTIFY_TELEGRAM_CHAT, bot-check sends its
+// line to the owner through the Bot API (the loopback fake here), with the
+// token from ~/.bot/.env, never in curl's arguments or its output.
+func TestCheckScriptTelegram(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("no curl here")
+	}
+	tg := fakes.NewTelegram(t)
+	owner := fakes.TelegramUser{ID: 4242, FirstName: "Owner"}
+	tg.AddChat(fakes.PrivateChat(owner))
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".bot"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := "TELEGRAM_BOT_TOKEN=\"" + tg.Token() + "\"\nNOTIFY_TELEGRAM_CHAT=4242\n"
+	if err := os.WriteFile(filepath.Join(home, ".bot", ".env"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "../../../contrib/bot-check")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "MONITOR_EXIT_STATUS=2", "BOT_TELEGRAM_API_URL=" + tg.URL()}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := errors.AsType[*exec.ExitError](err); !ok || ee.ExitCode() != 2 {
+		t.Fatalf("bot-check: %v, want exit 2\n%s", err, out)
+	}
+	if strings.Contains(string(out), tg.Token()) || strings.Contains(string(out), "failed") {
+		t.Errorf("bot-check's output:\n%s", out)
+	}
+	msgs := tg.BotMessages(owner.ID)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "a credential expires soon. See: bot models status") {
+		t.Errorf("messages to the owner: %+v", msgs)
 	}
 }
