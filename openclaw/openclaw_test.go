@@ -14,6 +14,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // fixture copies testdata/openclaw (a realistic ~/.openclaw: two agents,
@@ -21,26 +22,12 @@ import (
 // with comments, a .env) into a temp HOME and returns HOME and the copy.
 func fixture(t *testing.T) (home, dir string) {
 	t.Helper()
-	home = t.TempDir()
-	dir = filepath.Join(home, ".openclaw")
-	err := filepath.WalkDir("testdata/openclaw", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("testdata/openclaw", path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o700)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o600)
-	})
-	if err != nil {
+	e := testenv.New(t)
+	dir = e.Path(".openclaw")
+	if err := testenv.CopyTree("testdata/openclaw", dir); err != nil {
 		t.Fatal(err)
 	}
-	return home, dir
+	return e.Home, dir
 }
 
 func botPaths(t *testing.T, home string) config.Paths {
@@ -237,7 +224,9 @@ func TestImport(t *testing.T) {
 }
 
 // TestReadRefuses: a directory that is partial, newer or corrupt is an
-// *Error of that kind, and an import of it writes nothing.
+// *Error of that kind naming the problem, never a secret
+// (testdata/script/import_openclaw_refused.txtar checks that nothing is
+// written).
 func TestReadRefuses(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -124,3 +124,26 @@ func (e *Env) Environ() []string {
 	}
 	return out
 }
+
+// CopyTree copies the directory tree src (a testdata directory) to dst,
+// files with mode 0600 and directories 0700, the modes bot expects of its
+// own and of the files it imports (git keeps neither).
+func CopyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
+	})
+}

@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/botgateway/bot/internal/testenv"
 )
 
 // openclawFixture is the realistic OpenClaw state directory the openclaw
@@ -21,21 +22,7 @@ func cmdOpenClawFixture(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	src, err := filepath.Abs(openclawFixture)
 	ts.Check(err)
-	dst := ts.MkAbs(args[0])
-	ts.Check(filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
-	}))
+	ts.Check(testenv.CopyTree(src, ts.MkAbs(args[0])))
 }
 
 // cmdContrib copies a file of contrib/ into the script's directory, keeping
