@@ -75,12 +75,15 @@ func (c *ImportOpenClawCmd) Run(ctx context.Context, app *App) error {
 	if setup.Version != "" {
 		from += " (OpenClaw " + setup.Version + ")"
 	}
+	items, err := openclaw.Import(ctx, setup, paths, c.DryRun)
+	if err != nil && len(items) == 0 {
+		return err // bot's own files stopped it before anything was written
+	}
 	if c.DryRun {
 		fmt.Fprintf(app.Stdout, "Dry run: would import %s into %s; nothing is written.\n", from, paths.Display(paths.StateDir))
 	} else {
 		fmt.Fprintf(app.Stdout, "Importing %s into %s.\n", from, paths.Display(paths.StateDir))
 	}
-	items, err := openclaw.Import(ctx, setup, paths, c.DryRun)
 	taken := printItems(app, paths, items)
 	if err != nil {
 		if !c.DryRun && taken > 0 {
