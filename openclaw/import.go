@@ -229,26 +229,31 @@ func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []ed
 			keep(what, file+" maps it to "+have+"; kept")
 		}
 	}
-	for _, ch := range s.channels {
-		if len(ch.allowFrom) == 0 {
-			continue
-		}
-		have := cur.Channels.Telegram.AllowFrom
-		if ch.name == "discord" {
-			have = cur.Channels.Discord.AllowFrom
+	// addIDs adds to channels.<ch>.<list> the ids it does not hold yet.
+	addIDs := func(ch, list string, have, ids []string) {
+		if len(ids) == 0 {
+			return
 		}
 		var added []string
-		for _, id := range ch.allowFrom {
+		for _, id := range ids {
 			if !slices.Contains(have, id) {
 				added = append(added, id)
 			}
 		}
-		key := "channels." + ch.name + ".allowFrom"
+		key := "channels." + ch + "." + list
 		if len(added) == 0 {
-			keep(key+" ("+strings.Join(ch.allowFrom, ", ")+")", file+" already has them")
-			continue
+			keep(key+" ("+strings.Join(ids, ", ")+")", file+" already has them")
+			return
 		}
-		take(key+" (+"+strings.Join(added, ", ")+")", edit{[]string{"channels", ch.name, "allowFrom"}, slices.Concat(have, added)})
+		take(key+" (+"+strings.Join(added, ", ")+")", edit{[]string{"channels", ch, list}, slices.Concat(have, added)})
+	}
+	for _, ch := range s.channels {
+		cfg := cur.Channels.Telegram
+		if ch.name == "discord" {
+			cfg = cur.Channels.Discord
+		}
+		addIDs(ch.name, "allowFrom", cfg.AllowFrom, ch.allowFrom)
+		addIDs(ch.name, "guilds", cfg.Guilds, ch.guilds)
 	}
 	return items, edits
 }

@@ -178,6 +178,7 @@ func TestImport(t *testing.T) {
 		"declared": len(c.Auth.Profiles),
 		"tg":       c.Channels.Telegram.AllowFrom,
 		"dc":       c.Channels.Discord.AllowFrom,
+		"guilds":   c.Channels.Discord.Guilds,
 	}
 	want := map[string]any{
 		"default":  "openai/gpt-5.2",
@@ -186,6 +187,7 @@ func TestImport(t *testing.T) {
 		"declared": 4,
 		"tg":       []string{"222222222", "111111111"},
 		"dc":       []string{"333333333333333333", "444444444444444444"},
+		"guilds":   []string{"987654321098765432"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bot.json (-want +got):\n%s", diff)

@@ -113,6 +113,7 @@ type alias struct{ name, model string }
 type channel struct {
 	name      string // telegram, discord
 	allowFrom []string
+	guilds    []string // discord: the guild ids of channels.discord.guilds
 	token     secret.Secret
 	tokenKey  string // where the token was: channels.telegram.botToken
 }
@@ -158,6 +159,7 @@ type wireChannel struct {
 		AllowFrom []json.RawMessage `json:"allowFrom"`
 	} `json:"dm"`
 	Accounts map[string]json.RawMessage `json:"accounts"`
+	Guilds   map[string]json.RawMessage `json:"guilds"`
 }
 
 // reader collects problems and notes while reading one directory.
@@ -344,6 +346,16 @@ func (r *reader) readChannel(name string, c *wireChannel) {
 			what = key + ".allowFrom: 1 entry"
 		}
 		r.note(what, "not a user id (a name or handle): bot matches ids only; let those users in with bot pairing")
+	}
+	for _, g := range sortedKeys(c.Guilds) {
+		if name != "discord" {
+			break
+		}
+		if g != "" && strings.Trim(g, "0123456789") == "" {
+			ch.guilds = append(ch.guilds, g)
+		} else {
+			r.note(key+".guilds."+g, "not a guild id (bot lists guilds by id)")
+		}
 	}
 	token, tokenKey := c.Token, key+".token"
 	if name == "telegram" {
