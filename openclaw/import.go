@@ -56,7 +56,7 @@ func plan(s *Setup, paths config.Paths) ([]Item, error) {
 		got, _ := mergeStore(dst, a, paths)
 		items = append(items, got...)
 	}
-	cf, err := config.Load(paths.ConfigPath)
+	cf, err := config.Inspect(paths.ConfigPath) // planning writes nothing, not even a migration
 	if err != nil {
 		return nil, err
 	}

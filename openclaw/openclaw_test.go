@@ -116,7 +116,10 @@ func TestImport(t *testing.T) {
 	mine.Set("anthropic:work", &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret("sk-ant-api03-mine-0123456789abcdef")})
 	b, _ := mine.Encode()
 	writeFile(t, auth.StorePath(paths.AgentDir("main")), string(b))
-	writeFile(t, paths.ConfigPath, "// mine\n{\"models\": {\"default\": \"openai/gpt-5.2\"}, \"channels\": {\"telegram\": {\"allowFrom\": [\"222222222\"]}}}\n")
+	// Its config also has a migration pending (claude-cli's old "token"
+	// mode): planning reads it without applying it, so the dry run leaves
+	// the file as it is.
+	writeFile(t, paths.ConfigPath, "// mine\n{\"models\": {\"default\": \"openai/gpt-5.2\"}, \"auth\": {\"profiles\": {\"anthropic:claude-cli\": {\"provider\": \"anthropic\", \"mode\": \"token\"}}}, \"channels\": {\"telegram\": {\"allowFrom\": [\"222222222\"]}}}\n")
 	writeFile(t, paths.EnvFile(), "TELEGRAM_BOT_TOKEN=mine\n")
 	before := snapshot(t, home)
 
