@@ -196,25 +196,60 @@ func (r *Router) Probe(ctx context.Context, opts ProbeOptions) ([]ProbeResult, e
 	return out, nil
 }
 
+// ProbeCredential probes cred, a credential of p's provider that is not
+// stored yet (paste-token --validate, onboarding), with the same call,
+// timeout and outcomes as Router.Probe. Nothing is recorded (there is no
+// profile to record it for) and nothing is refreshed. Label is "the new
+// credential".
+func ProbeCredential(ctx context.Context, p Provider, opts ProbeOptions, cred *auth.Credential) ProbeResult {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultProbeTimeout
+	}
+	res := ProbeResult{Provider: p.ID(), Label: "the new credential"}
+	ref, ok := probeModel(opts.Catalog, p.ID())
+	res.Model = ref.String()
+	if !ok {
+		res.Outcome, res.Detail = ProbeNoModel, "no allowed model of "+p.ID()+" in the catalog (models.allow)"
+		return res
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	_, err := p.Complete(ctx, probeRequest(ref), cred)
+	res.Latency = time.Since(start)
+	classifyProbe(&res, err, opts.Timeout, time.Now())
+	return res
+}
+
+// probeRequest is the one minimal request of a probe.
+func probeRequest(ref catalog.Ref) Request {
+	return Request{Model: ref.Model, Messages: []Message{{Role: RoleUser, Text: ProbePrompt}}, MaxTokens: ProbeMaxTokens}
+}
+
 // probeOne runs one probe through try, the router's own call path.
 func (r *Router) probeOne(ctx context.Context, p Provider, opts ProbeOptions, ref catalog.Ref, c auth.Candidate, res *ProbeResult) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	t := Target{Agent: opts.Agent, Ref: ref, Query: auth.Query{Provider: ref.Provider, Pin: c.ProfileID, PinIsUser: c.ProfileID != ""}}
-	req := Request{Messages: []Message{{Role: RoleUser, Text: ProbePrompt}}, MaxTokens: ProbeMaxTokens}
 	start := time.Now()
-	_, err := r.try(ctx, p, t, c, req, nil)
+	_, err := r.try(ctx, p, t, c, probeRequest(ref), nil)
 	res.Latency = time.Since(start)
+	now := r.cfg.Now()
+	if err != nil && c.ProfileID != "" {
+		if u := r.cfg.Usage.ProfileUsage(c.ProfileID).UnusableUntil(); u.After(now) {
+			res.Until = u
+		}
+	}
+	classifyProbe(res, err, opts.Timeout, now)
+}
+
+// classifyProbe fills res's outcome from the error of its call (nil: ok).
+func classifyProbe(res *ProbeResult, err error, timeout time.Duration, now time.Time) {
 	if err == nil {
 		res.Outcome = ProbeOK
 		return
 	}
 	res.Err = err
-	if c.ProfileID != "" {
-		if u := r.cfg.Usage.ProfileUsage(c.ProfileID).UnusableUntil(); u.After(r.cfg.Now()) {
-			res.Until = u
-		}
-	}
 	if re, ok := errors.AsType[*auth.RefreshError](err); ok {
 		res.Outcome, res.Detail = ProbeAuth, "the login could not be renewed. "+refreshFix(re)
 		return
@@ -225,7 +260,7 @@ func (r *Router) probeOne(ctx context.Context, p Provider, opts ProbeOptions, re
 	}
 	res.Status = ce.Status
 	if ce.RetryAfter > 0 && res.Until.IsZero() {
-		res.Until = r.cfg.Now().Add(min(ce.RetryAfter, MaxRetryAfter))
+		res.Until = now.Add(min(ce.RetryAfter, MaxRetryAfter))
 	}
 	status := ""
 	if ce.Status != 0 {
@@ -241,9 +276,9 @@ func (r *Router) probeOne(ctx context.Context, p Provider, opts ProbeOptions, re
 	case ce.Kind == KindBilling:
 		res.Outcome, res.Detail = ProbeBilling, "billing problem"+status+"; top up credits with the provider"
 	case ce.Kind == KindTimeout:
-		res.Outcome, res.Detail = ProbeTimeout, fmt.Sprintf("no answer within %s", opts.Timeout)
+		res.Outcome, res.Detail = ProbeTimeout, fmt.Sprintf("no answer within %s", timeout)
 	case ce.Kind == KindFormat:
-		res.Outcome, res.Detail = ProbeFormat, "the provider rejected the probe request"+status+" (model "+ref.String()+")"
+		res.Outcome, res.Detail = ProbeFormat, "the provider rejected the probe request"+status+" (model "+res.Model+")"
 	case unreachable(ce):
 		res.Outcome, res.Detail = ProbeUnreachable, "the provider could not be reached; check the network and the *_BASE_URL settings"
 	default:

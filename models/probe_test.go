@@ -13,6 +13,7 @@ import (
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/models"
+	"github.com/botgateway/bot/models/anthropic"
 	"github.com/botgateway/bot/models/catalog"
 )
 
@@ -200,5 +201,32 @@ func TestProbeUnreachable(t *testing.T) {
 	}
 	if len(res) != 2 {
 		t.Errorf("%d probes, want 2", len(res))
+	}
+}
+
+// TestProbeCredential probes a credential that is not stored: the same
+// outcomes, through a provider client alone.
+func TestProbeCredential(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigConfig{})
+	r.anthropic.Allow(keyEnv)
+	for _, tc := range []struct {
+		key  string
+		want models.ProbeOutcome
+	}{
+		{keyEnv, models.ProbeOK},
+		{"sk-ant-api03-nope-0123456789abcdef", models.ProbeAuth},
+	} {
+		t.Run(string(tc.want), func(t *testing.T) {
+			cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(tc.key)}
+			p := anthropic.New(anthropic.Config{BaseURL: r.anthropic.URL(), HTTPClient: r.anthropic.Client()})
+			res := models.ProbeCredential(t.Context(), p, models.ProbeOptions{Catalog: probeCatalog(t)}, cred)
+			if res.Outcome != tc.want {
+				t.Errorf("outcome %s (%s), want %s", res.Outcome, res.Detail, tc.want)
+			}
+			if strings.Contains(fmt.Sprint(res.Detail, res.Err), tc.key) {
+				t.Errorf("the result holds the key")
+			}
+		})
 	}
 }

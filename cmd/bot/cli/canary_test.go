@@ -32,18 +32,22 @@ func TestCanaryNeverPrinted(t *testing.T) {
 	e.ClaudeCode(`{"claudeAiOauth":{"accessToken":"` + secret("sk-ant-oat01-cc") + `","refreshToken":"` + secret("sk-ant-ort01") + `","expiresAt":1000}}`)
 	provider := fakes.NewAnthropic(t)
 	// The platforms answer the canary tokens 401: doctor's line about a
-	// rejected token must not show them either.
+	// rejected token must not show them either. Probes refresh the expired
+	// OAuth profile: against the fake, which does not know its refresh
+	// token.
 	tg, dc := fakes.NewTelegram(t), fakes.NewDiscord(t)
+	oauth := fakes.NewOAuth(t)
 	env := map[string]string{
-		"BOT_TELEGRAM_API_URL": tg.URL(),
-		"BOT_DISCORD_API_URL":  dc.URL(),
-		"ANTHROPIC_BASE_URL":   provider.URL(),
-		"OPENAI_BASE_URL":      "http://127.0.0.1:1",
-		"OPENROUTER_BASE_URL":  "http://127.0.0.1:1",
-		"HOME":                 e.Home,
-		"ANTHROPIC_API_KEY":    secret("sk-ant-api03-env"),
-		"DISCORD_BOT_TOKEN":    secret("discord"),
-		"PATH":                 "",
+		"BOT_OAUTH_TOKEN_URL_ANTHROPIC": oauth.URL(),
+		"BOT_TELEGRAM_API_URL":          tg.URL(),
+		"BOT_DISCORD_API_URL":           dc.URL(),
+		"ANTHROPIC_BASE_URL":            provider.URL(),
+		"OPENAI_BASE_URL":               "http://127.0.0.1:1",
+		"OPENROUTER_BASE_URL":           "http://127.0.0.1:1",
+		"HOME":                          e.Home,
+		"ANTHROPIC_API_KEY":             secret("sk-ant-api03-env"),
+		"DISCORD_BOT_TOKEN":             secret("discord"),
+		"PATH":                          "",
 	}
 	getenv := func(k string) string { return env[k] }
 
@@ -52,6 +56,9 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"models", "status", "--json"},
 		{"models", "status", "--check"},
 		{"models", "status", "--plain"},
+		{"models", "status", "--probe", "--probe-timeout", "2s"},
+		{"models", "status", "--probe", "--json", "--check", "--probe-timeout", "2s"},
+		{"models", "auth", "paste-token", "--provider", "openai", "--validate"},
 		{"doctor"},
 		{"models", "auth", "order", "get", "--provider", "anthropic", "--json"},
 		{"models", "auth", "order", "set", "--provider", "anthropic", "anthropic:key", "anthropic:oa"},
@@ -86,7 +93,8 @@ func TestCanaryNeverPrinted(t *testing.T) {
 	}
 	// The runs did show credentials (masked), so the test is not vacuous.
 	for _, want := range []string{"Auth profile set to anthropic:tok.", "anthropic:key=sk-a...cdef", "- anthropic:tok: skipped, token expired",
-		"the bot token was rejected (401 Unauthorized)"} {
+		"the bot token was rejected (401 Unauthorized)",
+		"the provider rejected the credential (HTTP 401)", "the login could not be renewed"} {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("no %q in the output; the command did not run as expected:\n%s", want, all.String())
 		}

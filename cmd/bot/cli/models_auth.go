@@ -28,6 +28,7 @@ type PasteTokenCmd struct {
 	ProfileID string `name:"profile-id" help:"Profile id (default: <provider>:manual)." placeholder:"ID"`
 	ExpiresIn string `name:"expires-in" help:"Token lifetime: 365d, 12h, 30m; a bare number means days." placeholder:"DUR"`
 	Agent     string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
+	Validate  bool   `help:"Make one minimal real call with the token first, and store it only if the provider accepts it."`
 }
 
 // maxTokenBytes bounds what paste-token reads from stdin.
@@ -81,6 +82,11 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	cred := &auth.Credential{Provider: provider, Type: auth.KindToken, Token: token, Expires: expires}
+	if c.Validate {
+		if err := validateCredential(ctx, app, provider, cred); err != nil {
+			return err
+		}
+	}
 	if err := storeAndDeclare(ctx, cf.Path, auth.StorePath(paths.AgentDir(agent)), id, provider, auth.KindToken, func(s *auth.Store) (bool, error) {
 		if old, ok := s.Profiles[id]; ok {
 			cred.Email, cred.Extra = old.Email, old.Extra

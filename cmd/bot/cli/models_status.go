@@ -27,6 +27,11 @@ type ModelsStatusCmd struct {
 	JSON  bool   `name:"json" help:"Print JSON."`
 	Plain bool   `help:"Print only the default model."`
 	Agent string `help:"Agent id (default: the configured default agent)." placeholder:"ID"`
+	// Probe and its flags: models_probe.go.
+	Probe        bool          `help:"Make one minimal real call with each credential and show how it went (costs a few tokens)."`
+	Provider     []string      `help:"With --probe: only this provider's credentials (repeatable)." placeholder:"P"`
+	Profile      []string      `help:"With --probe: only this profile (repeatable)." placeholder:"ID"`
+	ProbeTimeout time.Duration `default:"8s" help:"With --probe: how long each probe may take."`
 }
 
 // statusReport is the --json form of models status. Its field names are a
@@ -41,6 +46,8 @@ type statusReport struct {
 	Auth          authReport        `json:"auth"`
 	Check         int               `json:"check"`
 	CheckProblems []string          `json:"checkProblems"`
+	// Probes are the results of --probe, absent without it.
+	Probes []probeReport `json:"probes,omitempty"`
 
 	// sessionsProblem is what is wrong with the sessions database, one
 	// line, or "" (noteSessions).
@@ -170,9 +177,17 @@ func (c *ModelsStatusCmd) Run(ctx context.Context, app *App) error {
 	if c.JSON && c.Plain {
 		return userError{"Choose either --json or --plain, not both."}
 	}
+	if err := c.checkProbeFlags(); err != nil {
+		return err
+	}
 	rep, err := buildStatus(ctx, app, c.Agent)
 	if err != nil {
 		return err
+	}
+	if c.Probe {
+		if err := c.probe(ctx, app, rep); err != nil {
+			return err
+		}
 	}
 	if c.Check && rep.sessionsProblem == "" {
 		rep.checkSessions(ctx, app)
@@ -744,6 +759,7 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 	if !any {
 		fmt.Fprintln(w, "- none")
 	}
+	printProbes(w, app, r.Probes)
 }
 
 // fromAgent is the suffix that says a credential is the main agent's,
