@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -227,24 +228,8 @@ func (s *Store) ResetUsage(ctx context.Context, profileID string) error {
 // memory (and runs also, under the usage lock).
 func (s *Store) changeUsage(ctx context.Context, id string, change func(t tx, u *Usage, now time.Time) error, also func()) error {
 	return s.write(ctx, nil, func(t tx) (func(), error) {
-		now := fromMS(toMS(s.now()))
-		u, err := scanUsage(t.QueryRowContext(ctx, qUsage, id))
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		if err := change(t, &u, now); err != nil {
-			return nil, err
-		}
-		counts, err := json.Marshal(u.FailureCounts)
+		u, err := s.changeUsageTx(ctx, t, id, change)
 		if err != nil {
-			return nil, err
-		}
-		if len(u.FailureCounts) == 0 {
-			counts, u.FailureCounts = []byte("{}"), nil
-		}
-		if _, err := t.ExecContext(ctx, qPutUsage,
-			id, toMS(u.LastUsed), toMS(u.CooldownUntil), toMS(u.DisabledUntil), u.DisabledReason,
-			u.ErrorCount, string(counts), toMS(u.LastFailureAt), u.LastRefreshFailed); err != nil {
 			return nil, err
 		}
 		return func() {
@@ -256,6 +241,93 @@ func (s *Store) changeUsage(ctx context.Context, id string, change func(t tx, u 
 			}
 		}, nil
 	})
+}
+
+// changeUsageTx is changeUsage's read-modify-write of one row inside t; it
+// returns the row as written.
+func (s *Store) changeUsageTx(ctx context.Context, t tx, id string, change func(t tx, u *Usage, now time.Time) error) (Usage, error) {
+	now := fromMS(toMS(s.now()))
+	u, err := scanUsage(t.QueryRowContext(ctx, qUsage, id))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Usage{}, err
+	}
+	if err := change(t, &u, now); err != nil {
+		return Usage{}, err
+	}
+	counts, err := json.Marshal(u.FailureCounts)
+	if err != nil {
+		return Usage{}, err
+	}
+	if len(u.FailureCounts) == 0 {
+		counts, u.FailureCounts = []byte("{}"), nil
+	}
+	if _, err := t.ExecContext(ctx, qPutUsage,
+		id, toMS(u.LastUsed), toMS(u.CooldownUntil), toMS(u.DisabledUntil), u.DisabledReason,
+		u.ErrorCount, string(counts), toMS(u.LastFailureAt), u.LastRefreshFailed); err != nil {
+		return Usage{}, err
+	}
+	return u, nil
+}
+
+// SetAside returns the ids of the profiles cooling down or disabled now,
+// sorted. It reads memory (as loaded when the store opened, or refreshed
+// since).
+func (s *Store) SetAside() []string {
+	now := s.now()
+	s.umu.RLock()
+	defer s.umu.RUnlock()
+	var ids []string
+	for id, u := range s.usage {
+		if u.UnusableUntil().After(now) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// ClearSetAside ends the cooldown and the disable of each profile of ids
+// and resets its error counts, so a next failure starts the schedule
+// again; last used, last failure and the refresh flag stay. All in one
+// transaction: either every profile is cleared or none. It returns the ids
+// that were set aside at the time. Another process's Store sees the change
+// at its next cross-process check (Options.Recheck).
+func (s *Store) ClearSetAside(ctx context.Context, ids ...string) ([]string, error) {
+	for _, id := range ids {
+		if err := checkName("profile id", id, maxNameLen); err != nil {
+			return nil, fmt.Errorf("sessions: clear set-aside: %w", err)
+		}
+	}
+	var cleared []string
+	err := s.write(ctx, nil, func(t tx) (func(), error) {
+		cleared = cleared[:0]
+		done := map[string]Usage{}
+		for _, id := range ids {
+			var was bool
+			u, err := s.changeUsageTx(ctx, t, id, func(_ tx, u *Usage, now time.Time) error {
+				was = u.UnusableUntil().After(now)
+				u.CooldownUntil, u.DisabledUntil, u.DisabledReason = time.Time{}, time.Time{}, ""
+				u.ErrorCount, u.FailureCounts = 0, nil
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			done[id] = u
+			if was {
+				cleared = append(cleared, id)
+			}
+		}
+		return func() {
+			s.umu.Lock()
+			defer s.umu.Unlock()
+			maps.Copy(s.usage, done)
+		}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sessions: clear set-aside: %w", err)
+	}
+	return cleared, nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.

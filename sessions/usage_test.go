@@ -2,10 +2,12 @@ package sessions
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const profile = "anthropic:work"
@@ -171,3 +173,68 @@ func TestUnusableUntil(t *testing.T) {
 		t.Errorf("UnusableUntil = %v", got)
 	}
 }
+
+// TestClearSetAside clears cooldowns and disables from another Store (as
+// bot models cooldown clear does beside a running gateway): in one
+// transaction, seen by the gateway's Store at its next recheck, and a
+// failure the gateway records afterwards starts the schedule again.
+func TestClearSetAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	cg, cc := newClock(), newClock()
+	gw := openAt(t, path, cg, Options{Recheck: time.Second})
+	ctx := t.Context()
+	const other, idle = "openai:default", "anthropic:idle"
+	if err := gw.RecordFailure(ctx, profile, "rate_limit", t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.RecordFailure(ctx, other, ReasonBilling, t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.RecordSuccess(ctx, "anthropic", idle); err != nil {
+		t.Fatal(err)
+	}
+	cli := openAt(t, path, cc, Options{})
+	if diff := cmp.Diff([]string{profile, other}, cli.SetAside(), cmpSorted); diff != "" {
+		t.Errorf("SetAside (-want +got):\n%s", diff)
+	}
+	cleared, err := cli.ClearSetAside(ctx, profile, other, idle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{profile, other}, cleared); diff != "" {
+		t.Errorf("cleared (-want +got):\n%s", diff)
+	}
+	if got := cli.SetAside(); len(got) != 0 {
+		t.Errorf("after clear, SetAside = %v", got)
+	}
+	// The gateway's Store sees it after its recheck interval, on its next
+	// session read (every message reads its session first).
+	cg.Advance(time.Second)
+	if _, _, err := gw.Get(ctx, agent, key); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{profile, other} {
+		u := gw.ProfileUsage(id)
+		if !u.UnusableUntil().IsZero() || u.ErrorCount != 0 {
+			t.Errorf("%s in the gateway after the clear: %+v", id, u)
+		}
+	}
+	if got := gw.ProfileUsage(idle).LastUsed; !got.Equal(t0) {
+		t.Errorf("last used of %s = %v, want it kept", idle, got)
+	}
+	if n, _ := gw.ProfileUsage(profile).NextFailure("rate_limit", cg.Now()); n != 1 {
+		t.Errorf("next failure count %d, want 1 (the schedule starts again)", n)
+	}
+	// An id the schema refuses fails the whole call, nothing changed.
+	if err := gw.RecordFailure(ctx, profile, "rate_limit", cg.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ClearSetAside(ctx, profile, ""); err == nil {
+		t.Error("ClearSetAside with an empty id succeeded")
+	}
+	if u := gw.ProfileUsage(profile); u.CooldownUntil.IsZero() {
+		t.Error("a refused clear changed the usage")
+	}
+}
+
+var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })

@@ -65,6 +65,8 @@ type ModelsCmd struct {
 	Status ModelsStatusCmd `cmd:"" help:"Show the configured model and the state of every credential."`
 	List   ModelsListCmd   `cmd:"" help:"List the models users may pick, by provider, with aliases."`
 	Auth   ModelsAuthCmd   `cmd:"" help:"Add credentials and choose their order."`
+	// Cooldown: cooldown.go.
+	Cooldown CooldownCmd `cmd:"" help:"List or clear the credentials the router has set aside after failures."`
 }
 
 // ModelsAuthCmd groups the credential-changing commands.

@@ -120,6 +120,45 @@ func (ModelsStatusCmd) Help() string {
 	bot models status --check
 
 	bot models status --agent work --json
+
+	# Call each credential once for real (a few tokens); with --check, exit 1
+	# when one is rejected or unreachable, 2 when one is only rate limited
+	bot models status --probe --check
+	bot models status --probe --provider openai --profile anthropic:work
+`
+}
+
+// Help is "bot models cooldown"'s detailed help.
+func (CooldownCmd) Help() string {
+	return `Examples:
+
+	# What the router set aside after failures, and until when
+	bot models cooldown list
+
+	# The provider is fine again: use the credential at once
+	bot models cooldown clear anthropic:work
+`
+}
+
+// Help is "bot models cooldown list"'s detailed help.
+func (CooldownListCmd) Help() string {
+	return `Examples:
+
+	bot models cooldown list
+	bot models cooldown list --agent work --json
+`
+}
+
+// Help is "bot models cooldown clear"'s detailed help.
+func (CooldownClearCmd) Help() string {
+	return `A running bot gateway sees the change at its next message.
+
+Examples:
+
+	bot models cooldown clear anthropic:work
+
+	# Every credential set aside
+	bot models cooldown clear
 `
 }
 
@@ -176,6 +215,9 @@ Examples:
 
 	# From a password manager, expiring in a year
 	pass show anthropic | bot models auth paste-token --provider anthropic --expires-in 365d
+
+	# Store it only if the provider accepts it (one real call)
+	pass show openai | bot models auth paste-token --provider openai --validate
 `
 }
 
