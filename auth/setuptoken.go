@@ -1,6 +1,12 @@
 package auth
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+)
 
 // An Anthropic setup-token, printed by "claude setup-token", is a
 // long-lived OAuth token of a Claude subscription (reference §5.2).
@@ -39,4 +45,62 @@ func CheckAnthropicToken(tok Secret) error {
 		return nil
 	}
 	return CheckSetupToken(tok)
+}
+
+// Setup-tokens carry no expiry, but Anthropic issues them for a year. bot
+// records when it stored one (StoredAtField) and warns before the year is
+// up: a note SetupTokenNotice before, a warning (models status --check
+// exits 2) SetupTokenUrgent before.
+const (
+	SetupTokenLifetime = 365 * 24 * time.Hour
+	SetupTokenNotice   = 30 * 24 * time.Hour
+	SetupTokenUrgent   = 7 * 24 * time.Hour
+	// StoredAtField is the profile field, in milliseconds since the epoch,
+	// that records when bot stored a setup-token. OpenClaw reads past
+	// unknown fields, and bot keeps them on every rewrite, so the store
+	// stays OpenClaw's format.
+	StoredAtField = "storedAt"
+)
+
+// IsSetupToken reports whether c is a token credential holding an
+// Anthropic setup-token with no expiry of its own.
+func (c *Credential) IsSetupToken() bool {
+	return c != nil && c.Type == KindToken && c.Expires.IsZero() && c.Token.HasPrefix(SetupTokenPrefix)
+}
+
+// StoredAt returns when bot stored c (StoredAtField), zero when unknown.
+func (c *Credential) StoredAt() time.Time {
+	raw, ok := c.Extra[StoredAtField]
+	if !ok {
+		return time.Time{}
+	}
+	var ms int64
+	if err := json.Unmarshal(raw, &ms); err != nil || ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// SetStoredAt records t as when c was stored.
+func (c *Credential) SetStoredAt(t time.Time) {
+	if c.Extra == nil {
+		c.Extra = map[string]json.RawMessage{}
+	} else {
+		c.Extra = maps.Clone(c.Extra)
+	}
+	c.Extra[StoredAtField] = json.RawMessage(strconv.FormatInt(t.UnixMilli(), 10))
+}
+
+// SetupTokenRenewBy returns when the setup-token c is expected to stop
+// working (stored + SetupTokenLifetime); ok is false when c is no
+// setup-token or its storing time is unknown.
+func SetupTokenRenewBy(c *Credential) (time.Time, bool) {
+	if !c.IsSetupToken() {
+		return time.Time{}, false
+	}
+	at := c.StoredAt()
+	if at.IsZero() {
+		return time.Time{}, false
+	}
+	return at.Add(SetupTokenLifetime), true
 }

@@ -151,6 +151,45 @@ type profileReport struct {
 	Problem string `json:"problem,omitempty"`
 	// SetAside is the router's cooldown or disable in force, if any.
 	SetAside *setAsideReport `json:"setAside,omitempty"`
+	// SetupToken is set for a setup-token whose storing time bot
+	// recorded: it lasts about a year.
+	SetupToken *setupTokenReport `json:"setupToken,omitempty"`
+}
+
+// setupTokenReport says when a setup-token was stored and when it is
+// expected to stop working. Warn is "" while more than 30 days are left,
+// "notice" within 30 days, "urgent" within 7 (--check exits 2) and after.
+type setupTokenReport struct {
+	StoredAt int64  `json:"storedAt"` // ms since the epoch
+	RenewBy  int64  `json:"renewBy"`  // ms since the epoch
+	Warn     string `json:"warn,omitempty"`
+	// Fix is the line that says what to do, when Warn is set.
+	Fix string `json:"fix,omitempty"`
+}
+
+// setupTokenOf reports the setup-token age of cred at now, or nil.
+func setupTokenOf(id auth.ProfileID, cred *auth.Credential, now time.Time) *setupTokenReport {
+	renew, ok := auth.SetupTokenRenewBy(cred)
+	if !ok {
+		return nil
+	}
+	r := &setupTokenReport{StoredAt: cred.StoredAt().UnixMilli(), RenewBy: renew.UnixMilli()}
+	left := renew.Sub(now)
+	switch {
+	case left <= auth.SetupTokenUrgent:
+		r.Warn = "urgent"
+	case left <= auth.SetupTokenNotice:
+		r.Warn = "notice"
+	default:
+		return r
+	}
+	when := "in " + auth.FormatRemaining(left)
+	if left <= 0 {
+		when = auth.FormatRemaining(-left) + " ago"
+	}
+	r.Fix = fmt.Sprintf("%s is a setup-token stored %s; setup-tokens last a year, which ends %s: run claude setup-token, then bot models auth paste-token --provider anthropic --profile-id %s",
+		id, cred.StoredAt().Format("2006-01-02"), when, id)
+	return r
 }
 
 // setAsideReport says until when the router skips a profile, and why.
@@ -364,9 +403,16 @@ func buildStatus(ctx context.Context, app *App, agentFlag string) (*statusReport
 		}
 		setExpiry(&pr.ExpiresAt, &pr.RemainingMs, h.ExpiresAt, now)
 		pr.SetAside = setAsideOf(u, now)
+		pr.SetupToken = setupTokenOf(id, cred, now)
 		rep.Auth.Profiles = append(rep.Auth.Profiles, pr)
 		if !auth.KnownProvider(cred.Provider) {
 			continue
+		}
+		if st := pr.SetupToken; st != nil && st.Warn != "" {
+			rep.Auth.Warnings = append(rep.Auth.Warnings, st.Fix)
+			if st.Warn == "urgent" {
+				rep.fail(2, fmt.Sprintf("%s: setup-token's year ends within 7 days", id))
+			}
 		}
 		switch h.Status {
 		case auth.StatusExpired, auth.StatusMissing:
@@ -742,6 +788,12 @@ func printStatus(w io.Writer, app *App, r *statusReport) {
 				row += " (configured in " + d(r.ConfigPath) + ", not in the auth store)"
 			}
 			row += fromAgent(pr.From)
+			if st := pr.SetupToken; st != nil {
+				row += " setup-token stored " + time.UnixMilli(st.StoredAt).In(app.Now().Location()).Format("2006-01-02")
+				if st.Warn != "" {
+					row += "\n    " + map[string]string{"notice": "note", "urgent": "warning"}[st.Warn] + ": " + st.Fix
+				}
+			}
 			if pr.Problem != "" {
 				row += ": " + pr.Problem
 			}
