@@ -60,7 +60,7 @@ type ChatRef string
 // Sender is who wrote a message.
 type Sender struct {
 	ID    string // the platform's user id
-	Name  string // a display name, for logs at Debug only
+	Name  string // a display name: logs at Debug, and bot pairing list
 	IsBot bool
 	// IsOwner is set by adapters whose user is the owner by definition
 	// (the console); platform adapters leave it false and the gateway

@@ -107,9 +107,10 @@ const (
 // Pairings records strangers' pairing requests (sessions.Store).
 type Pairings interface {
 	// RequestPairing returns the code of userID's pending request on
-	// channel, making one when there is none; reply is false when the
-	// user was already answered within the last hour.
-	RequestPairing(ctx context.Context, channel, userID string) (code string, reply bool, err error)
+	// channel, making one when there is none and keeping displayName for
+	// bot pairing list; reply is false when the user was already answered
+	// within the last hour.
+	RequestPairing(ctx context.Context, channel, userID, displayName string) (code string, reply bool, err error)
 }
 
 // DMPolicies returns the dmPolicy of each platform channel in cfg.

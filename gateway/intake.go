@@ -260,7 +260,7 @@ func (g *Gateway) notify(key sessions.Key, m adapters.Message, text, reason stri
 // sessions.PairingTTL (Pairings decides).
 func (g *Gateway) pair(key sessions.Key, m adapters.Message) {
 	g.notifyWith(key, m, "pairing", func(ctx context.Context) (string, error) {
-		code, reply, err := g.cfg.Pairings.RequestPairing(ctx, m.Channel, m.Sender.ID)
+		code, reply, err := g.cfg.Pairings.RequestPairing(ctx, m.Channel, m.Sender.ID, m.Sender.Name)
 		if err != nil || !reply {
 			return "", err
 		}

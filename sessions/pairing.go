@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PairingTTL is how long a pairing code stays valid, and so how often a
@@ -27,21 +28,29 @@ var ErrNoPairing = errors.New("no pending pairing request with that code")
 
 // Pairing is a pending pairing request.
 type Pairing struct {
-	Channel   string
-	UserID    string
-	Code      string
-	CreatedAt time.Time
+	Channel string
+	UserID  string
+	// DisplayName is the name the platform gave with the stranger's DM,
+	// as sent (platform text: sanitize before printing it); "" if none.
+	DisplayName string
+	Code        string
+	CreatedAt   time.Time
 }
+
+// maxDisplayName bounds the display name kept with a request, in bytes.
+const maxDisplayName = 128
 
 // Expires returns when the request's code stops being valid.
 func (p Pairing) Expires() time.Time { return p.CreatedAt.Add(PairingTTL) }
 
-// RequestPairing records that userID, a stranger, wrote to the bot on
-// channel. When the user has no unexpired request, it makes one with a new
-// code and returns it with reply set: the caller answers with the code.
-// Within PairingTTL of that it returns reply false: one reply per hour at
-// most, whatever the stranger sends.
-func (s *Store) RequestPairing(ctx context.Context, channel, userID string) (code string, reply bool, err error) {
+// RequestPairing records that userID, a stranger called displayName on the
+// platform, wrote to the bot on channel. When the user has no unexpired
+// request, it makes one with a new code and returns it with reply set: the
+// caller answers with the code. Within PairingTTL of that it returns reply
+// false: one reply per hour at most, whatever the stranger sends, and also
+// after the owner denied the request (DenyPairing).
+func (s *Store) RequestPairing(ctx context.Context, channel, userID, displayName string) (code string, reply bool, err error) {
+	displayName = truncateUTF8(strings.TrimSpace(displayName), maxDisplayName)
 	if err := checkName("channel", channel, maxChannelLen); err != nil {
 		return "", false, fmt.Errorf("sessions: pairing request: %w", err)
 	}
@@ -70,9 +79,10 @@ func (s *Store) RequestPairing(ctx context.Context, channel, userID string) (cod
 			if taken > 0 {
 				continue
 			}
-			if _, err := t.ExecContext(ctx, `INSERT INTO pairing_requests (channel, user_id, code, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (channel, user_id) DO UPDATE SET code = excluded.code, created_at = excluded.created_at`,
-				channel, userID, code, toMS(now)); err != nil {
+			if _, err := t.ExecContext(ctx, `INSERT INTO pairing_requests (channel, user_id, code, created_at, display_name) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (channel, user_id) DO UPDATE SET code = excluded.code, created_at = excluded.created_at,
+					display_name = excluded.display_name, denied = 0`,
+				channel, userID, code, toMS(now), displayName); err != nil {
 				return nil, err
 			}
 			reply = true
@@ -86,9 +96,11 @@ func (s *Store) RequestPairing(ctx context.Context, channel, userID string) (cod
 	return code, reply, nil
 }
 
-// Pairings returns the unexpired pairing requests, oldest first.
+// Pairings returns the unexpired pairing requests not denied, oldest
+// first.
 func (s *Store) Pairings(ctx context.Context) ([]Pairing, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT channel, user_id, code, created_at FROM pairing_requests WHERE created_at > ? ORDER BY created_at, channel, user_id`,
+	rows, err := s.rdb.QueryContext(ctx, `SELECT channel, user_id, display_name, code, created_at FROM pairing_requests
+		WHERE created_at > ? AND denied = 0 ORDER BY created_at, channel, user_id`,
 		toMS(s.now().Add(-PairingTTL)))
 	if err != nil {
 		return nil, fmt.Errorf("sessions: pairing requests: %w", err)
@@ -98,7 +110,7 @@ func (s *Store) Pairings(ctx context.Context) ([]Pairing, error) {
 	for rows.Next() {
 		var p Pairing
 		var created int64
-		if err := rows.Scan(&p.Channel, &p.UserID, &p.Code, &created); err != nil {
+		if err := rows.Scan(&p.Channel, &p.UserID, &p.DisplayName, &p.Code, &created); err != nil {
 			return nil, fmt.Errorf("sessions: pairing requests: %w", err)
 		}
 		p.CreatedAt = fromMS(created)
@@ -112,13 +124,27 @@ func (s *Store) Pairings(ctx context.Context) ([]Pairing, error) {
 
 // TakePairing removes the unexpired request with code on channel (codes
 // are compared ignoring case) and returns it; ErrNoPairing when there is
-// none.
+// none (unknown, expired, denied or already taken: a code is used once).
 func (s *Store) TakePairing(ctx context.Context, channel, code string) (Pairing, error) {
+	return s.endPairing(ctx, channel, code, false)
+}
+
+// DenyPairing refuses the unexpired request with code on channel and
+// returns it; ErrNoPairing when there is none. The request is kept, marked
+// denied, until its PairingTTL is up: its code can no longer be approved,
+// and the stranger gets no new one before then.
+func (s *Store) DenyPairing(ctx context.Context, channel, code string) (Pairing, error) {
+	return s.endPairing(ctx, channel, code, true)
+}
+
+// endPairing is TakePairing (deny false) and DenyPairing.
+func (s *Store) endPairing(ctx context.Context, channel, code string, deny bool) (Pairing, error) {
 	p := Pairing{Channel: channel, Code: strings.ToUpper(strings.TrimSpace(code))}
 	err := s.write(ctx, nil, func(t tx) (func(), error) {
 		var created int64
-		err := t.QueryRowContext(ctx, `SELECT user_id, created_at FROM pairing_requests WHERE channel = ? AND code = ? AND created_at > ?`,
-			channel, p.Code, toMS(s.now().Add(-PairingTTL))).Scan(&p.UserID, &created)
+		err := t.QueryRowContext(ctx, `SELECT user_id, display_name, created_at FROM pairing_requests
+			WHERE channel = ? AND code = ? AND created_at > ? AND denied = 0`,
+			channel, p.Code, toMS(s.now().Add(-PairingTTL))).Scan(&p.UserID, &p.DisplayName, &created)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNoPairing
 		}
@@ -126,14 +152,18 @@ func (s *Store) TakePairing(ctx context.Context, channel, code string) (Pairing,
 			return nil, err
 		}
 		p.CreatedAt = fromMS(created)
-		_, err = t.ExecContext(ctx, `DELETE FROM pairing_requests WHERE channel = ? AND code = ?`, channel, p.Code)
+		if deny {
+			_, err = t.ExecContext(ctx, `UPDATE pairing_requests SET denied = 1 WHERE channel = ? AND code = ?`, channel, p.Code)
+		} else {
+			_, err = t.ExecContext(ctx, `DELETE FROM pairing_requests WHERE channel = ? AND code = ?`, channel, p.Code)
+		}
 		return nil, err
 	})
 	if err != nil {
 		if errors.Is(err, ErrNoPairing) {
 			return Pairing{}, err
 		}
-		return Pairing{}, fmt.Errorf("sessions: take pairing %s on %s: %w", p.Code, channel, err)
+		return Pairing{}, fmt.Errorf("sessions: end pairing %s on %s: %w", p.Code, channel, err)
 	}
 	return p, nil
 }
@@ -146,4 +176,15 @@ func newCode() string {
 		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
 	}
 	return string(b[:])
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

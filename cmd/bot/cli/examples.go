@@ -53,6 +53,16 @@ func (PairingListCmd) Help() string {
 `
 }
 
+// Help is "bot pairing deny"'s detailed help.
+func (PairingDenyCmd) Help() string {
+	return `Examples:
+
+	# Refuse the request: the code stops working, and that user gets no new
+	# code until its hour is up
+	bot pairing deny discord K7QX2M
+`
+}
+
 // Help is "bot pairing approve"'s detailed help.
 func (PairingApproveCmd) Help() string {
 	return `Examples:

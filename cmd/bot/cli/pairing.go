@@ -10,15 +10,19 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/botgateway/bot/adapters/console"
+	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/secret"
 	"github.com/botgateway/bot/sessions"
 )
 
-// PairingCmd groups "bot pairing list|approve": letting in a stranger who
-// wrote to the bot in a DM and got a code (DESIGN §5.1).
+// PairingCmd groups "bot pairing list|approve|deny": letting in a stranger
+// who wrote to the bot in a DM and got a code (DESIGN §5.1), or not.
 type PairingCmd struct {
 	List    PairingListCmd    `cmd:"" help:"List the pending pairing requests (codes are valid for an hour)."`
 	Approve PairingApproveCmd `cmd:"" help:"Let a user in: add them to channels.<channel>.allowFrom."`
+	Deny    PairingDenyCmd    `cmd:"" help:"Refuse a pairing request: its code can no longer be approved."`
 }
 
 // PairingListCmd is "bot pairing list".
@@ -28,11 +32,12 @@ type PairingListCmd struct {
 
 // pairingJSON is the --json form of a pairing request.
 type pairingJSON struct {
-	Channel   string `json:"channel"`
-	UserID    string `json:"userId"`
-	Code      string `json:"code"`
-	CreatedAt string `json:"createdAt"`
-	ExpiresAt string `json:"expiresAt"`
+	Channel     string `json:"channel"`
+	UserID      string `json:"userId"`
+	DisplayName string `json:"displayName"` // sanitized
+	Code        string `json:"code"`
+	CreatedAt   string `json:"createdAt"`
+	ExpiresAt   string `json:"expiresAt"`
 }
 
 // Run lists the pending requests, reading sessions.db without changing it.
@@ -54,7 +59,7 @@ func (c *PairingListCmd) Run(ctx context.Context, app *App) error {
 	if c.JSON {
 		out := make([]pairingJSON, 0, len(ps))
 		for _, p := range ps {
-			out = append(out, pairingJSON{p.Channel, p.UserID, p.Code,
+			out = append(out, pairingJSON{p.Channel, p.UserID, console.Sanitize(p.DisplayName), p.Code,
 				p.CreatedAt.UTC().Format(time.RFC3339), p.Expires().UTC().Format(time.RFC3339)})
 		}
 		enc := json.NewEncoder(app.Stdout)
@@ -66,14 +71,17 @@ func (c *PairingListCmd) Run(ctx context.Context, app *App) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANNEL\tUSER ID\tCODE\tEXPIRES")
+	now := app.Now()
+	fmt.Fprintln(tw, "CHANNEL\tUSER ID\tNAME\tCODE\tAGE\tEXPIRES")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Channel, p.UserID, p.Code, p.Expires().Local().Format("15:04"))
+		name := pairingName(p.DisplayName)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Channel, p.UserID, name, p.Code,
+			auth.FormatRemaining(now.Sub(p.CreatedAt)), p.Expires().In(now.Location()).Format("15:04"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(app.Stdout, "Approve one with: bot pairing approve <channel> <code>")
+	fmt.Fprintln(app.Stdout, "Approve one with: bot pairing approve <channel> <code> (or refuse it: bot pairing deny <channel> <code>)")
 	return nil
 }
 
@@ -136,6 +144,49 @@ func (c *PairingApproveCmd) Run(ctx context.Context, app *App) error {
 	fmt.Fprintf(app.Stdout, "Approved %s user %s: added to channels.%s.allowFrom in %s. A running bot gateway picks it up without a restart.\n",
 		c.Channel, p.UserID, c.Channel, file)
 	return nil
+}
+
+// PairingDenyCmd is "bot pairing deny CHANNEL CODE".
+type PairingDenyCmd struct {
+	Channel string `arg:"" enum:"telegram,discord" help:"The channel the request came from: telegram or discord."`
+	Code    string `arg:"" help:"The code the user was given."`
+}
+
+// Run refuses the request: its code can no longer be approved, and the
+// user gets no new code until the request's hour is up.
+func (c *PairingDenyCmd) Run(ctx context.Context, app *App) error {
+	st, err := app.openSessions(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.DenyPairing(ctx, c.Channel, c.Code)
+	if errors.Is(err, sessions.ErrNoPairing) {
+		return userErrorf("no pending %s pairing request with code %q (codes are valid for an hour); list them with: bot pairing list", c.Channel, secret.MaskText(c.Code))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "Denied %s user %s%s: the code no longer works, and they get no new one before %s.\n",
+		c.Channel, p.UserID, nameSuffix(p.DisplayName), p.Expires().In(app.Now().Location()).Format("15:04"))
+	return nil
+}
+
+// pairingName is a display name as the terminal shows it: sanitized (it
+// is platform text), "-" when there is none.
+func pairingName(name string) string {
+	if name = strings.TrimSpace(console.Sanitize(name)); name == "" {
+		return "-"
+	}
+	return name
+}
+
+// nameSuffix is " (Name)" for a display name, "" for none.
+func nameSuffix(name string) string {
+	if n := pairingName(name); n != "-" {
+		return " (" + n + ")"
+	}
+	return ""
 }
 
 // channelOf returns cfg's block for channel ("telegram" or "discord").

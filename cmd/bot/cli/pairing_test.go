@@ -30,7 +30,7 @@ func TestPairingApprove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := st.RequestPairing(context.Background(), "telegram", "555")
+	code, _, err := st.RequestPairing(context.Background(), "telegram", "555", "Ada\x1b[31m Lovelace")
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestPairingApprove(t *testing.T) {
 		n := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
 		return stdout.String(), stderr.String(), n
 	}
-	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      "+code) {
+	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      Ada Lovelace  "+code+"  1m ") {
 		t.Fatalf("pairing list = %d\n%s%s", n, out, errOut)
 	}
 	out, errOut, n := bot("pairing", "approve", "telegram", strings.ToLower(code))
@@ -63,5 +63,44 @@ func TestPairingApprove(t *testing.T) {
 	}
 	if out, _, n := bot("pairing", "list"); n != 0 || out != "No pending pairing requests.\n" {
 		t.Errorf("pairing list after approve = %d %q", n, out)
+	}
+}
+
+// TestPairingDeny: a denied code is refused by approve and by a second
+// deny, and the request leaves the list.
+func TestPairingDeny(t *testing.T) {
+	e := testenv.New(t)
+	paths, err := config.ResolvePaths(e.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := st.RequestPairing(context.Background(), "discord", "123456789012345678", "Mallory")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := func(args ...string) (string, string, int) {
+		var stdout, stderr bytes.Buffer
+		n := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
+		return stdout.String(), stderr.String(), n
+	}
+	out, errOut, n := bot("pairing", "deny", "discord", code)
+	if n != 0 || !strings.HasPrefix(out, "Denied discord user 123456789012345678 (Mallory): the code no longer works, and they get no new one before ") {
+		t.Fatalf("deny = %d\n%s%s", n, out, errOut)
+	}
+	for _, args := range [][]string{{"pairing", "approve", "discord", code}, {"pairing", "deny", "discord", code}} {
+		if _, errOut, n := bot(args...); n != 1 || !strings.Contains(errOut, "no pending discord pairing request with code") {
+			t.Errorf("%v after deny = %d, %q", args, n, errOut)
+		}
+	}
+	if out, _, _ := bot("pairing", "list"); out != "No pending pairing requests.\n" {
+		t.Errorf("list after deny = %q", out)
+	}
+	if b, err := os.ReadFile(e.ConfigPath()); err == nil && strings.Contains(string(b), "123456789012345678") {
+		t.Errorf("a denied user reached bot.json:\n%s", b)
 	}
 }
