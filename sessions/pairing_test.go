@@ -57,13 +57,9 @@ func TestPairing(t *testing.T) {
 // TestPairingDeny: a denied code cannot be approved, the stranger gets no
 // new code within the hour, and after it a fresh request (and name).
 func TestPairingDeny(t *testing.T) {
-	ctx := context.Background()
-	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, t.TempDir()+"/sessions.db", Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ctx := t.Context()
+	c := newClock()
+	s := openAt(t, t.TempDir()+"/sessions.db", c, Options{})
 	long := strings.Repeat("é", 100) // 200 bytes: cut at a character
 	code, _, err := s.RequestPairing(ctx, "telegram", "42", "  "+long)
 	if err != nil {
@@ -86,11 +82,11 @@ func TestPairingDeny(t *testing.T) {
 	if ps, _ := s.Pairings(ctx); len(ps) != 0 {
 		t.Errorf("a denied request is listed: %+v", ps)
 	}
-	now = now.Add(30 * time.Minute)
+	c.Advance(30 * time.Minute)
 	if _, reply, err := s.RequestPairing(ctx, "telegram", "42", "Eve"); err != nil || reply {
 		t.Errorf("request after deny within the hour: reply %v, %v; want no reply", reply, err)
 	}
-	now = now.Add(31 * time.Minute)
+	c.Advance(31 * time.Minute)
 	again, reply, err := s.RequestPairing(ctx, "telegram", "42", "Eve")
 	if err != nil || !reply {
 		t.Fatalf("request an hour after: reply %v, %v; want a new code", reply, err)

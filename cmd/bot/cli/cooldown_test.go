@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -40,13 +39,7 @@ func TestCooldownListClear(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run := func(args ...string) (string, string, int) {
-		t.Helper()
-		var o, er strings.Builder
-		code := Main(context.Background(), args, strings.NewReader(""), &o, &er, e.Getenv)
-		return o.String(), er.String(), code
-	}
-	e.Set("HOME", e.Home)
+	run := func(args ...string) (string, string, int) { return botRun(e.Getenv, args...) }
 
 	out, errOut, code := run("models", "cooldown", "list")
 	if code != 0 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"regexp"
@@ -74,9 +73,7 @@ func TestGatewayPairing(t *testing.T) {
 		t.Errorf("second DM within the hour got %q, want nothing", got)
 	}
 	bot := func(args ...string) (string, string, int) {
-		var o, er bytes.Buffer
-		n := Main(context.Background(), args, strings.NewReader(""), &o, &er, func(k string) string { return vars[k] })
-		return o.String(), er.String(), n
+		return botRun(func(k string) string { return vars[k] }, args...)
 	}
 	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  7        Grace Hopper  "+m[1]) {
 		t.Fatalf("pairing list = %d\n%s%s", n, out, errOut)

@@ -26,20 +26,8 @@ func TestPairingApprove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := st.RequestPairing(context.Background(), "telegram", "555", "Ada\x1b[31m Lovelace")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bot := func(args ...string) (string, string, int) {
-		var stdout, stderr bytes.Buffer
-		n := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
-		return stdout.String(), stderr.String(), n
-	}
+	code := pendingPairing(t, e, "telegram", "555", "Ada\x1b[31m Lovelace")
+	bot := func(args ...string) (string, string, int) { return botRun(e.Getenv, args...) }
 	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      Ada Lovelace  "+code+"  1m ") {
 		t.Fatalf("pairing list = %d\n%s%s", n, out, errOut)
 	}
@@ -70,24 +58,8 @@ func TestPairingApprove(t *testing.T) {
 // deny, and the request leaves the list.
 func TestPairingDeny(t *testing.T) {
 	e := testenv.New(t)
-	paths, err := config.ResolvePaths(e.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := st.RequestPairing(context.Background(), "discord", "123456789012345678", "Mallory")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bot := func(args ...string) (string, string, int) {
-		var stdout, stderr bytes.Buffer
-		n := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr, e.Getenv)
-		return stdout.String(), stderr.String(), n
-	}
+	code := pendingPairing(t, e, "discord", "123456789012345678", "Mallory")
+	bot := func(args ...string) (string, string, int) { return botRun(e.Getenv, args...) }
 	out, errOut, n := bot("pairing", "deny", "discord", code)
 	if n != 0 || !strings.HasPrefix(out, "Denied discord user 123456789012345678 (Mallory): the code no longer works, and they get no new one before ") {
 		t.Fatalf("deny = %d\n%s%s", n, out, errOut)
@@ -103,4 +75,32 @@ func TestPairingDeny(t *testing.T) {
 	if b, err := os.ReadFile(e.ConfigPath()); err == nil && strings.Contains(string(b), "123456789012345678") {
 		t.Errorf("a denied user reached bot.json:\n%s", b)
 	}
+}
+
+// pendingPairing records a stranger's pairing request in e's sessions.db,
+// as a gateway does on their DM, and returns its code.
+func pendingPairing(t *testing.T, e *testenv.Env, channel, user, name string) string {
+	t.Helper()
+	paths, err := config.ResolvePaths(e.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sessions.Open(context.Background(), paths.SessionsDB(), sessions.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	code, _, err := st.RequestPairing(context.Background(), channel, user, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// botRun runs bot in-process with args, no stdin and getenv, and returns
+// its stdout, stderr and exit code.
+func botRun(getenv func(string) string, args ...string) (stdout, stderr string, code int) {
+	var o, e bytes.Buffer
+	code = Main(context.Background(), args, strings.NewReader(""), &o, &e, getenv)
+	return o.String(), e.String(), code
 }
