@@ -235,7 +235,7 @@ func (d *doctorRun) credentials(ctx context.Context, r *doctor.Report) {
 		r.Problem(claudeProblem(paths, o.ClaudeErr), "claude setup-token", nil)
 	}
 	for _, p := range rep.Auth.MissingProvidersInUse {
-		r.Problem(fmt.Sprintf("no credential for %s, the provider of the default model. %s", p, doctorMissingHint(p)), doctorMissingFix(p), nil)
+		r.Problem(fmt.Sprintf("no credential for %s, the provider of the default model. %s", p, missingHint(p)), doctorMissingFix(p), nil)
 	}
 	for _, u := range rep.Auth.Unusable {
 		text := fmt.Sprintf("%s in %s: %s; %s", u.ProfileID, paths.Display(u.File), u.Problem, u.Fix)
@@ -249,6 +249,16 @@ func (d *doctorRun) credentials(ctx context.Context, r *doctor.Report) {
 	for _, pr := range rep.Auth.Profiles {
 		if !auth.KnownProvider(pr.Provider) || pr.Problem != "" {
 			continue // a Claude Code problem is reported above
+		}
+		// A setup-token's year, as models status reports it: a note 30
+		// days before it ends, a problem from 7 days before (where
+		// --check exits 2).
+		switch st := pr.SetupToken; {
+		case st == nil || st.Warn == "":
+		case st.Warn == "urgent":
+			r.Problem(st.Fix, "claude setup-token", nil)
+		default:
+			r.Note("%s", st.Fix)
 		}
 		switch pr.Status {
 		case auth.StatusExpired, auth.StatusMissing:
@@ -471,18 +481,7 @@ func blockedAt(err error) string {
 	return ""
 }
 
-// doctorMissingHint says how to give a provider a credential, the API key
-// first (the seed recommends it: a Claude subscription's token is for
-// personal use and may be refused for other API requests).
-func doctorMissingHint(p string) string {
-	v := providers.APIKeyVar(p)
-	if p == "anthropic" {
-		return fmt.Sprintf("Set %s (recommended; in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider anthropic`, or run `claude setup-token` on the gateway host to use a Claude subscription.", v)
-	}
-	return fmt.Sprintf("Set %s (in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider %s`.", v, p)
-}
-
-// doctorMissingFix is doctorMissingHint's fix alone, for --json.
+// doctorMissingFix is missingHint's first fix alone, for --json.
 func doctorMissingFix(p string) string {
 	return "set " + providers.APIKeyVar(p)
 }

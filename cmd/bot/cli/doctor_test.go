@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/internal/doctor"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/providers"
@@ -146,6 +147,14 @@ func TestDoctorChecks(t *testing.T) {
 				e.Store("main", `{"version":1,"profiles":{"anthropic:old":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-old-0123456789abcdef","expires":1000000000000}}}`)
 			},
 			want: "anthropic:old: expired — Paste a new token: bot models auth paste-token --provider anthropic --profile-id anthropic:old"},
+		{name: "setup-token within 30 days of its year", check: "credentials", status: doctor.StatusNote,
+			setup: func(t *testing.T, e *testenv.Env) { setupTokenStored(t, e, 340*24*time.Hour) },
+			want:  "anthropic:sub is a setup-token stored "},
+		{name: "setup-token within 7 days of its year", check: "credentials", status: doctor.StatusProblem, exit: 1,
+			setup: func(t *testing.T, e *testenv.Env) { setupTokenStored(t, e, 360*24*time.Hour) },
+			want:  "setup-tokens last a year, which ends in "},
+		{name: "setup-token young", check: "credentials", status: doctor.StatusOK,
+			setup: func(t *testing.T, e *testenv.Env) { setupTokenStored(t, e, 100*24*time.Hour) }},
 		{name: "cooldowns none", check: "cooldowns", status: doctor.StatusOK},
 		{name: "cooldown", check: "cooldowns", status: doctor.StatusNote,
 			setup: func(t *testing.T, e *testenv.Env) {
@@ -490,4 +499,19 @@ func TestDoctorDiscord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setupTokenStored stores a setup-token in e's main agent as paste-token
+// does, recorded as stored age ago.
+func setupTokenStored(t *testing.T, e *testenv.Env, age time.Duration) {
+	t.Helper()
+	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindToken, Token: auth.NewSecret(auth.SetupTokenPrefix + strings.Repeat("s", 90))}
+	cred.SetStoredAt(time.Now().Add(-age))
+	st := auth.NewStore()
+	st.Set("anthropic:sub", cred)
+	b, err := st.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Store("main", string(b))
 }

@@ -642,11 +642,14 @@ func setExpiry(at, remaining **int64, t time.Time, now time.Time) {
 	}
 }
 
-// missingHint is the command that fixes a provider without credentials.
+// missingHint says how to give a provider without credentials one, the
+// API key first (the seed recommends it: a Claude subscription's token is
+// for personal use and may be refused for other API requests). models
+// status and doctor both print it.
 func missingHint(p string) string {
 	v := providers.APIKeyVar(p)
 	if p == "anthropic" {
-		return fmt.Sprintf("Run `claude setup-token` on the gateway host or set %s (in ~/.bot/.env for a daemon), or run `bot models auth paste-token --provider anthropic`.", v)
+		return fmt.Sprintf("Set %s (recommended; in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider anthropic`, or run `claude setup-token` on the gateway host to use a Claude subscription.", v)
 	}
 	return fmt.Sprintf("Set %s (in ~/.bot/.env for a daemon) or run `bot models auth paste-token --provider %s`.", v, p)
 }
