@@ -7,11 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,24 +21,18 @@ import (
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
-	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
-// dcBench is the Discord path of bot gateway in-process, wired as
-// cmd/bot/cli/gateway.go wires it (discordChannel): gateway.OpenStack over
-// a temp HOME (two Anthropic keys, the provider clients pointed at the
-// Anthropic fake), the real adapters/discord adapter against the Discord
-// fake (its gateway websocket and REST API; the REST client is the
-// adapter's default one, with dcTap looking at the answers) and
-// gateway.New over both. Logs are discarded.
+// dcBench is the Discord path of bot gateway in-process (benchGateway),
+// wired as cmd/bot/cli/gateway.go wires it (discordChannel): the real
+// adapters/discord adapter against the Discord fake (its gateway websocket
+// and REST API; the REST client is the adapter's default one, dcClient,
+// with dcTap looking at the answers).
 type dcBench struct {
-	dc       *fakes.Discord
-	ai       *fakes.Anthropic
-	stack    *gateway.Stack
-	provider models.Provider // a twin of the stack's Anthropic client
+	*benchGateway
+	dc *fakes.Discord
 }
 
 // newDCBench starts the gateway with allowFrom (a JSON list) in
@@ -50,89 +41,40 @@ type dcBench struct {
 // chat is to get (dcTap); it is not changed once the gateway runs.
 func newDCBench(b *testing.B, dc *fakes.Discord, allowFrom string, want map[string]*tapChat) *dcBench {
 	b.Helper()
-	t := &dcBench{dc: dc, ai: fakes.NewAnthropic(b)}
-	t.ai.Allow(keyWork, keyHome)
 	dc.SetWaitTimeout(time.Minute)
-	env := testenv.New(b)
-	env.Store("main", twoKeys)
-	env.Config(`{"channels": {"discord": {"allowFrom": ` + allowFrom + `}}}`)
-	env.Set("ANTHROPIC_BASE_URL", t.ai.URL())
-	log := slog.New(slog.DiscardHandler)
-
-	paths, err := config.ResolvePaths(env.Getenv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := config.Load(paths.ConfigPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: env.Getenv, Environ: env.Environ(), Paths: paths, Config: f.Config})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := catalog.New(f.Config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	metrics := gateway.NewMetrics()
-	t.stack, err = gateway.OpenStack(context.Background(), gateway.StackConfig{
-		Paths: paths, Config: f.Config, Catalog: cat, Env: cenv, Metrics: metrics, Log: log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { t.stack.Close() })
-	t.provider = gateway.Providers(cenv, f.Config)["anthropic"]
-
-	// The adapter's default client (discord.Config.HTTPClient nil): a
-	// clone of http.DefaultTransport keeping 256 idle connections.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 256
-	b.Cleanup(tr.CloseIdleConnections)
-	cfg := f.Config.Channels.Discord
-	a, err := discord.New(discord.Config{
-		Token:          secret.New(dc.Token()),
-		TokenSource:    "DISCORD_BOT_TOKEN (benchmark)",
-		APIURL:         dc.URL(),
-		HTTPClient:     &http.Client{Transport: &dcTap{base: tr, chats: want}, Timeout: 20 * time.Second},
-		Guilds:         cfg.Guilds,
-		RequireMention: cfg.RequiresMention(),
-		MessageContent: cfg.MessageContent,
-		Log:            log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := gateway.New(gateway.Config{
-		Adapters:  []adapters.Adapter{a},
-		Engine:    t.stack.Engine,
-		Agent:     f.Config.DefaultAgent(),
-		AllowFrom: map[string][]string{"discord": cfg.AllowFrom},
-		DMPolicy:  gateway.DMPolicies(f.Config),
-		Pairings:  t.stack.Sessions,
-		Chat:      t.stack.Conversation.Reply,
-		Paths:     paths,
-		Budget:    t.stack.Budget,
-		Restart:   true,
-		Metrics:   metrics,
-		Log:       log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- gw.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			b.Errorf("gateway: %v", err)
-		}
-	})
+	t := &dcBench{dc: dc}
+	t.benchGateway = startBenchGateway(b, `{"channels": {"discord": {"allowFrom": `+allowFrom+`}}}`,
+		func(_ *gateway.Stack, f *config.Config, log *slog.Logger) (adapters.Adapter, []string) {
+			cfg := f.Channels.Discord
+			a, err := discord.New(discord.Config{
+				Token:          secret.New(dc.Token()),
+				TokenSource:    "DISCORD_BOT_TOKEN (benchmark)",
+				APIURL:         dc.URL(),
+				HTTPClient:     dcClient(b, func(tr http.RoundTripper) http.RoundTripper { return &dcTap{base: tr, chats: want} }),
+				Guilds:         cfg.Guilds,
+				RequireMention: cfg.RequiresMention(),
+				MessageContent: cfg.MessageContent,
+				Log:            log,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return a, cfg.AllowFrom
+		})
 	dc.WaitConnected(b)
 	dc.WaitUntil(b, "the commands registered", func() bool { return len(dc.Commands("")) > 0 })
 	return t
+}
+
+// dcClient is the adapter's default REST client (discord.Config.HTTPClient
+// nil: discord.NewHTTPClient), its transport wrapped by wrap, its idle
+// connections closed with the benchmark.
+func dcClient(b *testing.B, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	c := discord.NewHTTPClient()
+	tr := c.Transport.(*http.Transport)
+	b.Cleanup(tr.CloseIdleConnections)
+	c.Transport = wrap(tr)
+	return c
 }
 
 // dcTap is the adapter's HTTP transport with a look at the answers to
@@ -163,11 +105,8 @@ func (r *dcTap) RoundTrip(req *http.Request) (*http.Response, error) {
 		Content   string `json:"content"`
 	}
 	if json.Unmarshal(body, &m) == nil {
-		if c := r.chats[m.ChannelID]; c != nil && m.Content == c.want {
-			select {
-			case c.got <- at:
-			default:
-			}
+		if c := r.chats[m.ChannelID]; c != nil {
+			c.answered(req.Method == http.MethodPatch, m.Content, at)
 		}
 	}
 	return resp, nil
@@ -198,7 +137,8 @@ func newDCPlatform(b *testing.B) *dcPlatform {
 	if p.s, err = discordgo.New("Bot " + p.other.Token()); err != nil {
 		b.Fatal(err)
 	}
-	p.s.Client = p.other.Client()
+	// The adapter's client, sending to the other fake.
+	p.s.Client = dcClient(b, func(http.RoundTripper) http.RoundTripper { return p.other.Transport() })
 	p.s.Identify.Intents = discordgo.IntentsDirectMessages
 	p.s.LogLevel = -1
 	p.s.SyncEvents = true
@@ -227,34 +167,34 @@ func newDCPlatform(b *testing.B) *dcPlatform {
 
 // dispatch returns the time from a user's DM posted at the other fake to
 // the direct session's handler having it decoded.
-func (p *dcPlatform) dispatch(b *testing.B) time.Duration {
-	t0 := time.Now()
+func (p *dcPlatform) dispatch(b *testing.B) cost {
+	m := startMeter()
 	p.other.SendText(p.dm, p.user, "hi")
 	select {
 	case at := <-p.got:
-		return at.Sub(t0)
+		return m.stopAt(at)
 	case <-time.After(time.Minute):
 		b.Fatal("the direct session got no MESSAGE_CREATE after a minute")
 	}
-	return 0
+	return cost{}
 }
 
 // send returns the time of one message create round trip.
-func (p *dcPlatform) send(b *testing.B, text string) time.Duration {
-	t0 := time.Now()
+func (p *dcPlatform) send(b *testing.B, text string) cost {
+	m := startMeter()
 	if _, err := p.s.ChannelMessageSend(p.dm.ID, text); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0)
+	return m.stop()
 }
 
 // edit returns the time of one message edit round trip.
-func (p *dcPlatform) edit(b *testing.B, text string) time.Duration {
-	t0 := time.Now()
+func (p *dcPlatform) edit(b *testing.B, text string) cost {
+	m := startMeter()
 	if _, err := p.s.ChannelMessageEdit(p.dm.ID, p.msg, text); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0)
+	return m.stop()
 }
 
 // BenchmarkDiscordOverhead measures the gateway's own time per message
@@ -291,7 +231,7 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	p := newDCPlatform(b)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
-	// say sends "hi" and returns the time to the finished reply. It then
+	// say sends "hi" and returns the cost to the finished reply. It then
 	// waits until the exchange is stored (the session's newest turn is the
 	// reply, written in t0's millisecond or later: the store keeps
 	// milliseconds, so say first lets a millisecond pass after the newest
@@ -309,41 +249,28 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 		}
 		return h[0]
 	}
-	say := func() time.Duration {
+	say := func() cost {
 		for last := newest().At; !time.Now().Truncate(time.Millisecond).After(last); {
 			time.Sleep(50 * time.Microsecond)
 		}
-		t0 := time.Now()
+		m := startMeter()
 		dc.SendText(dm, user, "hi")
-		var at time.Time
+		var c cost
 		select {
-		case at = <-tap.got:
+		case at := <-tap.got:
+			c = m.stopAt(at)
 		case <-time.After(time.Minute):
 			b.Fatalf("no reply after a minute; the bot's messages: %d", len(dc.BotMessages(dm.ID)))
 		}
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Microsecond) {
-			if h := newest(); h.Role == sessions.RoleAssistant && !h.At.Before(t0.Truncate(time.Millisecond)) {
+			if h := newest(); h.Role == sessions.RoleAssistant && !h.At.Before(m.t0.Truncate(time.Millisecond)) {
 				break
 			}
 			if time.Now().After(deadline) {
 				b.Fatalf("the exchange not stored in %s after a minute", key)
 			}
 		}
-		return at.Sub(t0)
-	}
-	restCalls := func() (sends, edits int) {
-		for _, c := range dc.Calls() {
-			if !strings.HasPrefix(c.Path, "/channels/"+dm.ID+"/messages") {
-				continue
-			}
-			switch c.Method {
-			case http.MethodPost:
-				sends++
-			case http.MethodPatch:
-				edits++
-			}
-		}
-		return sends, edits
+		return c
 	}
 	// Steady state: a full history window (10 exchanges) through the
 	// real path; caches, connections and the automatic pin in place.
@@ -358,43 +285,31 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	if c := t.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
 		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
 	}
-	sends0, edits0 := restCalls()
+	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
 
-	var direct, dispatches, sends, edits, full []time.Duration
-	i, n := 0, 0
+	var direct, dispatches, sends, edits, full []cost
+	i := 0
 	for b.Loop() {
-		t0 := time.Now()
+		m := startMeter()
 		for _, err := range t.provider.Stream(context.Background(), req, cred) {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		direct = append(direct, time.Since(t0))
+		direct = append(direct, m.stop())
 		dispatches = append(dispatches, p.dispatch(b))
 		sends = append(sends, p.send(b, "echo: "))
 		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
 		i++
 		full = append(full, say())
-		n++
 	}
 	// The REST calls the replies took (each reply's are all made by the
 	// time its exchange is stored).
-	s1, e1 := restCalls()
-	perSend := float64(s1-sends0) / float64(n)
-	perEdit := float64(e1-edits0) / float64(n)
-	dp, gp, sp, ep, fp := p50(direct), p50(dispatches), p50(sends), p50(edits), p50(full)
-	platform := gp + time.Duration(perSend*float64(sp)+perEdit*float64(ep))
-	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-	b.ReportMetric(us(dp), "direct-p50-µs")
-	b.ReportMetric(us(gp), "dispatch-p50-µs")
-	b.ReportMetric(us(sp), "create-p50-µs")
-	b.ReportMetric(us(ep), "edit-p50-µs")
-	b.ReportMetric(perSend, "creates/msg")
-	b.ReportMetric(perEdit, "edits/msg")
-	b.ReportMetric(us(fp), "discord-p50-µs")
-	b.ReportMetric(us(fp-dp), "overhead+platform-p50-µs")
-	b.ReportMetric(us(fp-dp-platform), "overhead-p50-µs")
-	b.Logf("budget: gateway overhead ≤ 100 µs at p50 through a platform adapter, provider and platform time excluded (DESIGN §7)")
+	n := float64(len(full))
+	reportOverhead(b, "discord", full, direct,
+		platformPart{name: "dispatch", per: 1, costs: dispatches},
+		platformPart{name: "create", per: float64(tap.sends.Load()-sends0) / n, costs: sends},
+		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, costs: edits})
 }
 
 // BenchmarkDiscordLoad drives the Discord path of BenchmarkDiscordOverhead
@@ -441,52 +356,9 @@ func BenchmarkDiscordLoad(b *testing.B) {
 			return 0, false
 		}
 	}
-	var wg sync.WaitGroup
-	var lost atomic.Int64
-	for i := range users {
-		wg.Go(func() {
-			if _, ok := ask(i); !ok {
-				lost.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if n := lost.Load(); n > 0 {
-		b.Fatalf("warm-up: %d of %d chats got no reply within a minute", n, loadChats)
-	}
-	if c := t.ai.Calls(); c[len(c)-1].Messages != 21 {
-		b.Fatalf("a warm-up call sent %d messages, want 21 (the seeded window is not the session's)", c[len(c)-1].Messages)
-	}
-
-	var (
-		next atomic.Int64
-		lat  = make([][]time.Duration, loadChats)
-	)
-	b.ResetTimer()
-	start := time.Now()
-	for i := range users {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				d, ok := ask(i)
-				if !ok {
-					lost.Add(1)
-					return
-				}
-				lat[i] = append(lat[i], d)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if n := lost.Load(); n > 0 {
-		b.Fatalf("%d chats got no reply within a minute", n)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) }
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(pct(50), "reply-p50-µs")
-	b.ReportMetric(pct(99), "reply-p99-µs")
-	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", loadChats)
+	runLoad(b, loadChats, ask, func() {
+		if c := t.ai.Calls(); c[len(c)-1].Messages != 21 {
+			b.Fatalf("a warm-up call sent %d messages, want 21 (the seeded window is not the session's)", c[len(c)-1].Messages)
+		}
+	})
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,27 +28,17 @@ import (
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
-	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models"
-	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
 
-// tgBench is the Telegram path of bot gateway in-process, wired as
-// cmd/bot/cli/gateway.go wires it: gateway.OpenStack over a temp HOME (two
-// Anthropic keys, the built-in provider clients pointed at the Anthropic
-// fake by ANTHROPIC_BASE_URL), the real adapters/telegram adapter against
-// the Telegram fake (long polling, sessions.db as its ledger, the send
-// rate limit off) and gateway.New over both. Logs are discarded, as in
-// the other benchmarks.
+// tgBench is the Telegram path of bot gateway in-process (benchGateway),
+// wired as cmd/bot/cli/gateway.go wires it: the real adapters/telegram
+// adapter against the Telegram fake (long polling, sessions.db as its
+// ledger, the send rate limit off).
 type tgBench struct {
-	tg    *fakes.Telegram
-	ai    *fakes.Anthropic
-	stack *gateway.Stack
-	// provider is a twin of the stack's Anthropic client, built the same
-	// way (gateway.Providers over the same config and environment), for
-	// the direct calls.
-	provider models.Provider
+	*benchGateway
+	tg *fakes.Telegram
 	// tap sees the adapter's requests (replyTap).
 	tap *replyTap
 }
@@ -60,94 +49,30 @@ type tgBench struct {
 // the gateway runs.
 func newTGBench(b *testing.B, allowFrom string, want map[int64]*tapChat) *tgBench {
 	b.Helper()
-	t := &tgBench{tg: fakes.NewTelegram(b), ai: fakes.NewAnthropic(b)}
-	t.ai.Allow(keyWork, keyHome)
+	t := &tgBench{tg: fakes.NewTelegram(b)}
 	t.tg.SetWaitTimeout(time.Minute)
-	env := testenv.New(b)
-	env.Store("main", twoKeys)
-	env.Config(`{"channels": {"telegram": {"allowFrom": ` + allowFrom + `}}}`)
-	env.Set("ANTHROPIC_BASE_URL", t.ai.URL())
-	log := slog.New(slog.DiscardHandler)
-
-	paths, err := config.ResolvePaths(env.Getenv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := config.Load(paths.ConfigPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: env.Getenv, Environ: env.Environ(), Paths: paths, Config: f.Config})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := catalog.New(f.Config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	metrics := gateway.NewMetrics()
-	t.stack, err = gateway.OpenStack(context.Background(), gateway.StackConfig{
-		Paths: paths, Config: f.Config, Catalog: cat, Env: cenv, Metrics: metrics, Log: log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { t.stack.Close() })
-	t.provider = gateway.Providers(cenv, f.Config)["anthropic"]
-
 	t.tap = &replyTap{base: telegram.NewTransport(), chats: want}
-	a, err := telegram.New(telegram.Config{
-		Token:          secret.New(t.tg.Token()),
-		TokenSource:    "TELEGRAM_BOT_TOKEN (benchmark)",
-		APIURL:         t.tg.URL(),
-		HTTPClient:     &http.Client{Transport: t.tap, Timeout: 5 * time.Second},
-		RequireMention: f.Config.Channels.Telegram.RequiresMention(),
-		RateLimit:      0, // off: the benchmarks measure the gateway, not Telegram's 30 a second
-		Ledger:         t.stack.Sessions,
-		Log:            log,
-		PollTimeout:    2 * time.Second,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := gateway.New(gateway.Config{
-		Adapters:  []adapters.Adapter{a},
-		Engine:    t.stack.Engine,
-		Agent:     f.Config.DefaultAgent(),
-		AllowFrom: map[string][]string{"telegram": f.Config.Channels.Telegram.AllowFrom},
-		DMPolicy:  gateway.DMPolicies(f.Config),
-		Pairings:  t.stack.Sessions,
-		Chat:      t.stack.Conversation.Reply,
-		Paths:     paths,
-		Budget:    t.stack.Budget,
-		Restart:   true,
-		Metrics:   metrics,
-		Log:       log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- gw.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			b.Errorf("gateway: %v", err)
-		}
-	})
+	t.benchGateway = startBenchGateway(b, `{"channels": {"telegram": {"allowFrom": `+allowFrom+`}}}`,
+		func(st *gateway.Stack, f *config.Config, log *slog.Logger) (adapters.Adapter, []string) {
+			a, err := telegram.New(telegram.Config{
+				Token:          secret.New(t.tg.Token()),
+				TokenSource:    "TELEGRAM_BOT_TOKEN (benchmark)",
+				APIURL:         t.tg.URL(),
+				HTTPClient:     &http.Client{Transport: t.tap, Timeout: 5 * time.Second},
+				RequireMention: f.Channels.Telegram.RequiresMention(),
+				RateLimit:      0, // off: the benchmarks measure the gateway, not Telegram's 30 a second
+				Ledger:         st.Sessions,
+				Log:            log,
+				PollTimeout:    2 * time.Second,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return a, f.Channels.Telegram.AllowFrom
+		})
 	t.tg.WaitUntil(b, "the adapter polling", t.tg.Polling)
 	return t
 }
-
-// tapChat is what replyTap watches for in one chat: the text of the
-// finished reply, and the time its request came back.
-type tapChat struct {
-	want string
-	got  chan time.Time // buffered: 1
-}
-
-func newTapChat(want string) *tapChat { return &tapChat{want: want, got: make(chan time.Time, 1)} }
 
 // replyTap is the adapter's HTTP transport: the adapter's own transport
 // (telegram.NewTransport) plus a look at the answers to sendMessage and
@@ -182,11 +107,8 @@ func (r *replyTap) RoundTrip(req *http.Request) (*http.Response, error) {
 		} `json:"result"`
 	}
 	if json.Unmarshal(body, &m) == nil && m.OK {
-		if c := r.chats[m.Result.Chat.ID]; c != nil && m.Result.Text == c.want {
-			select {
-			case c.got <- at:
-			default:
-			}
+		if c := r.chats[m.Result.Chat.ID]; c != nil {
+			c.answered(strings.HasSuffix(req.URL.Path, "/editMessageText"), m.Result.Text, at)
 		}
 	}
 	return resp, nil
@@ -228,27 +150,27 @@ func newPlatform(b *testing.B, main *fakes.Telegram) *platform {
 }
 
 // send returns the time of one sendMessage round trip.
-func (p *platform) send(b *testing.B, text string) time.Duration {
-	t0 := time.Now()
+func (p *platform) send(b *testing.B, text string) cost {
+	m := startMeter()
 	if _, err := p.bot.SendMessage(context.Background(), &tg.SendMessageParams{ChatID: p.chat, Text: text}); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0)
+	return m.stop()
 }
 
 // edit returns the time of one editMessageText round trip (its text
 // alternates, as Telegram refuses an edit that changes nothing).
-func (p *platform) edit(b *testing.B, text string) time.Duration {
-	t0 := time.Now()
+func (p *platform) edit(b *testing.B, text string) cost {
+	m := startMeter()
 	if _, err := p.bot.EditMessageText(context.Background(), &tg.EditMessageTextParams{ChatID: p.chat, MessageID: p.msg, Text: text}); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0)
+	return m.stop()
 }
 
 // getUpdates returns the time from queueing a user's message on the
 // other fake to a waiting getUpdates having it decoded.
-func (p *platform) getUpdates(b *testing.B) time.Duration {
+func (p *platform) getUpdates(b *testing.B) cost {
 	got := make(chan error, 1)
 	go func() {
 		form := url.Values{"offset": {strconv.FormatInt(p.offset, 10)}, "limit": {"100"}, "timeout": {"2"},
@@ -275,12 +197,12 @@ func (p *platform) getUpdates(b *testing.B) time.Duration {
 		got <- nil
 	}()
 	p.other.WaitUntil(b, "the direct poller waiting", p.other.Polling)
-	t0 := time.Now()
+	m := startMeter()
 	p.other.SendText(fakes.PrivateChat(p.user), p.user, "hi")
 	if err := <-got; err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(t0)
+	return m.stop()
 }
 
 // wholeBodies sends each request body in one piece, with its length, as
@@ -304,9 +226,6 @@ func (w wholeBodies) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return w.base.RoundTrip(r)
 }
-
-// p50 returns the median of d (sorting it).
-func p50(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 
 // BenchmarkTelegramOverhead measures the gateway's own time per message
 // through the Telegram path. One iteration: the owner's private message
@@ -347,21 +266,22 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	p := newPlatform(b, t.tg)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
-	// say sends "hi" and returns the time to the finished reply, once the
+	// say sends "hi" and returns the cost to the finished reply, once the
 	// message is handled completely.
-	say := func() time.Duration {
-		t0 := time.Now()
+	say := func() cost {
+		m := startMeter()
 		id := t.tg.SendText(chat, user, "hi").UpdateID
-		var at time.Time
+		var c cost
 		select {
-		case at = <-tap.got:
+		case at := <-tap.got:
+			c = m.stopAt(at)
 		case <-time.After(time.Minute):
 			b.Fatalf("no reply to update %d after a minute; the bot's last message: %+v", id, last(t.tg.BotMessages(user.ID)))
 		}
 		t.tg.WaitUntil(b, "the update confirmed and the poller waiting", func() bool {
 			return t.tg.Confirmed() >= id && t.tg.Polling()
 		})
-		return at.Sub(t0)
+		return c
 	}
 	// Steady state: a full history window (10 exchanges) through the
 	// real path; caches, connections and the automatic pin in place.
@@ -376,33 +296,31 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	if c := t.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
 		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
 	}
+	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
 
-	var direct, polls, sends, edits, full []time.Duration
+	var direct, polls, sends, edits, full []cost
 	i := 0
 	for b.Loop() {
-		t0 := time.Now()
+		m := startMeter()
 		for _, err := range t.provider.Stream(context.Background(), req, cred) {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		direct = append(direct, time.Since(t0))
+		direct = append(direct, m.stop())
 		polls = append(polls, p.getUpdates(b))
 		sends = append(sends, p.send(b, "echo: "))
 		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
 		i++
 		full = append(full, say())
 	}
-	dp, gp, sp, ep, fp := p50(direct), p50(polls), p50(sends), p50(edits), p50(full)
-	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-	b.ReportMetric(us(dp), "direct-p50-µs")
-	b.ReportMetric(us(gp), "getUpdates-p50-µs")
-	b.ReportMetric(us(sp), "sendMessage-p50-µs")
-	b.ReportMetric(us(ep), "edit-p50-µs")
-	b.ReportMetric(us(fp), "telegram-p50-µs")
-	b.ReportMetric(us(fp-dp), "overhead+platform-p50-µs")
-	b.ReportMetric(us(fp-dp-gp-sp-ep), "overhead-p50-µs")
-	b.Logf("budget: gateway overhead ≤ 100 µs at p50 through a platform adapter, provider and platform time excluded (DESIGN §7)")
+	// The requests the replies took (each reply's are all made once its
+	// update is confirmed).
+	n := float64(len(full))
+	reportOverhead(b, "telegram", full, direct,
+		platformPart{name: "getUpdates", per: 1, costs: polls},
+		platformPart{name: "sendMessage", per: float64(tap.sends.Load()-sends0) / n, costs: sends},
+		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, costs: edits})
 }
 
 // last returns the last of ms, or the zero message.
@@ -458,51 +376,7 @@ func BenchmarkTelegramLoad(b *testing.B) {
 			return 0, false
 		}
 	}
-	var wg sync.WaitGroup
-	var lost atomic.Int64
-	for i := range users {
-		wg.Go(func() {
-			if _, ok := ask(i); !ok {
-				lost.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if n := lost.Load(); n > 0 {
-		b.Fatalf("warm-up: %d of %d chats got no reply within a minute", n, loadChats)
-	}
-
-	var (
-		next atomic.Int64
-		lat  = make([][]time.Duration, loadChats)
-	)
-	b.ResetTimer()
-	start := time.Now()
-	for i := range users {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				d, ok := ask(i)
-				if !ok {
-					lost.Add(1)
-					return
-				}
-				lat[i] = append(lat[i], d)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if n := lost.Load(); n > 0 {
-		b.Fatalf("%d chats got no reply within a minute", n)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) }
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(pct(50), "reply-p50-µs")
-	b.ReportMetric(pct(99), "reply-p99-µs")
-	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", loadChats)
+	runLoad(b, loadChats, ask, nil)
 }
 
 // memChats is how many chats BenchmarkTelegramSessionMemory opens.

@@ -157,22 +157,26 @@ func intents(content bool) discordgo.Intent {
 	return i
 }
 
+// NewHTTPClient returns the client the adapter sends its REST calls with
+// when Config.HTTPClient is nil: a clone of http.DefaultTransport keeping
+// up to 256 idle connections (interactions come in bursts, each needing
+// its own request within 3 s: connections are kept for them rather than
+// dialled anew), with a 20 s timeout.
+func NewHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	return &http.Client{Transport: tr, Timeout: 20 * time.Second}
+}
+
 // rewritingClient returns a client like c (or a new one) whose requests to
 // discord.com go to base instead: discordgo computes its endpoint strings
 // from https://discord.com once, at start-up, and its globals are left
 // alone, so each session has its own base.
 func rewritingClient(c *http.Client, base *url.URL) *http.Client {
-	var out http.Client
-	if c != nil {
-		out = *c
-	} else {
-		out.Timeout = 20 * time.Second
-		// Interactions come in bursts, each needing its own request within
-		// 3 s: keep connections for them rather than dial each anew.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 256
-		out.Transport = tr
+	if c == nil {
+		c = NewHTTPClient()
 	}
+	out := *c
 	next := out.Transport
 	if next == nil {
 		next = http.DefaultTransport

@@ -1,0 +1,275 @@
+package integration
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/testenv"
+	"github.com/botgateway/bot/models"
+	"github.com/botgateway/bot/models/catalog"
+)
+
+// The benchmarks of a platform's path (Telegram, Discord) share their
+// wiring, their measures and their figures here.
+
+// benchGateway is bot gateway in-process, wired as cmd/bot/cli/gateway.go
+// wires it: gateway.OpenStack over a temp HOME (two Anthropic keys, the
+// built-in provider clients pointed at the Anthropic fake by
+// ANTHROPIC_BASE_URL) and gateway.New over one platform adapter. Logs are
+// discarded.
+type benchGateway struct {
+	ai    *fakes.Anthropic
+	stack *gateway.Stack
+	// provider is a twin of the stack's Anthropic client, built the same
+	// way (gateway.Providers over the same config and environment), for
+	// the direct calls.
+	provider models.Provider
+}
+
+// benchAdapter builds the adapter of a benchGateway from the loaded
+// config; it returns the adapter and its channel's allowFrom.
+type benchAdapter func(st *gateway.Stack, cfg *config.Config, log *slog.Logger) (adapters.Adapter, []string)
+
+// startBenchGateway writes configJSON as bot.json, opens the stack, builds
+// the adapter with build and runs the gateway until the benchmark ends.
+func startBenchGateway(b *testing.B, configJSON string, build benchAdapter) *benchGateway {
+	b.Helper()
+	t := &benchGateway{ai: fakes.NewAnthropic(b)}
+	t.ai.Allow(keyWork, keyHome)
+	env := testenv.New(b)
+	env.Store("main", twoKeys)
+	env.Config(configJSON)
+	env.Set("ANTHROPIC_BASE_URL", t.ai.URL())
+	log := slog.New(slog.DiscardHandler)
+
+	paths, err := config.ResolvePaths(env.Getenv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := config.Load(paths.ConfigPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: env.Getenv, Environ: env.Environ(), Paths: paths, Config: f.Config})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat, err := catalog.New(f.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	metrics := gateway.NewMetrics()
+	t.stack, err = gateway.OpenStack(context.Background(), gateway.StackConfig{
+		Paths: paths, Config: f.Config, Catalog: cat, Env: cenv, Metrics: metrics, Log: log,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { t.stack.Close() })
+	t.provider = gateway.Providers(cenv, f.Config)["anthropic"]
+
+	a, allowFrom := build(t.stack, f.Config, log)
+	gw, err := gateway.New(gateway.Config{
+		Adapters:  []adapters.Adapter{a},
+		Engine:    t.stack.Engine,
+		Agent:     f.Config.DefaultAgent(),
+		AllowFrom: map[string][]string{a.Name(): allowFrom},
+		DMPolicy:  gateway.DMPolicies(f.Config),
+		Pairings:  t.stack.Sessions,
+		Chat:      t.stack.Conversation.Reply,
+		Paths:     paths,
+		Budget:    t.stack.Budget,
+		Restart:   true,
+		Metrics:   metrics,
+		Log:       log,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- gw.Run(ctx) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			b.Errorf("gateway: %v", err)
+		}
+	})
+	return t
+}
+
+// tapChat is what a benchmark's tap on the adapter's HTTP transport
+// watches for in one chat: the text of the finished reply, and the time
+// the request that showed it came back; and how many messages the bot
+// created and edited there (successful answers only).
+type tapChat struct {
+	want         string
+	got          chan time.Time // buffered: 1
+	sends, edits atomic.Int64
+}
+
+func newTapChat(want string) *tapChat { return &tapChat{want: want, got: make(chan time.Time, 1)} }
+
+// answered notes a successful answer to a message create (edit false) or
+// edit that shows text, which came back at at.
+func (c *tapChat) answered(edit bool, text string, at time.Time) {
+	if edit {
+		c.edits.Add(1)
+	} else {
+		c.sends.Add(1)
+	}
+	if text == c.want {
+		select {
+		case c.got <- at:
+		default:
+		}
+	}
+}
+
+// cost is what one measured step took: its wall time, and the CPU time of
+// the whole process (every goroutine: the fakes', the clients', the
+// gateway's) over the same interval. The CPU figure is the steadier one
+// on a loaded machine: time spent waiting for a core is not in it.
+type cost struct{ wall, cpu time.Duration }
+
+// meter measures one step from its start.
+type meter struct {
+	t0 time.Time
+	c0 time.Duration
+}
+
+func startMeter() meter { return meter{c0: cpuTime(), t0: time.Now()} }
+
+// stop returns the cost from the start until now.
+func (m meter) stop() cost { return m.stopAt(time.Now()) }
+
+// stopAt returns the cost from the start until at (wall) and now (CPU).
+func (m meter) stopAt(at time.Time) cost {
+	return cost{wall: at.Sub(m.t0), cpu: cpuTime() - m.c0}
+}
+
+// cpuTime is the process's CPU time so far (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// medians returns the median wall time and the median CPU time of cs
+// (each sorted on its own).
+func medians(cs []cost) cost {
+	w := make([]time.Duration, len(cs))
+	c := make([]time.Duration, len(cs))
+	for i, x := range cs {
+		w[i], c[i] = x.wall, x.cpu
+	}
+	return cost{wall: p50(w), cpu: p50(c)}
+}
+
+// p50 returns the median of d (sorting it).
+func p50(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
+
+// percentile returns the p-th percentile of sorted d.
+func percentile(sorted []time.Duration, p int) time.Duration { return sorted[(len(sorted)-1)*p/100] }
+
+// platformPart is a platform call on the reply's path, measured on its
+// own: per is how many of it one reply took.
+type platformPart struct {
+	name  string
+	per   float64
+	costs []cost
+}
+
+// reportOverhead reports the medians of the platform path (full), of the
+// direct provider call and of each platform part, and the gateway's own
+// time: the path's median minus the provider call's and each part's
+// (times per) — in wall time (overhead-p50-µs, the figure DESIGN §7
+// holds) and in CPU time (overhead-cpu-µs); and, for comparison, minus
+// the provider call only.
+func reportOverhead(b *testing.B, path string, full, direct []cost, parts ...platformPart) {
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+	fp, dp := medians(full), medians(direct)
+	platform := cost{}
+	for _, p := range parts {
+		m := medians(p.costs)
+		b.ReportMetric(us(m.wall), p.name+"-p50-µs")
+		if p.per != 1 {
+			b.ReportMetric(p.per, p.name+"s/msg")
+		}
+		platform.wall += time.Duration(p.per * float64(m.wall))
+		platform.cpu += time.Duration(p.per * float64(m.cpu))
+	}
+	b.ReportMetric(us(dp.wall), "direct-p50-µs")
+	b.ReportMetric(us(fp.wall), path+"-p50-µs")
+	b.ReportMetric(us(fp.wall-dp.wall), "overhead+platform-p50-µs")
+	b.ReportMetric(us(fp.wall-dp.wall-platform.wall), "overhead-p50-µs")
+	b.ReportMetric(us(fp.cpu-dp.cpu-platform.cpu), "overhead-cpu-µs")
+	b.Logf("budget: gateway overhead ≤ 100 µs at p50 through a platform adapter, provider and platform time excluded (DESIGN §7)")
+}
+
+// runLoad drives a load benchmark: ask(i) sends chat i's message and
+// returns the time to its finished reply (false: none within a minute).
+// Every chat asks once to warm up (then check, when not nil, may look at
+// the state), and then chats ask in turn, each its next message once the
+// previous one is answered, until b.N are answered. It reports the
+// throughput and the reply time at p50 and p99.
+func runLoad(b *testing.B, chats int, ask func(i int) (time.Duration, bool), check func()) {
+	var wg sync.WaitGroup
+	var lost atomic.Int64
+	for i := range chats {
+		wg.Go(func() {
+			if _, ok := ask(i); !ok {
+				lost.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := lost.Load(); n > 0 {
+		b.Fatalf("warm-up: %d of %d chats got no reply within a minute", n, chats)
+	}
+	if check != nil {
+		check()
+	}
+	var (
+		next atomic.Int64
+		lat  = make([][]time.Duration, chats)
+	)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range chats {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) {
+				d, ok := ask(i)
+				if !ok {
+					lost.Add(1)
+					return
+				}
+				lat[i] = append(lat[i], d)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := lost.Load(); n > 0 {
+		b.Fatalf("%d chats got no reply within a minute", n)
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(percentile(all, 50).Microseconds()), "reply-p50-µs")
+	b.ReportMetric(float64(percentile(all, 99).Microseconds()), "reply-p99-µs")
+	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", chats)
+}
