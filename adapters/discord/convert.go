@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 
@@ -36,15 +37,18 @@ func (h *handler) message(m *discordgo.Message) {
 		return
 	}
 	direct := m.GuildID == ""
-	text, ok := forBot(m, me.ID, direct, a.cfg.RequireMention)
+	var roles []string
+	if !direct {
+		roles = a.roles.in(m.GuildID)
+	}
+	text, ok := forBot(m, me.ID, roles, direct, a.cfg.RequireMention)
 	if !ok {
 		return
 	}
 	if !a.seen.add("m" + m.ID) { // delivered again after a resume
 		return
 	}
-	a.inLane(m.ChannelID, func() {
-		ref := a.chatRef(h.ctx, m.GuildID, m.ChannelID, m.Author.ID)
+	deliver := func(ref adapters.ChatRef) {
 		r := &replier{a: a, channel: m.ChannelID, chat: ref, user: m.Author.ID, direct: direct}
 		if !direct {
 			r.replyTo = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(bool)}
@@ -58,24 +62,40 @@ func (h *handler) message(m *discordgo.Message) {
 			BotName: me.Username,
 			Reply:   r,
 		})
-	})
+	}
+	// The common case (a DM, a channel or thread already known) is
+	// delivered here, in the read loop (Deliver does not block): no hand-off
+	// to another goroutine on the way to the gateway. Only when the place
+	// needs a lookup at Discord, or earlier messages of its channel still
+	// wait in its lane, does the message go to the lane, so a chat's
+	// messages keep their order.
+	if ref, ok := a.chatRefKnown(m.GuildID, m.ChannelID, m.Author.ID); ok && a.laneIdle(m.ChannelID) {
+		deliver(ref)
+		return
+	}
+	a.inLane(m.ChannelID, func() { deliver(a.chatRef(h.ctx, m.GuildID, m.ChannelID, m.Author.ID)) })
 }
 
 // forBot returns the text of m to deliver, with the bot's mentions
 // stripped, and whether to deliver it: in a DM always; in a guild a text
-// command, a message mentioning the bot or replying to it, or any message
-// when requireMention is off. A message with no text (an attachment only,
-// or a guild message Discord blanked for want of the message-content
-// intent) is not delivered.
-func forBot(m *discordgo.Message, botID string, direct, requireMention bool) (string, bool) {
+// command, a message mentioning the bot (or one of its roles, botRoles)
+// or replying to it, or any message when requireMention is off. A message
+// with no text (an attachment only, or a guild message Discord blanked for
+// want of the message-content intent) is not delivered.
+func forBot(m *discordgo.Message, botID string, botRoles []string, direct, requireMention bool) (string, bool) {
 	mentioned := false
 	for _, u := range m.Mentions {
 		if u != nil && u.ID == botID {
 			mentioned = true
 		}
 	}
+	for _, r := range m.MentionRoles {
+		if slices.Contains(botRoles, r) {
+			mentioned = true
+		}
+	}
 	replied := m.ReferencedMessage != nil && m.ReferencedMessage.Author != nil && m.ReferencedMessage.Author.ID == botID
-	text := stripMention(m.Content, botID)
+	text := stripMention(m.Content, botID, botRoles)
 	if strings.TrimSpace(text) == "" {
 		return "", false
 	}
@@ -85,12 +105,15 @@ func forBot(m *discordgo.Message, botID string, direct, requireMention bool) (st
 	return "", false
 }
 
-// stripMention removes the bot's mentions (<@id> and <@!id>) from text and
-// trims it.
-func stripMention(text, botID string) string {
+// stripMention removes the bot's mentions (<@id>, <@!id> and <@&role> of
+// its roles) from text and trims it.
+func stripMention(text, botID string, botRoles []string) string {
 	if botID != "" {
 		text = strings.ReplaceAll(text, "<@"+botID+">", "")
 		text = strings.ReplaceAll(text, "<@!"+botID+">", "")
+	}
+	for _, r := range botRoles {
+		text = strings.ReplaceAll(text, "<@&"+r+">", "")
 	}
 	return strings.TrimSpace(text)
 }
@@ -110,7 +133,7 @@ func (a *Adapter) chatRef(ctx context.Context, guildID, channelID, userID string
 	if guildID == "" {
 		return adapters.ChatRef("dm:" + userID)
 	}
-	if parent := a.threadParent(ctx, channelID, true); parent != "" {
+	if parent := a.threadParent(ctx, channelID); parent != "" {
 		return adapters.ChatRef(parent + ":thread:" + channelID)
 	}
 	return adapters.ChatRef(channelID)
@@ -119,30 +142,29 @@ func (a *Adapter) chatRef(ctx context.Context, guildID, channelID, userID string
 // chatRefCached is chatRef from memory only (autocomplete must not wait
 // for Discord): a thread not yet seen counts as its own channel.
 func (a *Adapter) chatRefCached(guildID, channelID, userID string) adapters.ChatRef {
+	ref, _ := a.chatRefKnown(guildID, channelID, userID)
+	return ref
+}
+
+// chatRefKnown is chatRef from memory only, and whether the place was
+// known there (a DM always is; otherwise the ref returned takes the
+// channel for no thread).
+func (a *Adapter) chatRefKnown(guildID, channelID, userID string) (adapters.ChatRef, bool) {
 	if guildID == "" {
-		return adapters.ChatRef("dm:" + userID)
+		return adapters.ChatRef("dm:" + userID), true
 	}
-	if parent := a.threadParent(context.Background(), channelID, false); parent != "" {
-		return adapters.ChatRef(parent + ":thread:" + channelID)
+	parent, known := a.threadParentCached(channelID)
+	if parent != "" {
+		return adapters.ChatRef(parent + ":thread:" + channelID), true
 	}
-	return adapters.ChatRef(channelID)
+	return adapters.ChatRef(channelID), known
 }
 
 // threadParent returns the parent channel of channelID when it is a
-// thread, else "": from the session's state (GUILD_CREATE and THREAD_*
-// events fill it), then from memory, then, when fetch, from Discord.
-func (a *Adapter) threadParent(ctx context.Context, channelID string, fetch bool) string {
-	if c, err := a.s.State.Channel(channelID); err == nil && c != nil {
-		if c.IsThread() {
-			return c.ParentID
-		}
-		return ""
-	}
-	if parent, ok := a.channels.get(channelID); ok {
+// thread, else "": from memory (threadParentCached), else from Discord.
+func (a *Adapter) threadParent(ctx context.Context, channelID string) string {
+	if parent, ok := a.threadParentCached(channelID); ok {
 		return parent
-	}
-	if !fetch {
-		return ""
 	}
 	c, err := a.s.Channel(channelID, discordgo.WithContext(ctx))
 	if err != nil {
@@ -155,6 +177,20 @@ func (a *Adapter) threadParent(ctx context.Context, channelID string, fetch bool
 	}
 	a.channels.put(channelID, parent)
 	return parent
+}
+
+// threadParentCached returns the parent channel of channelID when it is a
+// thread, else "", and whether channelID is known: from the session's
+// state (GUILD_CREATE and THREAD_* events fill it), then from the
+// channels looked up before.
+func (a *Adapter) threadParentCached(channelID string) (string, bool) {
+	if c, err := a.s.State.Channel(channelID); err == nil && c != nil {
+		if c.IsThread() {
+			return c.ParentID, true
+		}
+		return "", true
+	}
+	return a.channels.get(channelID)
 }
 
 // maxChannels bounds the channels remembered outside the state.

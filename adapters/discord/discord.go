@@ -60,6 +60,9 @@ type Config struct {
 	MessageContent bool
 	// Log receives the adapter's lines. Nil: discarded.
 	Log *slog.Logger
+	// Now is the adapter's clock (an interaction's token lifetime is
+	// counted on it). Nil: time.Now.
+	Now func() time.Time
 }
 
 // ErrTokenRejected is in the chain of the error Run returns when Discord
@@ -80,6 +83,7 @@ type Adapter struct {
 	meMu sync.Mutex                     // serializes fetching me
 
 	pickers  *pickers
+	roles    botRoles // the bot's own roles, by guild (a mention of one is one of the bot)
 	seen     *seenSet // message and interaction ids handled (a resume may deliver again)
 	channels *channelCache
 
@@ -109,6 +113,9 @@ func New(cfg Config) (*Adapter, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("discord: the API URL %q is not an http(s) URL (BOT_DISCORD_API_URL)", cfg.APIURL)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	log := cfg.Log
 	if log == nil {
@@ -267,6 +274,11 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 				a.log.Info("discord connected", "bot", me.Username, "guilds", len(e.Guilds))
 			})
 		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) {
+			if me := a.me.Load(); me != nil && rolesEvent(e.Type) {
+				a.guard("roles", func() { a.roles.event(e, me.ID) })
+			}
+		}),
 		a.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) {
 			a.log.Info("discord gateway session resumed")
 		}),
@@ -281,7 +293,7 @@ func (a *Adapter) Run(ctx context.Context, in adapters.Inbox) error {
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.InteractionCreate) {
 			a.handlers.Add(1)
-			received := time.Now()
+			received := a.cfg.Now()
 			go func() {
 				defer a.handlers.Done()
 				a.guard("interaction", func() { h.interaction(e.Interaction, received) })
@@ -371,6 +383,15 @@ func (a *Adapter) guard(what string, f func()) {
 type lanes struct {
 	mu sync.Mutex
 	q  map[string][]func() // by channel id; present while its goroutine runs
+}
+
+// laneIdle reports whether lane key has nothing queued or running.
+func (a *Adapter) laneIdle(key string) bool {
+	l := &a.lanes
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, busy := l.q[key]
+	return !busy
 }
 
 // inLane queues f in lane key, starting the lane's goroutine when idle.

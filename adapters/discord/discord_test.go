@@ -351,6 +351,27 @@ func TestMentionGating(t *testing.T) {
 	}
 }
 
+// A mention of the bot's own role (the one Discord made for it in the
+// guild, which users pick as @BotName) counts as a mention of the bot; a
+// mention of another role does not.
+func TestRoleMention(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox()
+	w.start(t, in, func(c *Config) { c.MessageContent = true })
+	w.f.SendText(w.general, w.bob, "<@&"+w.guild.ID+"1> not for the bot")
+	w.f.SendText(w.general, w.bob, "<@&"+w.guild.BotRole+"> what now?")
+	w.f.SendText(w.dm, w.ada, "in my DM")
+	got := map[string]string{}
+	for range 2 {
+		m := in.next(t)
+		got[string(m.Chat)] = m.Text
+	}
+	want := map[string]string{w.general.ID: "what now?", "dm:" + w.ada.ID: "in my DM"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+}
+
 // With the message-content intent and requireMention off, every message
 // in a channel is delivered.
 func TestMessageContent(t *testing.T) {
@@ -534,5 +555,93 @@ func TestInteractionEditRetried(t *testing.T) {
 	}
 	if n := len(w.f.Calls(fakes.DiscordRouteEditOriginal)); n != 3 {
 		t.Errorf("%d edits, want 3 (a 429, a 502, then the edit)", n)
+	}
+}
+
+// A reply more than 15 minutes after a native command cannot go through
+// the interaction's token (Discord answers 50027 Invalid Webhook Token):
+// it is sent as a message instead — in the DM for a command run there, in
+// the user's DM for a private reply to a command run in a guild channel.
+// When the adapter's clock says the token has expired, no request is
+// wasted on it; when Discord refuses it first (the clocks disagree), the
+// reply falls back all the same.
+func TestInteractionTokenExpired(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		adapterToo  bool // the adapter's clock moves too (else only Discord's)
+		inGuild     bool
+		wantRefused int // interaction requests Discord refused with 50027
+	}{
+		{"dm, adapter knows", true, false, 0},
+		{"guild, adapter knows", true, true, 0},
+		{"dm, Discord refuses", false, false, 1},
+		{"guild, Discord refuses", false, true, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			fakeClock := fakes.NewClock(time.Now())
+			adapterClock := fakes.NewClock(fakeClock.Now())
+			w.f.SetClock(fakeClock.Now)
+			in := newInbox()
+			w.start(t, in, func(c *Config) { c.Now = adapterClock.Now })
+			where := w.dm
+			if tt.inGuild {
+				where = w.general
+			}
+			ix, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: where, From: w.ada, Name: "model",
+				Options: []fakes.DiscordOptionInput{{Name: "model", Value: "status"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := in.next(t)
+			w.f.WaitResponse(t, ix.ID)
+			fakeClock.Advance(16 * time.Minute)
+			if tt.adapterToo {
+				adapterClock.Advance(16 * time.Minute)
+			}
+			s, err := m.Reply.(adapters.Streamer).StartStream(t.Context(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Update(t.Context(), "Model: sonnet"); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if err := s.Finish(t.Context(), adapters.Reply{Text: "Model: sonnet (pinned)", Private: true}); err != nil {
+				t.Fatalf("Finish: %v", err)
+			}
+			// The deferred response ("thinking…", ephemeral) stays as it
+			// was; the reply is a new message.
+			orig, _ := w.f.Interaction(ix.ID)
+			var got []string
+			for _, msg := range w.botSeen(w.dm.ID, w.ada.ID) {
+				if msg.ID == orig.Original {
+					if msg.Content != "" {
+						t.Errorf("the expired original response was edited to %q", msg.Content)
+					}
+					continue
+				}
+				if msg.Ephemeral() {
+					t.Errorf("message %q is ephemeral, want a plain message", msg.Content)
+				}
+				got = append(got, msg.Content)
+			}
+			if diff := cmp.Diff([]string{"Model: sonnet (pinned)"}, got); diff != "" {
+				t.Errorf("the user's DM (-want +got):\n%s", diff)
+			}
+			if tt.inGuild {
+				if seen := w.botSeen(w.general.ID, w.bob.ID); len(seen) != 0 {
+					t.Errorf("the private reply reached the guild channel: %+v", seen)
+				}
+			}
+			refused := 0
+			for _, c := range w.f.Calls() {
+				if c.Code == fakes.DiscordCodeInvalidWebhook {
+					refused++
+				}
+			}
+			if refused != tt.wantRefused {
+				t.Errorf("%d interaction requests refused with 50027, want %d", refused, tt.wantRefused)
+			}
+		})
 	}
 }

@@ -27,7 +27,7 @@ func (h *handler) interaction(i *discordgo.Interaction, received time.Time) {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		h.autocomplete(i)
 	case discordgo.InteractionMessageComponent:
-		h.component(i)
+		h.component(i, received)
 	}
 }
 
@@ -63,7 +63,7 @@ func (h *handler) command(i *discordgo.Interaction, received time.Time) {
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 	})
 	if a.acked != nil {
-		a.acked(time.Since(received))
+		a.acked(a.cfg.Now().Sub(received))
 	}
 	if err != nil {
 		if h.ctx.Err() == nil {
@@ -74,7 +74,7 @@ func (h *handler) command(i *discordgo.Interaction, received time.Time) {
 	data := i.ApplicationCommandData()
 	direct := i.GuildID == ""
 	ref := a.chatRef(h.ctx, i.GuildID, i.ChannelID, user.ID)
-	r := &replier{a: a, channel: i.ChannelID, chat: ref, user: user.ID, direct: direct, ix: i, ephemeral: true, original: true}
+	r := &replier{a: a, channel: i.ChannelID, chat: ref, user: user.ID, direct: direct, ix: i, ixUntil: received.Add(tokenValid), ephemeral: true, original: true}
 	h.in.Deliver(h.ctx, adapters.Message{
 		Channel: Name,
 		Chat:    ref,
@@ -222,7 +222,7 @@ func cut(s string, n int) string {
 // a stale one is answered with an ephemeral line; the opener's is
 // acknowledged with a deferred update, and the choice's command is
 // delivered with a Reply that edits the picker in place.
-func (h *handler) component(i *discordgo.Interaction) {
+func (h *handler) component(i *discordgo.Interaction, received time.Time) {
 	a := h.a
 	user := interactionUser(i)
 	if user == nil || user.Bot || !a.seen.add("i"+i.ID) {
@@ -251,7 +251,7 @@ func (h *handler) component(i *discordgo.Interaction) {
 		}
 		return
 	}
-	r := &replier{a: a, channel: p.channel, chat: p.chat, user: user.ID, direct: p.direct, ix: i, ephemeral: p.ephemeral, original: true}
+	r := &replier{a: a, channel: p.channel, chat: p.chat, user: user.ID, direct: p.direct, ix: i, ixUntil: received.Add(tokenValid), ephemeral: p.ephemeral, original: true}
 	h.in.Deliver(h.ctx, adapters.Message{
 		Channel: Name,
 		Chat:    p.chat,

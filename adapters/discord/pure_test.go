@@ -37,14 +37,44 @@ func TestForBot(t *testing.T) {
 		{"mention only", &discordgo.Message{Content: "<@900>", Mentions: []*discordgo.User{bot}}, false, true, "", false},
 		{"attachment only", &discordgo.Message{Attachments: []*discordgo.MessageAttachment{{ID: "1"}}}, true, true, "", false},
 		{"blanked without the intent", &discordgo.Message{Content: ""}, false, false, "", false},
+		{"guild bot role mentioned", &discordgo.Message{Content: "<@&77> what is 2+2?", MentionRoles: []string{"77"}}, false, true, "what is 2+2?", true},
+		{"guild other role mentioned", &discordgo.Message{Content: "<@&78> hi", MentionRoles: []string{"78"}}, false, true, "", false},
+		{"bot role mention only", &discordgo.Message{Content: "<@&77>", MentionRoles: []string{"77"}}, false, true, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := forBot(tt.m, botID, tt.direct, tt.mention)
+			got, ok := forBot(tt.m, botID, []string{"77"}, tt.direct, tt.mention)
 			if got != tt.want || ok != tt.ok {
 				t.Errorf("forBot = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
 			}
 		})
+	}
+}
+
+func TestBotRoles(t *testing.T) {
+	raw := func(typ, data string) *discordgo.Event {
+		return &discordgo.Event{Type: typ, RawData: json.RawMessage(data)}
+	}
+	var b botRoles
+	steps := []struct {
+		name string
+		e    *discordgo.Event
+		want []string // the bot's roles in guild g1 after e
+	}{
+		{"guild create", raw("GUILD_CREATE", `{"id":"g1","roles":[{"id":"1"},{"id":"2","managed":true,"tags":{"bot_id":"`+botID+`"}},{"id":"3","managed":true,"tags":{"bot_id":"901"}}]}`), []string{"2"}},
+		{"another bot's role", raw("GUILD_ROLE_CREATE", `{"guild_id":"g1","role":{"id":"4","tags":{"bot_id":"902"}}}`), []string{"2"}},
+		{"role created", raw("GUILD_ROLE_CREATE", `{"guild_id":"g1","role":{"id":"5","tags":{"bot_id":"`+botID+`"}}}`), []string{"2", "5"}},
+		{"role updated, no longer the bot's", raw("GUILD_ROLE_UPDATE", `{"guild_id":"g1","role":{"id":"5"}}`), []string{"2"}},
+		{"message ignored", raw("MESSAGE_CREATE", `{"guild_id":"g1","role":{"id":"6","tags":{"bot_id":"`+botID+`"}}}`), []string{"2"}},
+		{"role deleted", raw("GUILD_ROLE_DELETE", `{"guild_id":"g1","role_id":"2"}`), nil},
+		{"guild again", raw("GUILD_CREATE", `{"id":"g1","roles":[{"id":"2","tags":{"bot_id":"`+botID+`"}}]}`), []string{"2"}},
+		{"guild left", raw("GUILD_DELETE", `{"id":"g1"}`), nil},
+	}
+	for _, s := range steps {
+		b.event(s.e, botID)
+		if diff := cmp.Diff(s.want, b.in("g1")); diff != "" {
+			t.Errorf("after %s: roles (-want +got):\n%s", s.name, diff)
+		}
 	}
 }
 

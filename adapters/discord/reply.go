@@ -35,10 +35,80 @@ type replier struct {
 	replyTo *discordgo.MessageReference // the message answered, in guilds (nil: none)
 
 	ix        *discordgo.Interaction // set for an interaction's replies
+	ixUntil   time.Time              // when ix's token expires (less a margin), on the adapter's clock
 	ephemeral bool                   // the interaction's replies are ephemeral
 
 	mu       sync.Mutex
-	original bool // the original response is not yet used by a reply
+	original bool   // the original response is not yet used by a reply
+	fellBack bool   // ix's token expired: replies are channel messages (fallBack)
+	dm       string // the user's DM channel, for a private reply that fell back
+}
+
+// tokenValid is how long the replies to an interaction go through its
+// token: Discord accepts it for 15 minutes after the interaction was made
+// (then answers 401, 50027 Invalid Webhook Token), less a margin for the
+// time the event took to arrive.
+const tokenValid = 15*time.Minute - 30*time.Second
+
+// interaction returns the interaction the replies go through: nil for a
+// message's replies, and once the interaction's token has expired.
+func (r *replier) interaction() *discordgo.Interaction {
+	if r.ix == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fellBack {
+		return nil
+	}
+	return r.ix
+}
+
+// fallBack makes the replies channel messages: the interaction's token
+// has expired (or Discord no longer knows it), so its response can be
+// neither edited nor followed up. It reports whether this call did it.
+func (r *replier) fallBack() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ix == nil || r.fellBack {
+		return false
+	}
+	r.fellBack = true
+	r.a.log.Info("discord interaction token expired; the reply is sent as a message")
+	return true
+}
+
+// channelID is where a reply that is not an interaction's goes: the
+// channel, or, for a private (ephemeral) reply to an interaction in a
+// guild that fell back, the user's DM, so it stays private.
+func (r *replier) channelID(ctx context.Context) (string, error) {
+	if r.ix == nil || !r.ephemeral || r.direct {
+		return r.channel, nil
+	}
+	r.mu.Lock()
+	dm := r.dm
+	r.mu.Unlock()
+	if dm != "" {
+		return dm, nil
+	}
+	c, err := r.a.s.UserChannelCreate(r.user, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("discord: opening the DM for a private reply: %w", r.a.redact(err))
+	}
+	r.mu.Lock()
+	r.dm = c.ID
+	r.mu.Unlock()
+	return c.ID, nil
+}
+
+// tokenGone reports whether err is Discord refusing an interaction's
+// token: expired (50027 Invalid Webhook Token) or unknown (10015).
+func tokenGone(err error) bool {
+	switch apiCode(err) {
+	case 50027, 10015:
+		return true
+	}
+	return false
 }
 
 // noMentions is the allowed_mentions of every message: none, so a model's
@@ -59,7 +129,7 @@ func (r *replier) Reply(ctx context.Context, rep adapters.Reply) error {
 // Typing implements adapters.Typer: the typing endpoint for a message; an
 // interaction already shows "… is thinking" until its first reply.
 func (r *replier) Typing(ctx context.Context) error {
-	if r.ix != nil {
+	if r.ix != nil { // even after a fall back: the interaction's own indicator
 		return nil
 	}
 	if err := r.a.s.ChannelTyping(r.channel, discordgo.WithContext(ctx)); err != nil {
@@ -78,8 +148,21 @@ func (r *replier) StartStream(context.Context, bool) (adapters.Stream, error) {
 // picker of choices, reusing the messages ids holds (editing those whose
 // part changed from shown). It returns the ids and parts now shown. With
 // must false, an edit Discord rate-limits is skipped, not waited for (a
-// stream's intermediate update).
+// stream's intermediate update). An interaction's replies whose token has
+// expired are sent anew as messages (fallBack): the ones shown through
+// the token can no longer be edited.
 func (r *replier) showParts(ctx context.Context, ids, shown []string, text string, choices []adapters.Choice, must bool) ([]string, []string, error) {
+	if r.ix != nil && !r.a.cfg.Now().Before(r.ixUntil) && r.fallBack() {
+		ids, shown = nil, nil
+	}
+	ids2, shown2, err := r.showPartsOnce(ctx, ids, shown, text, choices, must)
+	if err != nil && tokenGone(err) && r.fallBack() {
+		return r.showPartsOnce(ctx, nil, nil, text, choices, must)
+	}
+	return ids2, shown2, err
+}
+
+func (r *replier) showPartsOnce(ctx context.Context, ids, shown []string, text string, choices []adapters.Choice, must bool) ([]string, []string, error) {
 	if strings.TrimSpace(text) == "" {
 		if len(choices) == 0 {
 			return ids, shown, nil
@@ -118,7 +201,7 @@ func (r *replier) showParts(ctx context.Context, ids, shown []string, text strin
 // post shows one new part and returns its id: the original response when
 // not yet used, else a follow-up (interactions) or a new message.
 func (r *replier) post(ctx context.Context, text string, comps []discordgo.MessageComponent, first bool) (string, error) {
-	if r.ix != nil {
+	if ix := r.interaction(); ix != nil {
 		r.mu.Lock()
 		useOriginal := r.original
 		r.original = false
@@ -130,7 +213,7 @@ func (r *replier) post(ctx context.Context, text string, comps []discordgo.Messa
 		if r.ephemeral {
 			params.Flags = discordgo.MessageFlagsEphemeral
 		}
-		id, err := r.a.followUp(ctx, r.ix, params)
+		id, err := r.a.followUp(ctx, ix, params)
 		if err != nil {
 			return "", fmt.Errorf("discord: follow-up: %w", r.a.redact(err))
 		}
@@ -140,7 +223,11 @@ func (r *replier) post(ctx context.Context, text string, comps []discordgo.Messa
 	if first && r.replyTo != nil {
 		send.Reference = r.replyTo
 	}
-	m, err := r.a.s.ChannelMessageSendComplex(r.channel, send, discordgo.WithContext(ctx))
+	channel, err := r.channelID(ctx)
+	if err != nil {
+		return "", err
+	}
+	m, err := r.a.s.ChannelMessageSendComplex(channel, send, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord: send: %w", r.a.redact(err))
 	}
@@ -155,8 +242,8 @@ func (r *replier) edit(ctx context.Context, id, text string, comps []discordgo.M
 		opts = append(opts, discordgo.WithRetryOnRatelimit(false))
 	}
 	var err error
-	switch {
-	case r.ix != nil:
+	switch ix := r.interaction(); {
+	case ix != nil:
 		we := &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()}
 		if comps != nil || id == original {
 			if comps == nil {
@@ -164,9 +251,13 @@ func (r *replier) edit(ctx context.Context, id, text string, comps []discordgo.M
 			}
 			we.Components = &comps
 		}
-		err = r.a.editResponse(ctx, r.ix, id, we, must)
+		err = r.a.editResponse(ctx, ix, id, we, must)
 	default:
-		me := &discordgo.MessageEdit{ID: id, Channel: r.channel, Content: &text, AllowedMentions: noMentions()}
+		var channel string
+		if channel, err = r.channelID(ctx); err != nil {
+			return err
+		}
+		me := &discordgo.MessageEdit{ID: id, Channel: channel, Content: &text, AllowedMentions: noMentions()}
 		if comps != nil {
 			me.Components = &comps
 		}

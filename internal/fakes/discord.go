@@ -161,6 +161,10 @@ type DiscordUser struct {
 type DiscordGuild struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// BotRole is the id of the role Discord made for the bot when it
+	// joined (managed, tagged with the bot's id); users mention it as
+	// <@&id>.
+	BotRole string `json:"-"`
 }
 
 // DiscordChannel is a channel, as the Channel object: a DM (with its
@@ -244,6 +248,7 @@ type DiscordMessage struct {
 	Timestamp         time.Time           `json:"timestamp"`
 	EditedTimestamp   *time.Time          `json:"edited_timestamp"`
 	Mentions          []DiscordUser       `json:"mentions"`
+	MentionRoles      []string            `json:"mention_roles"`
 	MentionEveryone   bool                `json:"mention_everyone"`
 	Attachments       []DiscordAttachment `json:"attachments"`
 	Embeds            []json.RawMessage   `json:"embeds"`
@@ -288,6 +293,7 @@ func (m DiscordMessage) FromBot() bool { return m.Author.Bot }
 func (m *DiscordMessage) clone() DiscordMessage {
 	c := *m
 	c.Mentions = slices.Clone(m.Mentions)
+	c.MentionRoles = slices.Clone(m.MentionRoles)
 	c.Attachments = slices.Clone(m.Attachments)
 	c.Embeds = slices.Clone(m.Embeds)
 	c.Components = cloneComponents(m.Components)
@@ -551,6 +557,7 @@ type Discord struct {
 type dcChannel struct {
 	ch     DiscordChannel
 	msgs   []*DiscordMessage
+	byID   map[string]*DiscordMessage // msgs by id: a lookup does not grow with the channel
 	typing []time.Time
 }
 
@@ -1391,7 +1398,7 @@ func (mb *messageBody) empty() bool {
 // pings works out who m notifies, after allowed_mentions; f.mu is held.
 func (f *Discord) pings(m *DiscordMessage) {
 	a := m.AllowedMentions
-	m.Pinged, m.PingedEveryone, m.Mentions, m.MentionEveryone = nil, false, nil, false
+	m.Pinged, m.PingedEveryone, m.Mentions, m.MentionRoles, m.MentionEveryone = nil, false, nil, []string{}, false
 	allowUser := func(id string) bool {
 		return a == nil || slices.Contains(a.Parse, "users") || slices.Contains(a.Users, id)
 	}
@@ -1409,6 +1416,9 @@ func (f *Discord) pings(m *DiscordMessage) {
 		}
 	}
 	for _, sm := range dcRoleMention.FindAllStringSubmatch(m.Content, -1) {
+		if !slices.Contains(m.MentionRoles, sm[1]) {
+			m.MentionRoles = append(m.MentionRoles, sm[1])
+		}
 		if a == nil || slices.Contains(a.Parse, "roles") || slices.Contains(a.Roles, sm[1]) {
 			m.Pinged = append(m.Pinged, "&"+sm[1])
 		}
@@ -1504,6 +1514,10 @@ func (f *Discord) newMessage(c *dcChannel, author DiscordUser) *DiscordMessage {
 func (c *dcChannel) add(m *DiscordMessage) {
 	m.History = []string{m.Content}
 	c.msgs = append(c.msgs, m)
+	if c.byID == nil {
+		c.byID = map[string]*DiscordMessage{}
+	}
+	c.byID[m.ID] = m
 }
 
 // created adds a message of the bot to c and, unless it is ephemeral,
@@ -1530,11 +1544,10 @@ func (f *Discord) edited(m *DiscordMessage) {
 	}
 }
 
+// message returns the message id of c, nil when unknown or deleted.
 func (c *dcChannel) message(id string) *DiscordMessage {
-	for _, m := range c.msgs {
-		if m.ID == id && !m.Deleted {
-			return m
-		}
+	if m := c.byID[id]; m != nil && !m.Deleted {
+		return m
 	}
 	return nil
 }

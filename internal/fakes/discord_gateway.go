@@ -352,8 +352,13 @@ func (f *Discord) guildCreate(g *DiscordGuild) map[string]any {
 	byID := func(a, b DiscordChannel) int { return strings.Compare(a.ID, b.ID) }
 	slices.SortFunc(chans, byID)
 	slices.SortFunc(threads, byID)
+	roles := []any{
+		map[string]any{"id": g.ID, "name": "@everyone", "managed": false, "position": 0, "permissions": "0"},
+		map[string]any{"id": g.BotRole, "name": f.me.Username, "managed": true, "position": 1, "permissions": "0",
+			"tags": map[string]any{"bot_id": f.me.ID}},
+	}
 	return map[string]any{"id": g.ID, "name": g.Name, "unavailable": false, "member_count": 2,
-		"channels": chans, "threads": threads, "members": []any{}, "roles": []any{}}
+		"channels": chans, "threads": threads, "members": []any{}, "roles": roles}
 }
 
 // DropSocket closes every gateway connection without a close frame, as a

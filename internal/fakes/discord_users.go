@@ -34,6 +34,7 @@ func (f *Discord) AddGuild(name string) DiscordGuild {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	g := &DiscordGuild{ID: f.snowflake(), Name: name}
+	g.BotRole = f.snowflake()
 	f.guilds[g.ID] = g
 	for _, s := range f.live() {
 		if s.intents&DiscordIntentGuilds != 0 {
