@@ -74,7 +74,7 @@ type env struct {
 	a     adapters.Adapter
 	p     Platform
 	seats []Seat
-	in    *inbox
+	in    *Inbox
 	ctx   context.Context // for the users' side
 	stop  context.CancelFunc
 	ran   chan error // Run's result
@@ -92,14 +92,14 @@ func start(t *testing.T, h Harness) *env {
 		t.Fatal("the harness's platform has no seat")
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	e := &env{a: a, p: p, seats: seats, in: newInbox(), ctx: t.Context(), stop: stop, ran: make(chan error, 1)}
+	e := &env{a: a, p: p, seats: seats, in: NewInbox(), ctx: t.Context(), stop: stop, ran: make(chan error, 1)}
 	go func() { e.ran <- a.Run(runCtx, e.in) }()
 	t.Cleanup(func() {
 		stop()
 		if err := e.wait(t); err != nil {
 			t.Errorf("Run after its context ended: %v, want nil", err)
 		}
-		if m, ok := e.in.poll(); ok {
+		if m, ok := e.in.Poll(); ok {
 			t.Errorf("a message was delivered that no check expected: %q from %q", m.Text, m.Sender.ID)
 		}
 	})
@@ -140,7 +140,7 @@ func (e *env) seen(t *testing.T, s Seat) []Shown {
 // next returns the next message delivered, checked to come from s.
 func (e *env) next(t *testing.T, s Seat) adapters.Message {
 	t.Helper()
-	m := e.in.next(t)
+	m := e.in.Next(t)
 	e.check(t, m, s)
 	return m
 }
@@ -184,7 +184,7 @@ func testOrder(t *testing.T, e *env) {
 	want := map[adapters.ChatRef][]Shown{}
 	nextOf := make([]int, len(seats)) // per seat, the number of its next message
 	for range perSeat * len(seats) {
-		m := e.in.next(t)
+		m := e.in.Next(t)
 		j := slices.IndexFunc(seats, func(s Seat) bool { return s.Chat == m.Chat && s.UserID == m.Sender.ID })
 		if j < 0 {
 			t.Fatalf("message %q from %q in chat %q: no seat sent it", m.Text, m.Sender.ID, m.Chat)
@@ -366,18 +366,20 @@ func testShutdown(t *testing.T, e *env) {
 	}
 }
 
-// inbox is the suite's adapters.Inbox: it queues what is delivered, never
-// blocking the adapter, for the checks to take in order.
-type inbox struct {
+// Inbox is the suite's adapters.Inbox, for the adapters' own tests too:
+// it queues what is delivered, never blocking the adapter, for the checks
+// to take in order.
+type Inbox struct {
 	mu    sync.Mutex
 	queue []adapters.Message
 	ready chan struct{} // signalled when queue grows
 }
 
-func newInbox() *inbox { return &inbox{ready: make(chan struct{}, 1)} }
+// NewInbox returns an empty Inbox.
+func NewInbox() *Inbox { return &Inbox{ready: make(chan struct{}, 1)} }
 
 // Deliver queues m.
-func (in *inbox) Deliver(_ context.Context, m adapters.Message) {
+func (in *Inbox) Deliver(_ context.Context, m adapters.Message) {
 	in.mu.Lock()
 	in.queue = append(in.queue, m)
 	in.mu.Unlock()
@@ -387,8 +389,8 @@ func (in *inbox) Deliver(_ context.Context, m adapters.Message) {
 	}
 }
 
-// poll takes the first queued message, if any.
-func (in *inbox) poll() (adapters.Message, bool) {
+// Poll takes the first queued message, if any.
+func (in *Inbox) Poll() (adapters.Message, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if len(in.queue) == 0 {
@@ -399,13 +401,13 @@ func (in *inbox) poll() (adapters.Message, bool) {
 	return m, true
 }
 
-// next waits for the next message.
-func (in *inbox) next(t *testing.T) adapters.Message {
+// Next waits for the next message (failing t after a while without one).
+func (in *Inbox) Next(t testing.TB) adapters.Message {
 	t.Helper()
 	guard := time.NewTimer(hangGuard)
 	defer guard.Stop()
 	for {
-		if m, ok := in.poll(); ok {
+		if m, ok := in.Poll(); ok {
 			return m
 		}
 		select {
@@ -416,7 +418,28 @@ func (in *inbox) next(t *testing.T) adapters.Message {
 	}
 }
 
-var _ adapters.Inbox = (*inbox)(nil)
+// Running runs a with in until the test ends (or stop is called) and
+// returns stop, which ends Run and returns its result.
+func Running(t testing.TB, a adapters.Adapter, in adapters.Inbox) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, in) }()
+	var err error
+	stopped := false
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			err = <-done
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+var _ adapters.Inbox = (*Inbox)(nil)
 
 // checkGoroutines fails t when a goroutine that did not run before the
 // check began (goroutine ids are never reused) is still running, once

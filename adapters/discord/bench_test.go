@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -86,7 +87,7 @@ func BenchmarkDeferral(b *testing.B) {
 		own = append(own, d)
 		mu.Unlock()
 	}
-	running(b, a, discard{})
+	adaptertest.Running(b, a, discard{})
 	f.WaitConnected(b)
 	var lat []time.Duration
 	round := func() {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
@@ -61,7 +62,7 @@ func (w *world) start(t *testing.T, in adapters.Inbox, change func(*Config)) *Ad
 	if err := a.SetCommands(t.Context(), specs); err != nil {
 		t.Fatalf("SetCommands: %v", err)
 	}
-	running(t, a, in)
+	adaptertest.Running(t, a, in)
 	w.f.WaitConnected(t)
 	return a
 }
@@ -127,7 +128,7 @@ func TestSetCommandsScopeRefused(t *testing.T) {
 // continues in ephemeral follow-ups, each within 2,000 characters.
 func TestNativeCommand(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	before := len(w.f.Calls())
 	ix, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: w.dm, From: w.ada, Name: "model",
@@ -135,7 +136,7 @@ func TestNativeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := in.next(t)
+	m := in.Next(t)
 	if m.Text != "/model list anthropic" || m.Chat != adapters.ChatRef("dm:"+w.ada.ID) || !m.Direct || m.Sender.ID != w.ada.ID {
 		t.Fatalf("delivered %q in %q (direct %v) from %q", m.Text, m.Chat, m.Direct, m.Sender.ID)
 	}
@@ -175,28 +176,28 @@ func TestNativeCommand(t *testing.T) {
 // An interaction and a message in the same thread share its ChatRef.
 func TestThreadSession(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	want := adapters.ChatRef(w.general.ID + ":thread:" + w.thread.ID)
 	w.f.Send(fakes.DiscordIncoming{Channel: w.thread, From: w.bob, Content: "hi", MentionBot: true})
-	if m := in.next(t); m.Chat != want || m.Direct || m.Text != "hi" {
+	if m := in.Next(t); m.Chat != want || m.Direct || m.Text != "hi" {
 		t.Errorf("a thread message: chat %q, direct %v, text %q; want %q", m.Chat, m.Direct, m.Text, want)
 	}
 	if _, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: w.thread, From: w.bob, Name: "new"}); err != nil {
 		t.Fatal(err)
 	}
-	if m := in.next(t); m.Chat != want || m.Text != "/new" {
+	if m := in.Next(t); m.Chat != want || m.Text != "/new" {
 		t.Errorf("a thread command: chat %q, text %q; want %q", m.Chat, m.Text, want)
 	}
 	w.f.Send(fakes.DiscordIncoming{Channel: w.general, From: w.bob, Content: "hello", MentionBot: true})
-	if m := in.next(t); m.Chat != adapters.ChatRef(w.general.ID) {
+	if m := in.Next(t); m.Chat != adapters.ChatRef(w.general.ID) {
 		t.Errorf("a channel message: chat %q, want %q", m.Chat, w.general.ID)
 	}
 }
 
 // completing is an Inbox with a Completer, as the gateway's is.
 type completing struct {
-	inbox
+	*adaptertest.Inbox
 	complete func(adapters.Completion) []adapters.Suggestion
 	asked    chan adapters.Completion
 }
@@ -208,7 +209,7 @@ func (c completing) Complete(_ context.Context, q adapters.Completion) []adapter
 
 func TestAutocomplete(t *testing.T) {
 	w := newWorld(t)
-	in := completing{inbox: newInbox(), asked: make(chan adapters.Completion, 8), complete: func(q adapters.Completion) []adapters.Suggestion {
+	in := completing{Inbox: adaptertest.NewInbox(), asked: make(chan adapters.Completion, 8), complete: func(q adapters.Completion) []adapters.Suggestion {
 		if q.Sender.ID != w.ada.ID { // a stranger: nothing
 			return nil
 		}
@@ -233,7 +234,7 @@ func TestAutocomplete(t *testing.T) {
 	if got := w.f.Autocomplete(t, run, "model"); !got.Responded || len(got.Choices) != 0 || got.Rejected != 0 {
 		t.Errorf("a stranger's autocomplete: responded %v with %d choices (rejected %d); want none", got.Responded, len(got.Choices), got.Rejected)
 	}
-	if m, ok := in.poll(); ok {
+	if m, ok := in.Poll(); ok {
 		t.Errorf("autocomplete delivered %q", m.Text)
 	}
 }
@@ -252,13 +253,13 @@ func choices(n int) []adapters.Choice {
 // and its reply replaces the picker in place.
 func TestPickerNative(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	ix, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: w.general, From: w.bob, Name: "model", Options: []fakes.DiscordOptionInput{{Name: "model", Value: "list"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := in.next(t)
+	m := in.Next(t)
 	cs := choices(30)
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Pick a model:", Choices: cs}); err != nil {
 		t.Fatalf("Reply: %v", err)
@@ -276,7 +277,7 @@ func TestPickerNative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m = in.next(t)
+	m = in.Next(t)
 	if m.Text != cs[26].Command || m.Sender.ID != w.bob.ID || m.Chat != adapters.ChatRef(w.general.ID) {
 		t.Errorf("the choice delivered %q from %q in %q; want %q", m.Text, m.Sender.ID, m.Chat, cs[26].Command)
 	}
@@ -296,10 +297,10 @@ func TestPickerNative(t *testing.T) {
 // ephemeral line only, and delivers nothing.
 func TestPickerStranger(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	w.f.Send(fakes.DiscordIncoming{Channel: w.general, From: w.bob, Content: "/model list", MentionBot: true})
-	m := in.next(t)
+	m := in.Next(t)
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Pick:", Choices: choices(3)}); err != nil {
 		t.Fatalf("Reply: %v", err)
 	}
@@ -318,7 +319,7 @@ func TestPickerStranger(t *testing.T) {
 	if line.Content != pickstore.NotYoursText || line.EphemeralTo != carol.ID {
 		t.Errorf("the stranger sees %q (to %q), want %q to them only", line.Content, line.EphemeralTo, pickstore.NotYoursText)
 	}
-	if m, ok := in.poll(); ok {
+	if m, ok := in.Poll(); ok {
 		t.Errorf("a stranger's choice delivered %q", m.Text)
 	}
 }
@@ -327,7 +328,7 @@ func TestPickerStranger(t *testing.T) {
 // messages without text never are.
 func TestMentionGating(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	a := w.start(t, in, nil)
 	other := w.f.AddBotUser("otherbot")
 	w.f.SendText(w.general, w.bob, "just chatting")
@@ -339,7 +340,7 @@ func TestMentionGating(t *testing.T) {
 	w.f.SendText(w.dm, w.ada, "in my DM")
 	got := map[string]string{}
 	for range 2 {
-		m := in.next(t)
+		m := in.Next(t)
 		got[string(m.Chat)] = m.Text
 	}
 	want := map[string]string{w.general.ID: "for you", "dm:" + w.ada.ID: "in my DM"}
@@ -356,14 +357,14 @@ func TestMentionGating(t *testing.T) {
 // mention of another role does not.
 func TestRoleMention(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, func(c *Config) { c.MessageContent = true })
 	w.f.SendText(w.general, w.bob, "<@&"+w.guild.ID+"1> not for the bot")
 	w.f.SendText(w.general, w.bob, "<@&"+w.guild.BotRole+"> what now?")
 	w.f.SendText(w.dm, w.ada, "in my DM")
 	got := map[string]string{}
 	for range 2 {
-		m := in.next(t)
+		m := in.Next(t)
 		got[string(m.Chat)] = m.Text
 	}
 	want := map[string]string{w.general.ID: "what now?", "dm:" + w.ada.ID: "in my DM"}
@@ -376,10 +377,10 @@ func TestRoleMention(t *testing.T) {
 // in a channel is delivered.
 func TestMessageContent(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, func(c *Config) { c.MessageContent, c.RequireMention = true, false })
 	w.f.SendText(w.general, w.bob, "just chatting")
-	if m := in.next(t); m.Text != "just chatting" {
+	if m := in.Next(t); m.Text != "just chatting" {
 		t.Errorf("delivered %q", m.Text)
 	}
 	ids := w.f.Identifies()
@@ -391,10 +392,10 @@ func TestMessageContent(t *testing.T) {
 // A model's "@everyone" pings no one, and a reply quotes without a ping.
 func TestNoPings(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	w.f.Send(fakes.DiscordIncoming{Channel: w.general, From: w.bob, Content: "say it", MentionBot: true})
-	m := in.next(t)
+	m := in.Next(t)
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "@everyone <@" + w.ada.ID + "> hello"}); err != nil {
 		t.Fatal(err)
 	}
@@ -411,10 +412,10 @@ func TestNoPings(t *testing.T) {
 // (the fake refuses content over 2,000), fences balanced in each.
 func TestLongReply(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	w.f.SendText(w.dm, w.ada, "write a lot")
-	m := in.next(t)
+	m := in.Next(t)
 	var b strings.Builder
 	for i := 0; b.Len() < 10000; i++ {
 		b.WriteString(strings.Repeat("A sentence of the answer. ", 6) + "\n")
@@ -440,10 +441,10 @@ func TestLongReply(t *testing.T) {
 // once, and the next one too.
 func TestResume(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	w.f.SendText(w.dm, w.ada, "before")
-	if m := in.next(t); m.Text != "before" {
+	if m := in.Next(t); m.Text != "before" {
 		t.Fatalf("delivered %q", m.Text)
 	}
 	w.f.DropSocket()
@@ -451,12 +452,12 @@ func TestResume(t *testing.T) {
 	w.f.WaitUntil(t, "a resume", func() bool { return w.f.Resumes() >= 1 && w.f.Connected() })
 	w.f.SendText(w.dm, w.ada, "after")
 	for _, want := range []string{"during", "after"} {
-		if m := in.next(t); m.Text != want {
+		if m := in.Next(t); m.Text != want {
 			t.Errorf("delivered %q, want %q", m.Text, want)
 		}
 	}
 	w.f.SendText(w.dm, w.ada, "last")
-	if m := in.next(t); m.Text != "last" {
+	if m := in.Next(t); m.Text != "last" {
 		t.Errorf("delivered %q, want \"last\" (a message handled twice?)", m.Text)
 	}
 }
@@ -470,7 +471,7 @@ func TestTokenRejected(t *testing.T) {
 	a := mustNew(t, cfg)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a hang guard only
 	defer cancel()
-	err := a.Run(ctx, newInbox())
+	err := a.Run(ctx, adaptertest.NewInbox())
 	if !errors.Is(err, adapters.ErrFatal) || !errors.Is(err, ErrTokenRejected) {
 		t.Fatalf("Run = %v, want a fatal ErrTokenRejected", err)
 	}
@@ -480,23 +481,23 @@ func TestTokenRejected(t *testing.T) {
 }
 
 // panicky is an Inbox whose Deliver panics on "boom".
-type panicky struct{ inbox }
+type panicky struct{ *adaptertest.Inbox }
 
 func (p panicky) Deliver(ctx context.Context, m adapters.Message) {
 	if m.Text == "boom" {
 		panic("boom")
 	}
-	p.inbox.Deliver(ctx, m)
+	p.Inbox.Deliver(ctx, m)
 }
 
 // A handler's panic is recovered: the next message is handled.
 func TestPanicRecovered(t *testing.T) {
 	w := newWorld(t)
-	in := panicky{newInbox()}
+	in := panicky{adaptertest.NewInbox()}
 	w.start(t, in, nil)
 	w.f.SendText(w.dm, w.ada, "boom")
 	w.f.SendText(w.dm, w.ada, "still here?")
-	if m := in.next(t); m.Text != "still here?" {
+	if m := in.Next(t); m.Text != "still here?" {
 		t.Errorf("delivered %q", m.Text)
 	}
 }
@@ -511,7 +512,7 @@ func TestIntentDisallowed(t *testing.T) {
 	a := mustNew(t, cfg)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a hang guard only
 	defer cancel()
-	err := a.Run(ctx, newInbox())
+	err := a.Run(ctx, adaptertest.NewInbox())
 	if !errors.Is(err, adapters.ErrFatal) || !errors.Is(err, ErrIntentDisallowed) {
 		t.Errorf("Run = %v, want a fatal ErrIntentDisallowed", err)
 	}
@@ -520,10 +521,10 @@ func TestIntentDisallowed(t *testing.T) {
 // Typing calls the typing endpoint and sends no message.
 func TestTyping(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	w.f.SendText(w.dm, w.ada, "are you there?")
-	m := in.next(t)
+	m := in.Next(t)
 	if err := m.Reply.(adapters.Typer).Typing(t.Context()); err != nil {
 		t.Fatalf("Typing: %v", err)
 	}
@@ -536,13 +537,13 @@ func TestTyping(t *testing.T) {
 // answers 5xx is tried again; the reply arrives once.
 func TestInteractionEditRetried(t *testing.T) {
 	w := newWorld(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	w.start(t, in, nil)
 	ix, err := w.f.RunCommand(fakes.DiscordCommandRun{Channel: w.dm, From: w.ada, Name: "help"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := in.next(t)
+	m := in.Next(t)
 	w.f.WaitResponse(t, ix.ID)
 	w.f.FailNext(fakes.DiscordRouteEditOriginal, 1, fakes.DiscordRateLimited(0.05, false))
 	w.f.FailNext(fakes.DiscordRouteEditOriginal, 1, fakes.DiscordServerError(502))
@@ -582,7 +583,7 @@ func TestInteractionTokenExpired(t *testing.T) {
 			fakeClock := fakes.NewClock(time.Now())
 			adapterClock := fakes.NewClock(fakeClock.Now())
 			w.f.SetClock(fakeClock.Now)
-			in := newInbox()
+			in := adaptertest.NewInbox()
 			w.start(t, in, func(c *Config) { c.Now = adapterClock.Now })
 			where := w.dm
 			if tt.inGuild {
@@ -593,7 +594,7 @@ func TestInteractionTokenExpired(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := in.next(t)
+			m := in.Next(t)
 			w.f.WaitResponse(t, ix.ID)
 			fakeClock.Advance(16 * time.Minute)
 			if tt.adapterToo {

@@ -10,6 +10,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
 	"github.com/botgateway/bot/sessions"
@@ -89,16 +90,16 @@ func BenchmarkRender(b *testing.B) {
 // adapter's own part is BenchmarkIntake plus BenchmarkRender.
 func BenchmarkRoundTrip(b *testing.B) {
 	f := fakes.NewTelegram(b)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	cfg := config(b, f)
 	cfg.Log = nil
-	running(b, mustNew(b, cfg), in)
+	adaptertest.Running(b, mustNew(b, cfg), in)
 	chat := fakes.PrivateChat(ada)
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
 		f.SendText(chat, ada, "hello")
-		m := in.next(b)
+		m := in.Next(b)
 		if err := m.Reply.Reply(ctx, adapters.Reply{Text: "hi there"}); err != nil {
 			b.Fatal(err)
 		}
@@ -110,12 +111,12 @@ func BenchmarkRoundTrip(b *testing.B) {
 // fake over loopback.
 func BenchmarkReply(b *testing.B) {
 	f := fakes.NewTelegram(b)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	cfg := config(b, f)
 	cfg.Log = nil
-	running(b, mustNew(b, cfg), in)
+	adaptertest.Running(b, mustNew(b, cfg), in)
 	f.SendText(fakes.PrivateChat(ada), ada, "hello")
-	m := in.next(b)
+	m := in.Next(b)
 	defer m.Done()
 	ctx := b.Context()
 	b.ReportAllocs()

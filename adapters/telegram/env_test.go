@@ -49,46 +49,6 @@ func mustNew(t testing.TB, cfg Config) *Adapter {
 	return a
 }
 
-// running runs a with in until the test ends (or stop is called) and
-// returns stop, which returns Run's result.
-func running(t testing.TB, a *Adapter, in adapters.Inbox) (stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, in) }()
-	var err error
-	stopped := false
-	stop = func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			err = <-done
-		}
-		return err
-	}
-	t.Cleanup(func() { _ = stop() })
-	return stop
-}
-
-// inbox is a test's Inbox: what is delivered waits in a channel.
-type inbox chan adapters.Message
-
-func newInbox() inbox { return make(inbox, 1024) }
-
-func (in inbox) Deliver(_ context.Context, m adapters.Message) { in <- m }
-
-// next returns the next message delivered.
-func (in inbox) next(t testing.TB) adapters.Message {
-	t.Helper()
-	select {
-	case m := <-in:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message delivered")
-		return adapters.Message{}
-	}
-}
-
 // --- the conformance suite ---
 
 func TestConformance(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/adapters/internal/pickstore"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/sessions"
@@ -39,15 +40,15 @@ func TestExactlyOnceAcrossRestart(t *testing.T) {
 	st := openLedger(t, dir)
 	cfg := config(t, f)
 	cfg.Ledger = st
-	in := newInbox()
-	stop := running(t, mustNew(t, cfg), in)
+	in := adaptertest.NewInbox()
+	stop := adaptertest.Running(t, mustNew(t, cfg), in)
 	var ids []int64
 	for _, text := range []string{"one", "two", "three"} {
 		ids = append(ids, f.SendText(chat, ada, text).UpdateID)
 	}
 	got := map[string]adapters.Message{}
 	for range 3 {
-		m := in.next(t)
+		m := in.Next(t)
 		got[m.Text] = m
 	}
 	got["one"].Done()
@@ -64,15 +65,15 @@ func TestExactlyOnceAcrossRestart(t *testing.T) {
 
 	st = openLedger(t, dir)
 	cfg.Ledger = st
-	in = newInbox()
-	running(t, mustNew(t, cfg), in)
-	m := in.next(t)
+	in = adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, cfg), in)
+	m := in.Next(t)
 	if m.Text != "two" {
 		t.Fatalf("after the restart, delivered %q, want only %q", m.Text, "two")
 	}
 	m.Done()
 	f.SendText(chat, ada, "four")
-	if m := in.next(t); m.Text != "four" {
+	if m := in.Next(t); m.Text != "four" {
 		t.Fatalf("delivered %q, want %q (three was handled before the crash)", m.Text, "four")
 	}
 }
@@ -82,9 +83,9 @@ func TestExactlyOnceAcrossRestart(t *testing.T) {
 // never.
 func TestGroupIntake(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	a := mustNew(t, config(t, f))
-	running(t, a, in)
+	adaptertest.Running(t, a, in)
 	f.AddChat(group)
 	bot := f.Me().Username
 
@@ -93,7 +94,7 @@ func TestGroupIntake(t *testing.T) {
 	f.Send(fakes.TelegramIncoming{Chat: group, From: ada, Photo: true, Text: "@" + bot + " look"})
 	f.SendText(group, fakes.TelegramUser{ID: 9, IsBot: true, FirstName: "Other", Username: "other_bot"}, "@"+bot+" hi")
 	f.SendText(group, ada, "/model@"+strings.ToUpper(bot)+" list")
-	m := in.next(t)
+	m := in.Next(t)
 	want := adapters.Message{Channel: "telegram", Chat: "-1001234", Sender: adapters.Sender{ID: "501", Name: "ada"}, Text: "/model@" + strings.ToUpper(bot) + " list", BotName: bot}
 	if diff := cmp.Diff(want, m, ignoreHandles); diff != "" {
 		t.Fatalf("the command (-want +got):\n%s", diff)
@@ -103,7 +104,7 @@ func TestGroupIntake(t *testing.T) {
 	}
 	m.Done()
 	edited := f.SendText(group, bob, "@"+bot+" what is 2+2?")
-	m = in.next(t)
+	m = in.Next(t)
 	if m.Text != "what is 2+2?" || m.Sender.ID != "502" {
 		t.Fatalf("the mention delivered %q from %s", m.Text, m.Sender.ID)
 	}
@@ -116,13 +117,11 @@ func TestGroupIntake(t *testing.T) {
 		}
 	}
 	f.Send(fakes.TelegramIncoming{Chat: group, From: bob, Text: "and why?", ReplyTo: reply.ID})
-	if m := in.next(t); m.Text != "and why?" {
+	if m := in.Next(t); m.Text != "and why?" {
 		t.Fatalf("the reply to the bot delivered %q", m.Text)
 	}
-	select {
-	case m := <-in:
+	if m, ok := in.Poll(); ok {
 		t.Fatalf("also delivered %q", m.Text)
-	default:
 	}
 }
 
@@ -134,12 +133,12 @@ var ignoreHandles = cmp.FilterPath(func(p cmp.Path) bool {
 // A forum topic is a chat of its own, and the reply goes to the topic.
 func TestForumTopic(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
-	running(t, mustNew(t, config(t, f)), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, config(t, f)), in)
 	forum := fakes.SupergroupChat(-1005555, "forum", true)
 	topic := f.CreateTopic(forum, ada, "models")
 	f.Send(fakes.TelegramIncoming{Chat: forum, From: ada, Text: "/model", ThreadID: topic})
-	m := in.next(t)
+	m := in.Next(t)
 	if want := chatRef(forum.ID, topic); m.Chat != want {
 		t.Fatalf("chat %q, want %q", m.Chat, want)
 	}
@@ -164,7 +163,7 @@ func TestTokenRejected(t *testing.T) {
 	f := fakes.NewTelegram(t)
 	cfg := config(t, f)
 	f.SetToken("123456:another-token-entirely-0123456789")
-	err := mustNew(t, cfg).Run(t.Context(), newInbox())
+	err := mustNew(t, cfg).Run(t.Context(), adaptertest.NewInbox())
 	if !errors.Is(err, ErrTokenRejected) {
 		t.Fatalf("Run = %v, want ErrTokenRejected", err)
 	}
@@ -178,11 +177,11 @@ func TestTokenRejected(t *testing.T) {
 // on sendMessage waits its retry_after: nothing is lost.
 func TestFaultsSurvived(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
-	running(t, mustNew(t, config(t, f)), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, config(t, f)), in)
 	chat := fakes.PrivateChat(ada)
 	f.SendText(chat, ada, "first")
-	m := in.next(t)
+	m := in.Next(t)
 	f.FailNext("getUpdates", 1, fakes.TelegramPollConflict())
 	f.FailNext("getUpdates", 1, fakes.TelegramServerError(502))
 	f.FailNext("getUpdates", 1, fakes.TelegramDropped())
@@ -192,7 +191,7 @@ func TestFaultsSurvived(t *testing.T) {
 	}
 	m.Done()
 	f.SendText(chat, ada, "second")
-	if m := in.next(t); m.Text != "second" {
+	if m := in.Next(t); m.Text != "second" {
 		t.Fatalf("delivered %q, want %q", m.Text, "second")
 	}
 	if got := f.BotMessages(chat.ID); len(got) != 1 || got[0].Text != "answer" {
@@ -214,13 +213,13 @@ func TestFaultsSurvived(t *testing.T) {
 // place; after a restart a press is answered as expired.
 func TestPicker(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
+	in := adaptertest.NewInbox()
 	cfg := config(t, f)
 	cfg.Ledger = openLedger(t, t.TempDir()) // what was handled stays handled across the restart
-	stop := running(t, mustNew(t, cfg), in)
+	stop := adaptertest.Running(t, mustNew(t, cfg), in)
 	f.AddChat(group)
 	f.SendText(group, ada, "/model list")
-	m := in.next(t)
+	m := in.Next(t)
 	long := "/model openrouter/moonshotai/kimi-k2-instruct-0905@openrouter:a-rather-long-profile-name-indeed"
 	err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Pick:", Choices: []adapters.Choice{
 		{Label: "sonnet · work", Command: "/model anthropic/claude-sonnet-4-5@anthropic:work"},
@@ -241,7 +240,7 @@ func TestPicker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m = in.next(t)
+	m = in.Next(t)
 	if m.Text != long || m.Sender.ID != "501" || m.Chat != "-1001234" || m.Direct {
 		t.Fatalf("the press delivered %q from %s in %s", m.Text, m.Sender.ID, m.Chat)
 	}
@@ -267,8 +266,8 @@ func TestPicker(t *testing.T) {
 	}
 
 	// A restart forgets the picker.
-	in = newInbox()
-	running(t, mustNew(t, cfg), in)
+	in = adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, cfg), in)
 	q3, err := f.Press(ada, group.ID, msgs[0].ID, data)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +277,7 @@ func TestPicker(t *testing.T) {
 		t.Errorf("a press after a restart answered %q, want %q", q3.Text, pickstore.ExpiredText)
 	}
 	f.SendText(group, ada, "/new")
-	if m := in.next(t); m.Text != "/new" {
+	if m := in.Next(t); m.Text != "/new" {
 		t.Fatalf("delivered %q: the expired press reached the gateway", m.Text)
 	}
 }
@@ -287,11 +286,11 @@ func TestPicker(t *testing.T) {
 // keyboard.
 func TestPickerFinalReply(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
-	running(t, mustNew(t, config(t, f)), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, config(t, f)), in)
 	chat := fakes.PrivateChat(ada)
 	f.SendText(chat, ada, "/model list")
-	m := in.next(t)
+	m := in.Next(t)
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "Pick:", Choices: []adapters.Choice{{Label: "s", Command: "/model s"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +299,7 @@ func TestPickerFinalReply(t *testing.T) {
 	if _, err := f.Press(ada, chat.ID, p.ID, p.ReplyMarkup.InlineKeyboard[0][0].CallbackData); err != nil {
 		t.Fatal(err)
 	}
-	m = in.next(t)
+	m = in.Next(t)
 	if !m.Direct {
 		t.Error("a press in a private chat is not Direct")
 	}
@@ -338,11 +337,11 @@ func TestSetCommands(t *testing.T) {
 // blocks intact; a reply Telegram cannot parse goes again as plain text.
 func TestStreamedReplies(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
-	running(t, mustNew(t, config(t, f)), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, config(t, f)), in)
 	chat := fakes.PrivateChat(ada)
 	f.SendText(chat, ada, "write a lot")
-	m := in.next(t)
+	m := in.Next(t)
 	var b strings.Builder
 	for i := 0; b.Len() < 9000; i++ {
 		b.WriteString("Paragraph with **bold** and `code` <tag> & café.\n\n")
@@ -386,7 +385,7 @@ func TestStreamedReplies(t *testing.T) {
 	}
 
 	f.SendText(chat, ada, "again")
-	m = in.next(t)
+	m = in.Next(t)
 	f.FailNext("sendMessage", 1, fakes.TelegramFault{Status: 400, Description: fakes.TelegramCantParse + "Unsupported start tag"})
 	st, _ = m.Reply.(adapters.Streamer).StartStream(t.Context(), false)
 	if err := st.Finish(t.Context(), adapters.Reply{Text: "**fine**"}); err != nil {
@@ -401,11 +400,11 @@ func TestStreamedReplies(t *testing.T) {
 // A group that became a supergroup is followed.
 func TestMigratedGroup(t *testing.T) {
 	f := fakes.NewTelegram(t)
-	in := newInbox()
-	running(t, mustNew(t, config(t, f)), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, config(t, f)), in)
 	old := fakes.GroupChat(-4242, "old")
 	f.SendText(old, ada, "/model")
-	m := in.next(t)
+	m := in.Next(t)
 	f.Migrate(old.ID, -1009999)
 	if err := m.Reply.Reply(t.Context(), adapters.Reply{Text: "moved"}); err != nil {
 		t.Fatalf("Reply: %v", err)
@@ -424,10 +423,10 @@ func TestTokenNeverLogged(t *testing.T) {
 	f.FailNext("getMe", 1, fakes.TelegramDropped())
 	f.FailNext("getUpdates", 1, fakes.TelegramDropped())
 	f.FailNext("getUpdates", 1, fakes.TelegramServerError(502))
-	in := newInbox()
-	stop := running(t, mustNew(t, cfg), in)
+	in := adaptertest.NewInbox()
+	stop := adaptertest.Running(t, mustNew(t, cfg), in)
 	f.SendText(fakes.PrivateChat(ada), ada, "hi")
-	m := in.next(t)
+	m := in.Next(t)
 	f.FailNext("sendMessage", 1, fakes.TelegramDropped())
 	_ = m.Reply.Reply(t.Context(), adapters.Reply{Text: "x"})
 	m.Done()
@@ -469,10 +468,10 @@ func TestConflictLoggedOnce(t *testing.T) {
 	var logs lockedBuffer
 	cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	f.FailNext("getUpdates", 3, fakes.TelegramPollConflict())
-	in := newInbox()
-	running(t, mustNew(t, cfg), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, cfg), in)
 	f.SendText(fakes.PrivateChat(ada), ada, "still there?")
-	in.next(t).Done()
+	in.Next(t).Done()
 	out := logs.String()
 	if n := strings.Count(out, "conflict (409)"); n != 1 {
 		t.Errorf("the conflict logged %d times, want once:\n%s", n, out)

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/internal/fakes"
 )
 
@@ -71,11 +72,11 @@ func TestRequestsSentWhole(t *testing.T) {
 	proxy := rec.server(t, httputil.NewSingleHostReverseProxy(target))
 	cfg := config(t, f)
 	cfg.APIURL = proxy.URL
-	in := newInbox()
-	running(t, mustNew(t, cfg), in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, mustNew(t, cfg), in)
 
 	f.SendText(fakes.PrivateChat(ada), ada, "hi")
-	m := in.next(t)
+	m := in.Next(t)
 	if err := m.Reply.Reply(context.Background(), adapters.Reply{Text: "hello"}); err != nil {
 		t.Fatalf("Reply: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
 )
@@ -20,8 +21,8 @@ func TestWebhook(t *testing.T) {
 	cfg := config(t, f)
 	cfg.Webhook = Webhook{URL: "http://127.0.0.1:8443/telegram", Secret: secret.New("s3cret_token-1"), Listen: "127.0.0.1:0"}
 	a := mustNew(t, cfg)
-	in := newInbox()
-	running(t, a, in)
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, a, in)
 	f.WaitUntil(t, "the webhook set", func() bool { return f.Webhook().URL != "" })
 	if wh := f.Webhook(); wh.SecretToken != "s3cret_token-1" || wh.URL != cfg.Webhook.URL {
 		t.Fatalf("webhook %+v", wh)
@@ -49,7 +50,7 @@ func TestWebhook(t *testing.T) {
 	}
 	answered := make(chan int, 1)
 	go func() { answered <- post("s3cret_token-1") }()
-	m := in.next(t)
+	m := in.Next(t)
 	if m.Text != "hello" || m.Chat != "501" {
 		t.Fatalf("delivered %q in %q", m.Text, m.Chat)
 	}
@@ -65,9 +66,7 @@ func TestWebhook(t *testing.T) {
 	if code := post("s3cret_token-1"); code != http.StatusOK {
 		t.Errorf("the repeated post: %d, want 200", code)
 	}
-	select {
-	case m := <-in:
+	if m, ok := in.Poll(); ok {
 		t.Errorf("the repeated update was delivered again: %q", m.Text)
-	default:
 	}
 }
