@@ -32,62 +32,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/fakes/fakecli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, errUsage):
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "fakediscord:", err)
-		os.Exit(1)
-	}
-}
-
-// errUsage reports bad flags, once the flag set has printed the problem
-// and the usage.
-var errUsage = errors.New("usage")
-
-// cleanups is the fakes.TB of a program: Cleanup registers what to close
-// at exit.
-type cleanups struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (c *cleanups) Helper() {}
-
-func (c *cleanups) Cleanup(f func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.fns = append(c.fns, f)
-}
-
-func (c *cleanups) run() {
-	c.mu.Lock()
-	fns := c.fns
-	c.fns = nil
-	c.mu.Unlock()
-	for i := len(fns) - 1; i >= 0; i-- {
-		fns[i]()
-	}
-}
+func main() { fakecli.Main("fakediscord", run) }
 
 // world is what the terminal plays: Ada, her DM, a guild with #general
 // and a thread, and where she last wrote.
@@ -103,16 +59,11 @@ type world struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fakediscord", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return nil
-	case err != nil:
-		return errUsage
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := fakecli.Parse(fs, args); help || err != nil {
+		return err
 	}
-	var done cleanups
-	defer done.run()
+	var done fakecli.Cleanups
+	defer done.Run()
 	f := fakes.NewDiscord(&done)
 	w := &world{f: f, ada: f.AddUser("ada")}
 	w.dm = f.DM(w.ada)
@@ -121,50 +72,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	w.thread = f.AddThread(w.general, "topic")
 	w.last = w.dm
 
-	out := &syncWriter{w: stdout}
-	out.printf("export BOT_DISCORD_API_URL=%s\nexport DISCORD_BOT_TOKEN=%s\n", f.URL(), f.Token())
-	out.printf("# guild %s: #general %s, thread %s; Ada is user %s\n", g.ID, w.general.ID, w.thread.ID, w.ada.ID)
+	out := fakecli.NewOut(stdout)
+	out.Printf("export BOT_DISCORD_API_URL=%s\nexport DISCORD_BOT_TOKEN=%s\n", f.URL(), f.Token())
+	out.Printf("# guild %s: #general %s, thread %s; Ada is user %s\n", g.ID, w.general.ID, w.thread.ID, w.ada.ID)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		watch(ctx, w, out)
-	}()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			return nil
-		case line, ok := <-lines:
-			if !ok {
-				cancel()
-				wg.Wait()
-				return nil
-			}
-			if err := w.play(line, out); err != nil {
-				out.printf("! %v\n", err)
-			}
-		}
-	}
+	fakecli.Loop(ctx, stdin, out, func(ctx context.Context) { watch(ctx, w, out) }, func(line string) error { return w.play(line, out) })
+	return nil
 }
 
 // play acts one line of input.
-func (w *world) play(line string, out *syncWriter) error {
+func (w *world) play(line string, out *fakecli.Out) error {
 	f := w.f
 	if !strings.HasPrefix(line, ":") {
 		w.last = w.dm
@@ -240,13 +157,13 @@ func (w *world) play(line string, out *syncWriter) error {
 				for _, o := range c.Options {
 					opts = append(opts, fmt.Sprintf("%s(type %d, required %v, autocomplete %v)", o.Name, o.Type, o.Required, o.Autocomplete))
 				}
-				out.printf("command %s: /%s %q %s\n", where, c.Name, c.Description, strings.Join(opts, " "))
+				out.Printf("command %s: /%s %q %s\n", where, c.Name, c.Description, strings.Join(opts, " "))
 			}
 		}
 	case "drop":
 		f.DropSocket()
 	case "help":
-		out.printf("TEXT | :guild TEXT | :at TEXT | :thread TEXT | :cmd NAME [OPT=VALUE …] | :auto NAME OPT TEXT | " +
+		out.Printf("TEXT | :guild TEXT | :at TEXT | :thread TEXT | :cmd NAME [OPT=VALUE …] | :auto NAME OPT TEXT | " +
 			":choose MSG ID VALUE… | :press MSG ID | :commands | :drop | :help\n")
 	default:
 		return fmt.Errorf("unknown %q (:help lists them)", ":"+cmd)
@@ -265,7 +182,7 @@ func (w *world) channelOf(id string) (fakes.DiscordChannel, bool) {
 }
 
 // watch prints what the bot does, at every change of the fake.
-func watch(ctx context.Context, w *world, out *syncWriter) {
+func watch(ctx context.Context, w *world, out *fakecli.Out) {
 	f := w.f
 	edits := map[string]int{}
 	typing := map[string]int{}
@@ -278,15 +195,15 @@ func watch(ctx context.Context, w *world, out *syncWriter) {
 				n, ok := edits[m.ID]
 				switch {
 				case !ok:
-					out.printf("bot → %s %s%s: %q%s\n", names[ch.ID], m.ID, flags(m), m.Content, components(m))
+					out.Printf("bot → %s %s%s: %q%s\n", names[ch.ID], m.ID, flags(m), m.Content, components(m))
 				case m.Edits > n:
-					out.printf("bot ✎ %s %s%s: %q%s\n", names[ch.ID], m.ID, flags(m), m.Content, components(m))
+					out.Printf("bot ✎ %s %s%s: %q%s\n", names[ch.ID], m.ID, flags(m), m.Content, components(m))
 				}
 				edits[m.ID] = m.Edits
 			}
 			t := f.Typing(ch.ID)
 			if len(t) > typing[ch.ID] {
-				out.printf("bot … %s: typing\n", names[ch.ID])
+				out.Printf("bot … %s: typing\n", names[ch.ID])
 			}
 			typing[ch.ID] = len(t)
 		}
@@ -301,9 +218,9 @@ func watch(ctx context.Context, w *world, out *syncWriter) {
 				for _, c := range in.Choices {
 					cs = append(cs, fmt.Sprintf("%q=%v", c.Name, c.Value))
 				}
-				out.printf("bot answers autocomplete of /%s %s in %v: %s\n", in.Command, in.Focused, in.Latency(), strings.Join(cs, ", "))
+				out.Printf("bot answers autocomplete of /%s %s in %v: %s\n", in.Command, in.Focused, in.Latency(), strings.Join(cs, ", "))
 			default:
-				out.printf("bot answers interaction %s (type %d) in %v\n", in.ID, in.ResponseType, in.Latency())
+				out.Printf("bot answers interaction %s (type %d) in %v\n", in.ID, in.ResponseType, in.Latency())
 			}
 		}
 		select {
@@ -355,16 +272,4 @@ func components(m fakes.DiscordMessage) string {
 		return ""
 	}
 	return " [" + strings.Join(rows, " | ") + "]"
-}
-
-// syncWriter serialises the lines of the input loop and the watcher.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) printf(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, format, args...)
 }

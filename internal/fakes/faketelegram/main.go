@@ -28,39 +28,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/fakes/fakecli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, errUsage):
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "faketelegram:", err)
-		os.Exit(1)
-	}
-}
-
-// errUsage reports bad flags, once the flag set has printed the problem
-// and the usage.
-var errUsage = errors.New("usage")
+func main() { fakecli.Main("faketelegram", run) }
 
 // The users and chats the terminal plays.
 var (
@@ -68,96 +48,32 @@ var (
 	group = fakes.GroupChat(-4001, "fake group")
 )
 
-// cleanups is the fakes.TB of a program: Cleanup registers what to close
-// at exit.
-type cleanups struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (c *cleanups) Helper() {}
-
-func (c *cleanups) Cleanup(f func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.fns = append(c.fns, f)
-}
-
-func (c *cleanups) run() {
-	c.mu.Lock()
-	fns := c.fns
-	c.fns = nil
-	c.mu.Unlock()
-	for i := len(fns) - 1; i >= 0; i-- {
-		fns[i]()
-	}
-}
-
 // run starts the fake, prints the exports, plays the users from stdin and
 // prints what the bot does until stdin ends or ctx does.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("faketelegram", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	username := fs.String("username", "fake_bot", "the bot's `username`, without @")
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return nil
-	case err != nil:
-		return errUsage
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := fakecli.Parse(fs, args); help || err != nil {
+		return err
 	}
-	var done cleanups
-	defer done.run()
+	var done fakecli.Cleanups
+	defer done.Run()
 	f := fakes.NewTelegram(&done)
 	f.SetUsername(*username)
 	f.AddChat(fakes.PrivateChat(ada))
 	f.AddChat(group)
 
-	out := &syncWriter{w: stdout}
-	out.printf("export BOT_TELEGRAM_API_URL=%s\nexport TELEGRAM_BOT_TOKEN=%s\n", f.URL(), f.Token())
+	out := fakecli.NewOut(stdout)
+	out.Printf("export BOT_TELEGRAM_API_URL=%s\nexport TELEGRAM_BOT_TOKEN=%s\n", f.URL(), f.Token())
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		watch(ctx, f, out)
-	}()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	last := fakes.PrivateChat(ada)
-	for {
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			return nil
-		case line, ok := <-lines:
-			if !ok {
-				cancel()
-				wg.Wait()
-				return nil
-			}
-			if err := play(f, line, &last, out); err != nil {
-				out.printf("! %v\n", err)
-			}
-		}
-	}
+	fakecli.Loop(ctx, stdin, out, func(ctx context.Context) { watch(ctx, f, out) }, func(line string) error { return play(f, line, &last, out) })
+	return nil
 }
 
 // play acts one line of input.
-func play(f *fakes.Telegram, line string, last *fakes.TelegramChat, out *syncWriter) error {
+func play(f *fakes.Telegram, line string, last *fakes.TelegramChat, out *fakecli.Out) error {
 	if !strings.HasPrefix(line, ":") {
 		*last = fakes.PrivateChat(ada)
 		f.SendText(*last, ada, line)
@@ -189,11 +105,11 @@ func play(f *fakes.Telegram, line string, last *fakes.TelegramChat, out *syncWri
 	case "menu":
 		for _, scope := range []string{"default", "all_private_chats", "all_group_chats", "all_chat_administrators"} {
 			for _, c := range f.Commands(scope, "") {
-				out.printf("menu %s: /%s %q\n", scope, c.Command, c.Description)
+				out.Printf("menu %s: /%s %q\n", scope, c.Command, c.Description)
 			}
 		}
 	case "help":
-		out.printf("TEXT | :group TEXT | :as ID TEXT | :press MSG DATA | :menu | :help\n")
+		out.Printf("TEXT | :group TEXT | :as ID TEXT | :press MSG DATA | :menu | :help\n")
 	default:
 		return fmt.Errorf("unknown %q (:help lists them)", ":"+cmd)
 	}
@@ -201,7 +117,7 @@ func play(f *fakes.Telegram, line string, last *fakes.TelegramChat, out *syncWri
 }
 
 // watch prints what the bot does, at every change of the fake.
-func watch(ctx context.Context, f *fakes.Telegram, out *syncWriter) {
+func watch(ctx context.Context, f *fakes.Telegram, out *fakecli.Out) {
 	type shown struct {
 		edits   int
 		deleted bool
@@ -217,7 +133,7 @@ func watch(ctx context.Context, f *fakes.Telegram, out *syncWriter) {
 				id := c.Params["callback_query_id"]
 				if !answered[id] {
 					answered[id] = true
-					out.printf("bot answers the press %s: %q\n", id, c.Params["text"])
+					out.Printf("bot answers the press %s: %q\n", id, c.Params["text"])
 				}
 			}
 		}
@@ -227,18 +143,18 @@ func watch(ctx context.Context, f *fakes.Telegram, out *syncWriter) {
 				was, ok := seen[key]
 				switch {
 				case !ok:
-					out.printf("bot → chat %d #%d: %q%s\n", chat, m.ID, m.Text, buttons(m))
+					out.Printf("bot → chat %d #%d: %q%s\n", chat, m.ID, m.Text, buttons(m))
 				case m.Edits > was.edits:
-					out.printf("bot ✎ chat %d #%d: %q%s\n", chat, m.ID, m.Text, buttons(m))
+					out.Printf("bot ✎ chat %d #%d: %q%s\n", chat, m.ID, m.Text, buttons(m))
 				}
 				if m.Deleted && !was.deleted {
-					out.printf("bot ✗ chat %d #%d deleted\n", chat, m.ID)
+					out.Printf("bot ✗ chat %d #%d deleted\n", chat, m.ID)
 				}
 				seen[key] = shown{edits: m.Edits, deleted: m.Deleted}
 			}
 			acts := f.Actions(chat)
 			for _, a := range acts[min(actions[chat], len(acts)):] {
-				out.printf("bot … chat %d: %s\n", chat, a.Action)
+				out.Printf("bot … chat %d: %s\n", chat, a.Action)
 			}
 			actions[chat] = len(acts)
 		}
@@ -276,16 +192,4 @@ func buttons(m fakes.TelegramMessage) string {
 		rows = append(rows, strings.Join(bs, " "))
 	}
 	return " [" + strings.Join(rows, " | ") + "]"
-}
-
-// syncWriter serialises the lines of the input loop and the watcher.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) printf(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, format, args...)
 }
