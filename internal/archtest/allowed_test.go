@@ -52,7 +52,7 @@ var allowed = map[string][]string{
 		"internal/secret", "internal/usermsg", "sessions"},
 	"internal/atomicfile":         {"internal/safefile", "github.com/gofrs/flock"},
 	"internal/fakes":              {"github.com/gorilla/websocket"},
-	"internal/fakes/fakeprovider": {"internal/fakes", "internal/logkeys", "internal/providers", "internal/secret"},
+	"internal/fakes/fakeprovider": {"internal/fakes", "internal/fakes/fakecli", "internal/logkeys", "internal/providers", "internal/secret"},
 	"internal/fakes/fakecli":      {},
 	"internal/fakes/fakediscord":  {"internal/fakes", "internal/fakes/fakecli"},
 	"internal/fakes/faketelegram": {"internal/fakes", "internal/fakes/fakecli"},

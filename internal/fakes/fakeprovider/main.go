@@ -47,35 +47,23 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/botgateway/bot/internal/fakes"
+	"github.com/botgateway/bot/internal/fakes/fakecli"
 	"github.com/botgateway/bot/internal/logkeys"
 	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/secret"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, errUsage):
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "fakeprovider:", err)
-		os.Exit(1)
-	}
+	fakecli.Main("fakeprovider", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+		return run(ctx, args, stdout, stderr)
+	})
 }
-
-// errUsage reports bad flags, once the flag set has printed the problem
-// and the usage.
-var errUsage = errors.New("usage")
 
 // run starts the fakes, prints the exports on stdout and serves until ctx
 // ends; then it closes the servers and returns.
@@ -91,17 +79,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, name := range []string{"anthropic", "openai", "openrouter", "oauth"} {
 		ports[name] = fs.Int(name+"-port", 0, "listen on 127.0.0.1:`PORT` for the "+name+" fake (0: random)")
 	}
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return nil
-	case err != nil:
-		return errUsage
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := fakecli.Parse(fs, args); help || err != nil {
+		return err
 	}
 
-	var fakesDone cleanups
-	defer fakesDone.run()
+	var fakesDone fakecli.Cleanups
+	defer fakesDone.Run()
 	anthropic := fakes.NewAnthropic(&fakesDone)
 	k.script(anthropic, true)
 	openai := fakes.NewOpenAI(&fakesDone, "/v1")
@@ -167,19 +150,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	<-ctx.Done()
 	log.Info("stopping")
 	return nil
-}
-
-// cleanups is the fakes.TB of the program: it collects the fakes'
-// cleanups and runs them, last first, when run returns.
-type cleanups []func()
-
-func (c *cleanups) Helper()          {}
-func (c *cleanups) Cleanup(f func()) { *c = append(*c, f) }
-
-func (c *cleanups) run() {
-	for i := len(*c) - 1; i >= 0; i-- {
-		(*c)[i]()
-	}
 }
 
 // keyList is a repeatable flag of credentials; a value @FILE adds the
