@@ -35,32 +35,31 @@ type dcBench struct {
 	dc *fakes.Discord
 }
 
-// newDCBench starts the gateway with allowFrom (a JSON list) in
-// channels.discord and waits until the adapter's session is connected and
-// the commands registered. want holds, by DM channel id, the reply each
-// chat is to get (dcTap); it is not changed once the gateway runs.
-func newDCBench(b *testing.B, dc *fakes.Discord, allowFrom string, want map[string]*tapChat) *dcBench {
+// newDCBench starts the gateway with allowFrom in channels.discord and
+// waits until the adapter's session is connected and the commands
+// registered. want holds, by DM channel id, the reply each chat is to get
+// (dcTap); it is not changed once the gateway runs.
+func newDCBench(b *testing.B, dc *fakes.Discord, allowFrom []string, want map[string]*tapChat) *dcBench {
 	b.Helper()
 	dc.SetWaitTimeout(time.Minute)
 	t := &dcBench{dc: dc}
-	t.benchGateway = startBenchGateway(b, `{"channels": {"discord": {"allowFrom": `+allowFrom+`}}}`,
-		func(_ *gateway.Stack, f *config.Config, log *slog.Logger) (adapters.Adapter, []string) {
-			cfg := f.Channels.Discord
-			a, err := discord.New(discord.Config{
-				Token:          secret.New(dc.Token()),
-				TokenSource:    "DISCORD_BOT_TOKEN (benchmark)",
-				APIURL:         dc.URL(),
-				HTTPClient:     dcClient(b, func(tr http.RoundTripper) http.RoundTripper { return &dcTap{base: tr, chats: want} }),
-				Guilds:         cfg.Guilds,
-				RequireMention: cfg.RequiresMention(),
-				MessageContent: cfg.MessageContent,
-				Log:            log,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return a, cfg.AllowFrom
+	t.benchGateway = startBenchGateway(b, discord.Name, allowFrom, func(_ *gateway.Stack, f *config.Config, log *slog.Logger) adapters.Adapter {
+		cfg := f.Channels.Discord
+		a, err := discord.New(discord.Config{
+			Token:          secret.New(dc.Token()),
+			TokenSource:    "DISCORD_BOT_TOKEN (benchmark)",
+			APIURL:         dc.URL(),
+			HTTPClient:     dcClient(b, func(tr http.RoundTripper) http.RoundTripper { return &dcTap{base: tr, chats: want} }),
+			Guilds:         cfg.Guilds,
+			RequireMention: cfg.RequiresMention(),
+			MessageContent: cfg.MessageContent,
+			Log:            log,
 		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a
+	})
 	dc.WaitConnected(b)
 	dc.WaitUntil(b, "the commands registered", func() bool { return len(dc.Commands("")) > 0 })
 	return t
@@ -227,7 +226,7 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	user := dc.AddUser("owner")
 	dm := dc.DM(user)
 	tap := newTapChat("echo: hi")
-	t := newDCBench(b, dc, `[`+strconv.Quote(user.ID)+`]`, map[string]*tapChat{dm.ID: tap})
+	t := newDCBench(b, dc, []string{user.ID}, map[string]*tapChat{dm.ID: tap})
 	p := newDCPlatform(b)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
@@ -332,7 +331,7 @@ func BenchmarkDiscordLoad(b *testing.B) {
 		texts[i] = "hello from " + strconv.Itoa(i)
 		want[dms[i].ID] = newTapChat("echo: " + texts[i])
 	}
-	t := newDCBench(b, dc, `["*"]`, want)
+	t := newDCBench(b, dc, []string{"*"}, want)
 
 	// Steady state: every session holds a full history window (10
 	// exchanges) and has answered once through the gateway.

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,20 +14,19 @@ import (
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/gateway/gatewaytest"
 	"github.com/botgateway/bot/internal/fakes"
-	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/models"
-	"github.com/botgateway/bot/models/catalog"
 )
 
 // The benchmarks of a platform's path (Telegram, Discord) share their
 // wiring, their measures and their figures here.
 
 // benchGateway is bot gateway in-process, wired as cmd/bot/cli/gateway.go
-// wires it: gateway.OpenStack over a temp HOME (two Anthropic keys, the
-// built-in provider clients pointed at the Anthropic fake by
-// ANTHROPIC_BASE_URL) and gateway.New over one platform adapter. Logs are
-// discarded.
+// wires it (gatewaytest over gateway.OpenStack, with the gateway's
+// metrics and its channel supervision): a temp HOME with two Anthropic
+// keys, the built-in provider clients pointed at the Anthropic fake by
+// ANTHROPIC_BASE_URL, and one platform adapter. Logs are discarded.
 type benchGateway struct {
 	ai    *fakes.Anthropic
 	stack *gateway.Stack
@@ -36,69 +36,37 @@ type benchGateway struct {
 	provider models.Provider
 }
 
-// benchAdapter builds the adapter of a benchGateway from the loaded
-// config; it returns the adapter and its channel's allowFrom.
-type benchAdapter func(st *gateway.Stack, cfg *config.Config, log *slog.Logger) (adapters.Adapter, []string)
-
-// startBenchGateway writes configJSON as bot.json, opens the stack, builds
-// the adapter with build and runs the gateway until the benchmark ends.
-func startBenchGateway(b *testing.B, configJSON string, build benchAdapter) *benchGateway {
+// startBenchGateway starts the gateway with the adapter build makes,
+// channel's allowFrom set to allowFrom (in bot.json, which the adapter
+// reads, and in the gateway), and runs it until the benchmark ends.
+func startBenchGateway(b *testing.B, channel string, allowFrom []string, build func(st *gateway.Stack, cfg *config.Config, log *slog.Logger) adapters.Adapter) *benchGateway {
 	b.Helper()
 	t := &benchGateway{ai: fakes.NewAnthropic(b)}
 	t.ai.Allow(keyWork, keyHome)
-	env := testenv.New(b)
-	env.Store("main", twoKeys)
-	env.Config(configJSON)
-	env.Set("ANTHROPIC_BASE_URL", t.ai.URL())
-	log := slog.New(slog.DiscardHandler)
-
-	paths, err := config.ResolvePaths(env.Getenv)
+	list, err := json.Marshal(allowFrom)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := config.Load(paths.ConfigPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: env.Getenv, Environ: env.Environ(), Paths: paths, Config: f.Config})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := catalog.New(f.Config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	metrics := gateway.NewMetrics()
-	t.stack, err = gateway.OpenStack(context.Background(), gateway.StackConfig{
-		Paths: paths, Config: f.Config, Catalog: cat, Env: cenv, Metrics: metrics, Log: log,
+	h := gatewaytest.New(b, gatewaytest.Options{
+		Files: map[string]string{
+			".bot/agents/main/agent/auth-profiles.json": twoKeys,
+			".bot/bot.json": `{"channels": {"` + channel + `": {"allowFrom": ` + string(list) + `}}}`,
+		},
+		Vars:      map[string]string{"ANTHROPIC_BASE_URL": t.ai.URL()},
+		AllowFrom: map[string][]string{channel: allowFrom},
+		Adapter:   build,
+		Metrics:   gateway.NewMetrics(),
+		Log:       slog.New(slog.DiscardHandler),
 	})
+	t.stack = h.Stack
+	cenv, err := config.LoadEnv(context.Background(), config.EnvOptions{Getenv: h.Env.Getenv, Environ: h.Env.Environ(), Paths: h.Paths, Config: h.Config})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { t.stack.Close() })
-	t.provider = gateway.Providers(cenv, f.Config)["anthropic"]
-
-	a, allowFrom := build(t.stack, f.Config, log)
-	gw, err := gateway.New(gateway.Config{
-		Adapters:  []adapters.Adapter{a},
-		Engine:    t.stack.Engine,
-		Agent:     f.Config.DefaultAgent(),
-		AllowFrom: map[string][]string{a.Name(): allowFrom},
-		DMPolicy:  gateway.DMPolicies(f.Config),
-		Pairings:  t.stack.Sessions,
-		Chat:      t.stack.Conversation.Reply,
-		Paths:     paths,
-		Budget:    t.stack.Budget,
-		Restart:   true,
-		Metrics:   metrics,
-		Log:       log,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	t.provider = gateway.Providers(cenv, h.Config)["anthropic"]
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
-	go func() { ran <- gw.Run(ctx) }()
+	go func() { ran <- h.Gateway.Run(ctx) }()
 	b.Cleanup(func() {
 		cancel()
 		if err := <-ran; err != nil {

@@ -43,33 +43,31 @@ type tgBench struct {
 	tap *replyTap
 }
 
-// newTGBench starts the gateway with allowFrom (a JSON list) in
-// channels.telegram and waits until its poller waits on the fake. want
-// holds the reply each chat is to get (replyTap); it is not changed once
-// the gateway runs.
-func newTGBench(b *testing.B, allowFrom string, want map[int64]*tapChat) *tgBench {
+// newTGBench starts the gateway with allowFrom in channels.telegram and
+// waits until its poller waits on the fake. want holds the reply each chat
+// is to get (replyTap); it is not changed once the gateway runs.
+func newTGBench(b *testing.B, allowFrom []string, want map[int64]*tapChat) *tgBench {
 	b.Helper()
 	t := &tgBench{tg: fakes.NewTelegram(b)}
 	t.tg.SetWaitTimeout(time.Minute)
 	t.tap = &replyTap{base: telegram.NewTransport(), chats: want}
-	t.benchGateway = startBenchGateway(b, `{"channels": {"telegram": {"allowFrom": `+allowFrom+`}}}`,
-		func(st *gateway.Stack, f *config.Config, log *slog.Logger) (adapters.Adapter, []string) {
-			a, err := telegram.New(telegram.Config{
-				Token:          secret.New(t.tg.Token()),
-				TokenSource:    "TELEGRAM_BOT_TOKEN (benchmark)",
-				APIURL:         t.tg.URL(),
-				HTTPClient:     &http.Client{Transport: t.tap, Timeout: 5 * time.Second},
-				RequireMention: f.Channels.Telegram.RequiresMention(),
-				RateLimit:      0, // off: the benchmarks measure the gateway, not Telegram's 30 a second
-				Ledger:         st.Sessions,
-				Log:            log,
-				PollTimeout:    2 * time.Second,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return a, f.Channels.Telegram.AllowFrom
+	t.benchGateway = startBenchGateway(b, telegram.Name, allowFrom, func(st *gateway.Stack, f *config.Config, log *slog.Logger) adapters.Adapter {
+		a, err := telegram.New(telegram.Config{
+			Token:          secret.New(t.tg.Token()),
+			TokenSource:    "TELEGRAM_BOT_TOKEN (benchmark)",
+			APIURL:         t.tg.URL(),
+			HTTPClient:     &http.Client{Transport: t.tap, Timeout: 5 * time.Second},
+			RequireMention: f.Channels.Telegram.RequiresMention(),
+			RateLimit:      0, // off: the benchmarks measure the gateway, not Telegram's 30 a second
+			Ledger:         st.Sessions,
+			Log:            log,
+			PollTimeout:    2 * time.Second,
 		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a
+	})
 	t.tg.WaitUntil(b, "the adapter polling", t.tg.Polling)
 	return t
 }
@@ -262,7 +260,7 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	user := fakes.TelegramUser{ID: 42, FirstName: "Owner", Username: "owner"}
 	chat := fakes.PrivateChat(user)
 	tap := newTapChat("echo: hi")
-	t := newTGBench(b, `[42]`, map[int64]*tapChat{user.ID: tap})
+	t := newTGBench(b, []string{"42"}, map[int64]*tapChat{user.ID: tap})
 	p := newPlatform(b, t.tg)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
@@ -352,7 +350,7 @@ func BenchmarkTelegramLoad(b *testing.B) {
 		texts[i] = "hello from " + strconv.Itoa(i)
 		want[users[i].ID] = newTapChat("echo: " + texts[i])
 	}
-	t := newTGBench(b, `["*"]`, want)
+	t := newTGBench(b, []string{"*"}, want)
 
 	// Steady state: every session holds a full history window (10
 	// exchanges) and has answered once through the gateway.
@@ -411,7 +409,7 @@ func BenchmarkTelegramSessionMemory(b *testing.B) {
 		users[i] = fakes.TelegramUser{ID: int64(200000 + i), FirstName: "User" + strconv.Itoa(i)}
 		want[users[i].ID] = newTapChat("echo: hello")
 	}
-	t := newTGBench(b, `["*"]`, want)
+	t := newTGBench(b, []string{"*"}, want)
 	run := func(users []fakes.TelegramUser) {
 		b.Helper()
 		var next atomic.Int64

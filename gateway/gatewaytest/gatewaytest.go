@@ -39,6 +39,13 @@ type Options struct {
 	Budget time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Adapter builds the gateway's one adapter over the stack, as bot
+	// gateway wires a channel (the gateway then restarts it when it fails,
+	// and counts in Metrics); the test runs Gateway.Run. Nil: an idle
+	// console adapter, and messages come from Deliver.
+	Adapter func(st *gateway.Stack, cfg *config.Config, log *slog.Logger) adapters.Adapter
+	// Metrics is what the stack and the gateway count in (nil: nothing).
+	Metrics *gateway.Metrics
 }
 
 // Harness is a stack and a gateway over a temp HOME.
@@ -87,14 +94,19 @@ func New(t testing.TB, o Options) *Harness {
 		Providers: o.Providers,
 		Budget:    o.Budget,
 		Now:       o.Now,
+		Metrics:   o.Metrics,
 		Log:       log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stack.Close() })
+	var a adapters.Adapter = idle{}
+	if o.Adapter != nil {
+		a = o.Adapter(stack, f.Config, log)
+	}
 	gw, err := gateway.New(gateway.Config{
-		Adapters:  []adapters.Adapter{idle{}},
+		Adapters:  []adapters.Adapter{a},
 		Engine:    stack.Engine,
 		Agent:     f.Config.DefaultAgent(),
 		AllowFrom: o.AllowFrom,
@@ -103,6 +115,8 @@ func New(t testing.TB, o Options) *Harness {
 		Chat:      stack.Conversation.Reply,
 		Paths:     paths,
 		Budget:    stack.Budget,
+		Restart:   o.Adapter != nil,
+		Metrics:   o.Metrics,
 		Log:       log,
 	})
 	if err != nil {
