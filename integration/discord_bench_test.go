@@ -218,7 +218,7 @@ func (p *dcPlatform) edit(b *testing.B, text string) cost {
 // dispatches the replies to the adapter). It reports
 // the medians, and the overhead: the Discord path's median minus the
 // medians of the provider call, of the dispatch and of the REST calls the
-// reply took (the creates and edits counted at the fake, per message);
+// reply took (the creates and edits counted by dcTap, per message);
 // and, for comparison, minus the provider call only. DESIGN §7: ≤ 100 µs
 // at p50 through a platform adapter.
 func BenchmarkDiscordOverhead(b *testing.B) {

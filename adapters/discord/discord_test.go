@@ -338,11 +338,7 @@ func TestMentionGating(t *testing.T) {
 	w.f.SendText(w.dm, other, "a bot in a DM")
 	w.f.Send(fakes.DiscordIncoming{Channel: w.general, From: w.bob, Content: "for you", MentionBot: true})
 	w.f.SendText(w.dm, w.ada, "in my DM")
-	got := map[string]string{}
-	for range 2 {
-		m := in.Next(t)
-		got[string(m.Chat)] = m.Text
-	}
+	got := byChat(t, in, 2)
 	want := map[string]string{w.general.ID: "for you", "dm:" + w.ada.ID: "in my DM"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("delivered (-want +got):\n%s", diff)
@@ -350,6 +346,17 @@ func TestMentionGating(t *testing.T) {
 	if a.BotName() != w.f.Me().Username {
 		t.Errorf("BotName = %q, want %q", a.BotName(), w.f.Me().Username)
 	}
+}
+
+// byChat returns the texts of the next n messages delivered, by chat.
+func byChat(t *testing.T, in *adaptertest.Inbox, n int) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for range n {
+		m := in.Next(t)
+		got[string(m.Chat)] = m.Text
+	}
+	return got
 }
 
 // A mention of the bot's own role (the one Discord made for it in the
@@ -362,11 +369,7 @@ func TestRoleMention(t *testing.T) {
 	w.f.SendText(w.general, w.bob, "<@&"+w.guild.ID+"1> not for the bot")
 	w.f.SendText(w.general, w.bob, "<@&"+w.guild.BotRole+"> what now?")
 	w.f.SendText(w.dm, w.ada, "in my DM")
-	got := map[string]string{}
-	for range 2 {
-		m := in.Next(t)
-		got[string(m.Chat)] = m.Text
-	}
+	got := byChat(t, in, 2)
 	want := map[string]string{w.general.ID: "what now?", "dm:" + w.ada.ID: "in my DM"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("delivered (-want +got):\n%s", diff)
