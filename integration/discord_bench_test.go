@@ -166,34 +166,34 @@ func newDCPlatform(b *testing.B) *dcPlatform {
 
 // dispatch returns the time from a user's DM posted at the other fake to
 // the direct session's handler having it decoded.
-func (p *dcPlatform) dispatch(b *testing.B) cost {
-	m := startMeter()
+func (p *dcPlatform) dispatch(b *testing.B) time.Duration {
+	t0 := time.Now()
 	p.other.SendText(p.dm, p.user, "hi")
 	select {
 	case at := <-p.got:
-		return m.stopAt(at)
+		return at.Sub(t0)
 	case <-time.After(time.Minute):
 		b.Fatal("the direct session got no MESSAGE_CREATE after a minute")
 	}
-	return cost{}
+	return 0
 }
 
 // send returns the time of one message create round trip.
-func (p *dcPlatform) send(b *testing.B, text string) cost {
-	m := startMeter()
+func (p *dcPlatform) send(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
 	if _, err := p.s.ChannelMessageSend(p.dm.ID, text); err != nil {
 		b.Fatal(err)
 	}
-	return m.stop()
+	return time.Since(t0)
 }
 
 // edit returns the time of one message edit round trip.
-func (p *dcPlatform) edit(b *testing.B, text string) cost {
-	m := startMeter()
+func (p *dcPlatform) edit(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
 	if _, err := p.s.ChannelMessageEdit(p.dm.ID, p.msg, text); err != nil {
 		b.Fatal(err)
 	}
-	return m.stop()
+	return time.Since(t0)
 }
 
 // BenchmarkDiscordOverhead measures the gateway's own time per message
@@ -230,7 +230,7 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	p := newDCPlatform(b)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
-	// say sends "hi" and returns the cost to the finished reply. It then
+	// say sends "hi" and returns the time to the finished reply. It then
 	// waits until the exchange is stored (the session's newest turn is the
 	// reply, written in t0's millisecond or later: the store keeps
 	// milliseconds, so say first lets a millisecond pass after the newest
@@ -248,28 +248,28 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 		}
 		return h[0]
 	}
-	say := func() cost {
+	say := func() time.Duration {
 		for last := newest().At; !time.Now().Truncate(time.Millisecond).After(last); {
 			time.Sleep(50 * time.Microsecond)
 		}
-		m := startMeter()
+		t0 := time.Now()
 		dc.SendText(dm, user, "hi")
-		var c cost
+		var d time.Duration
 		select {
 		case at := <-tap.got:
-			c = m.stopAt(at)
+			d = at.Sub(t0)
 		case <-time.After(time.Minute):
 			b.Fatalf("no reply after a minute; the bot's messages: %d", len(dc.BotMessages(dm.ID)))
 		}
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Microsecond) {
-			if h := newest(); h.Role == sessions.RoleAssistant && !h.At.Before(m.t0.Truncate(time.Millisecond)) {
+			if h := newest(); h.Role == sessions.RoleAssistant && !h.At.Before(t0.Truncate(time.Millisecond)) {
 				break
 			}
 			if time.Now().After(deadline) {
 				b.Fatalf("the exchange not stored in %s after a minute", key)
 			}
 		}
-		return c
+		return d
 	}
 	// Steady state: a full history window (10 exchanges) through the
 	// real path; caches, connections and the automatic pin in place.
@@ -286,16 +286,16 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	}
 	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
 
-	var direct, dispatches, sends, edits, full []cost
+	var direct, dispatches, sends, edits, full []time.Duration
 	i := 0
 	for b.Loop() {
-		m := startMeter()
+		t0 := time.Now()
 		for _, err := range t.provider.Stream(context.Background(), req, cred) {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		direct = append(direct, m.stop())
+		direct = append(direct, time.Since(t0))
 		dispatches = append(dispatches, p.dispatch(b))
 		sends = append(sends, p.send(b, "echo: "))
 		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
@@ -306,9 +306,9 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	// time its exchange is stored).
 	n := float64(len(full))
 	reportOverhead(b, "discord", full, direct,
-		platformPart{name: "dispatch", per: 1, costs: dispatches},
-		platformPart{name: "create", per: float64(tap.sends.Load()-sends0) / n, costs: sends},
-		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, costs: edits})
+		platformPart{name: "dispatch", per: 1, times: dispatches},
+		platformPart{name: "create", per: float64(tap.sends.Load()-sends0) / n, times: sends},
+		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, times: edits})
 }
 
 // BenchmarkDiscordLoad drives the Discord path of BenchmarkDiscordOverhead

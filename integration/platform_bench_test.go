@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -104,48 +103,6 @@ func (c *tapChat) answered(edit bool, text string, at time.Time) {
 	}
 }
 
-// cost is what one measured step took: its wall time, and the CPU time of
-// the whole process (every goroutine: the fakes', the clients', the
-// gateway's) over the same interval. The CPU figure is the steadier one
-// on a loaded machine: time spent waiting for a core is not in it.
-type cost struct{ wall, cpu time.Duration }
-
-// meter measures one step from its start.
-type meter struct {
-	t0 time.Time
-	c0 time.Duration
-}
-
-func startMeter() meter { return meter{c0: cpuTime(), t0: time.Now()} }
-
-// stop returns the cost from the start until now.
-func (m meter) stop() cost { return m.stopAt(time.Now()) }
-
-// stopAt returns the cost from the start until at (wall) and now (CPU).
-func (m meter) stopAt(at time.Time) cost {
-	return cost{wall: at.Sub(m.t0), cpu: cpuTime() - m.c0}
-}
-
-// cpuTime is the process's CPU time so far (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// medians returns the median wall time and the median CPU time of cs
-// (each sorted on its own).
-func medians(cs []cost) cost {
-	w := make([]time.Duration, len(cs))
-	c := make([]time.Duration, len(cs))
-	for i, x := range cs {
-		w[i], c[i] = x.wall, x.cpu
-	}
-	return cost{wall: p50(w), cpu: p50(c)}
-}
-
 // p50 returns the median of d (sorting it).
 func p50(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 
@@ -157,33 +114,30 @@ func percentile(sorted []time.Duration, p int) time.Duration { return sorted[(le
 type platformPart struct {
 	name  string
 	per   float64
-	costs []cost
+	times []time.Duration
 }
 
 // reportOverhead reports the medians of the platform path (full), of the
 // direct provider call and of each platform part, and the gateway's own
 // time: the path's median minus the provider call's and each part's
-// (times per) — in wall time (overhead-p50-µs, the figure DESIGN §7
-// holds) and in CPU time (overhead-cpu-µs); and, for comparison, minus
-// the provider call only.
-func reportOverhead(b *testing.B, path string, full, direct []cost, parts ...platformPart) {
+// (times per), the figure DESIGN §7 holds (overhead-p50-µs); and, for
+// comparison, minus the provider call only.
+func reportOverhead(b *testing.B, path string, full, direct []time.Duration, parts ...platformPart) {
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-	fp, dp := medians(full), medians(direct)
-	platform := cost{}
+	fp, dp := p50(full), p50(direct)
+	var platform time.Duration
 	for _, p := range parts {
-		m := medians(p.costs)
-		b.ReportMetric(us(m.wall), p.name+"-p50-µs")
+		m := p50(p.times)
+		b.ReportMetric(us(m), p.name+"-p50-µs")
 		if p.per != 1 {
 			b.ReportMetric(p.per, p.name+"s/msg")
 		}
-		platform.wall += time.Duration(p.per * float64(m.wall))
-		platform.cpu += time.Duration(p.per * float64(m.cpu))
+		platform += time.Duration(p.per * float64(m))
 	}
-	b.ReportMetric(us(dp.wall), "direct-p50-µs")
-	b.ReportMetric(us(fp.wall), path+"-p50-µs")
-	b.ReportMetric(us(fp.wall-dp.wall), "overhead+platform-p50-µs")
-	b.ReportMetric(us(fp.wall-dp.wall-platform.wall), "overhead-p50-µs")
-	b.ReportMetric(us(fp.cpu-dp.cpu-platform.cpu), "overhead-cpu-µs")
+	b.ReportMetric(us(dp), "direct-p50-µs")
+	b.ReportMetric(us(fp), path+"-p50-µs")
+	b.ReportMetric(us(fp-dp), "overhead+platform-p50-µs")
+	b.ReportMetric(us(fp-dp-platform), "overhead-p50-µs")
 	b.Logf("budget: gateway overhead ≤ 100 µs at p50 through a platform adapter, provider and platform time excluded (DESIGN §7)")
 }
 

@@ -148,27 +148,27 @@ func newPlatform(b *testing.B, main *fakes.Telegram) *platform {
 }
 
 // send returns the time of one sendMessage round trip.
-func (p *platform) send(b *testing.B, text string) cost {
-	m := startMeter()
+func (p *platform) send(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
 	if _, err := p.bot.SendMessage(context.Background(), &tg.SendMessageParams{ChatID: p.chat, Text: text}); err != nil {
 		b.Fatal(err)
 	}
-	return m.stop()
+	return time.Since(t0)
 }
 
 // edit returns the time of one editMessageText round trip (its text
 // alternates, as Telegram refuses an edit that changes nothing).
-func (p *platform) edit(b *testing.B, text string) cost {
-	m := startMeter()
+func (p *platform) edit(b *testing.B, text string) time.Duration {
+	t0 := time.Now()
 	if _, err := p.bot.EditMessageText(context.Background(), &tg.EditMessageTextParams{ChatID: p.chat, MessageID: p.msg, Text: text}); err != nil {
 		b.Fatal(err)
 	}
-	return m.stop()
+	return time.Since(t0)
 }
 
 // getUpdates returns the time from queueing a user's message on the
 // other fake to a waiting getUpdates having it decoded.
-func (p *platform) getUpdates(b *testing.B) cost {
+func (p *platform) getUpdates(b *testing.B) time.Duration {
 	got := make(chan error, 1)
 	go func() {
 		form := url.Values{"offset": {strconv.FormatInt(p.offset, 10)}, "limit": {"100"}, "timeout": {"2"},
@@ -195,12 +195,12 @@ func (p *platform) getUpdates(b *testing.B) cost {
 		got <- nil
 	}()
 	p.other.WaitUntil(b, "the direct poller waiting", p.other.Polling)
-	m := startMeter()
+	t0 := time.Now()
 	p.other.SendText(fakes.PrivateChat(p.user), p.user, "hi")
 	if err := <-got; err != nil {
 		b.Fatal(err)
 	}
-	return m.stop()
+	return time.Since(t0)
 }
 
 // wholeBodies sends each request body in one piece, with its length, as
@@ -264,22 +264,22 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	p := newPlatform(b, t.tg)
 	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
-	// say sends "hi" and returns the cost to the finished reply, once the
+	// say sends "hi" and returns the time to the finished reply, once the
 	// message is handled completely.
-	say := func() cost {
-		m := startMeter()
+	say := func() time.Duration {
+		t0 := time.Now()
 		id := t.tg.SendText(chat, user, "hi").UpdateID
-		var c cost
+		var d time.Duration
 		select {
 		case at := <-tap.got:
-			c = m.stopAt(at)
+			d = at.Sub(t0)
 		case <-time.After(time.Minute):
 			b.Fatalf("no reply to update %d after a minute; the bot's last message: %+v", id, last(t.tg.BotMessages(user.ID)))
 		}
 		t.tg.WaitUntil(b, "the update confirmed and the poller waiting", func() bool {
 			return t.tg.Confirmed() >= id && t.tg.Polling()
 		})
-		return c
+		return d
 	}
 	// Steady state: a full history window (10 exchanges) through the
 	// real path; caches, connections and the automatic pin in place.
@@ -296,16 +296,16 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	}
 	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
 
-	var direct, polls, sends, edits, full []cost
+	var direct, polls, sends, edits, full []time.Duration
 	i := 0
 	for b.Loop() {
-		m := startMeter()
+		t0 := time.Now()
 		for _, err := range t.provider.Stream(context.Background(), req, cred) {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		direct = append(direct, m.stop())
+		direct = append(direct, time.Since(t0))
 		polls = append(polls, p.getUpdates(b))
 		sends = append(sends, p.send(b, "echo: "))
 		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
@@ -316,9 +316,9 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	// update is confirmed).
 	n := float64(len(full))
 	reportOverhead(b, "telegram", full, direct,
-		platformPart{name: "getUpdates", per: 1, costs: polls},
-		platformPart{name: "sendMessage", per: float64(tap.sends.Load()-sends0) / n, costs: sends},
-		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, costs: edits})
+		platformPart{name: "getUpdates", per: 1, times: polls},
+		platformPart{name: "sendMessage", per: float64(tap.sends.Load()-sends0) / n, times: sends},
+		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, times: edits})
 }
 
 // last returns the last of ms, or the zero message.
