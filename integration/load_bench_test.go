@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -109,11 +108,6 @@ func BenchmarkGatewayLoad(b *testing.B) {
 		b.Fatalf("%d of %d replies were wrong; first: %s", n, b.N, badText)
 	}
 
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) }
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(pct(50), "reply-p50-µs")
-	b.ReportMetric(pct(99), "reply-p99-µs")
+	reportLoad(b, lat, elapsed)
 	b.Logf("budget: none for %d concurrent sessions (no budget; compare across commits; DESIGN §7 asks for a load benchmark in integration/)", loadSessions)
 }

@@ -106,8 +106,16 @@ func (c *tapChat) answered(edit bool, text string, at time.Time) {
 // p50 returns the median of d (sorting it).
 func p50(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 
-// percentile returns the p-th percentile of sorted d.
-func percentile(sorted []time.Duration, p int) time.Duration { return sorted[(len(sorted)-1)*p/100] }
+// reportLoad reports the throughput of b.N messages answered in elapsed
+// and their reply times (lat, per chat or session) at p50 and p99.
+func reportLoad(b *testing.B, lat [][]time.Duration, elapsed time.Duration) {
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	pct := func(p int) float64 { return float64(all[(len(all)-1)*p/100].Microseconds()) }
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(pct(50), "reply-p50-µs")
+	b.ReportMetric(pct(99), "reply-p99-µs")
+}
 
 // platformPart is a platform call on the reply's path, measured on its
 // own: per is how many of it one reply took.
@@ -188,10 +196,6 @@ func runLoad(b *testing.B, chats int, ask func(i int) (time.Duration, bool), che
 	if n := lost.Load(); n > 0 {
 		b.Fatalf("%d chats got no reply within a minute", n)
 	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(percentile(all, 50).Microseconds()), "reply-p50-µs")
-	b.ReportMetric(float64(percentile(all, 99).Microseconds()), "reply-p99-µs")
+	reportLoad(b, lat, elapsed)
 	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", chats)
 }
