@@ -112,3 +112,19 @@ func dotenvQuote(value string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
 	return `"` + r.Replace(value) + `"`
 }
+
+// DotenvSecrets reads data as .env lines (KEY=value, comments and blank
+// lines) when it is nothing else and sets at least one variable: how
+// "bot onboard --non-interactive" takes several secrets on stdin. ok is
+// false for anything else (a bare key, a malformed line).
+func DotenvSecrets(data string) (vars map[string]secret.Secret, ok bool) {
+	entries, problems := parseDotenv(data)
+	if len(entries) == 0 || len(problems) > 0 {
+		return nil, false
+	}
+	vars = map[string]secret.Secret{}
+	for _, e := range entries {
+		vars[e.key] = secret.New(strings.TrimSpace(e.value))
+	}
+	return vars, true
+}

@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"cmd/bot/cli": {"adapters", "adapters/console", "adapters/discord", "adapters/telegram", "auth", "commands", "config", "gateway", "models",
 		"models/anthropic", "models/catalog", "models/openai", "openclaw", "sessions",
 		"internal/atomicfile", "internal/doctor", "internal/errline", "internal/providers", "internal/safefile", "internal/secret",
-		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/fsnotify/fsnotify",
+		"internal/logkeys", "internal/termread", "github.com/alecthomas/kong", "github.com/charmbracelet/huh", "github.com/fsnotify/fsnotify",
 		"github.com/jotaen/kong-completion", "golang.org/x/term"},
 	"commands": {"auth", "config", "grammar", "models", "models/catalog", "sessions", "internal/errline", "internal/logkeys",
 		"internal/textdist", "internal/usermsg"},

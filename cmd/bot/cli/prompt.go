@@ -28,14 +28,20 @@ func terminal(f any) (*os.File, bool) {
 // ask prints question to stderr and reads one line of answer: at the
 // terminal through termread (Ctrl-C ends the command with exit 130),
 // otherwise from stdin, a byte at a time so that nothing after the line
-// is consumed. The answer is trimmed.
+// is consumed. The answer is trimmed; the end of input is an empty answer.
 func (a *App) ask(ctx context.Context, question string) (string, error) {
+	s, err := a.readLine(ctx, question)
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return strings.TrimSpace(s), err
+}
+
+// readLine is ask without the trimming: it returns the line without its
+// end, and io.EOF when the input ended before anything was typed.
+func (a *App) readLine(ctx context.Context, question string) (string, error) {
 	if tty, ok := terminal(a.Stdin); ok {
-		s, err := termread.Line(ctx, tty, a.Stderr, question)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", err
-		}
-		return strings.TrimSpace(s), nil
+		return termread.Line(ctx, tty, a.Stderr, question)
 	}
 	fmt.Fprint(a.Stderr, question)
 	var line []byte
@@ -43,14 +49,16 @@ func (a *App) ask(ctx context.Context, question string) (string, error) {
 	for {
 		n, err := a.Stdin.Read(b)
 		if n == 1 && b[0] == '\n' {
-			break
+			return strings.TrimSuffix(string(line), "\r"), nil
 		}
 		line = append(line, b[:n]...)
 		if err != nil {
-			break
+			if len(line) == 0 {
+				return "", io.EOF
+			}
+			return string(line), nil
 		}
 	}
-	return strings.TrimSpace(string(line)), nil
 }
 
 // readSecret reads a secret from a hidden prompt on a terminal (a paste
