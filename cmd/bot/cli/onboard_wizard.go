@@ -92,7 +92,10 @@ func (p *prompter) run(field huh.Field) error {
 		}
 		return err
 	}
-	form = form.WithInput(p.tty).WithShowHelp(true)
+	// Base16 uses the terminal's own palette, so it needs no query of
+	// the background colour (which a terminal that does not answer makes
+	// wait 5 s), and suits light and dark terminals alike.
+	form = form.WithInput(p.tty).WithShowHelp(true).WithTheme(huh.ThemeBase16())
 	err := form.RunWithContext(p.ctx)
 	if errors.Is(err, huh.ErrUserAborted) || p.ctx.Err() != nil {
 		fmt.Fprintln(p.out)

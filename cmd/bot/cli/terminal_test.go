@@ -75,6 +75,15 @@ func startOnTTY(t *testing.T, setup ttySetup, args ...string) *ttyBot {
 	return b
 }
 
+// answerQueries answers the cursor position query with which a
+// full-screen form (lipgloss, through termenv) checks that the terminal
+// answers its query of the background colour, as a terminal does; without
+// an answer it waits 5 s.
+func (b *ttyBot) answerQueries() {
+	b.WaitScreen("\x1b[6n")
+	b.Type("\x1b[1;1R")
+}
+
 // wait waits for the process and returns its exit code.
 func (b *ttyBot) wait(t *testing.T) int { return b.Wait(b.cmd) }
 
@@ -152,14 +161,24 @@ func TestCtrlCAtPrompt(t *testing.T) {
 		{name: "paste-token hidden prompt", args: []string{"models", "auth", "paste-token", "--provider", "anthropic"},
 			steps: []step{{"Paste token for anthropic: ", "sk-ant-oat01-half\x03"}}},
 		{name: "onboard choice", args: []string{"onboard"},
-			steps: []step{{"Choice: [1] ", "\x03"}}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "\x03"}}},
 		{name: "onboard token prompt", args: []string{"onboard"},
-			steps: []step{{"Choice: [1] ", "3\r"}, {"Paste token for anthropic: ", "sk-ant-oat01-half\x03"}}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "j\r"}, {"Paste the Anthropic token (hidden", "sk-ant-oat01-half\x03"}}},
 		{name: "onboard key prompt", args: []string{"onboard", "--auth-choice", "api-key"},
-			steps: []step{{"Enter anthropic API key: ", "\x03"}}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "\r"}, {"Anthropic API key (hidden", "\x03"}}},
 		{name: "onboard existing key question", args: []string{"onboard"},
 			setup: ttySetup{env: map[string]string{"ANTHROPIC_API_KEY": "sk-ant-api03-env-0123456789abcdef"}},
-			steps: []step{{"Choice: [1] ", "\r"}, {"Use existing ANTHROPIC_API_KEY", "\x03"}}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "\r"}, {"Use the ANTHROPIC_API_KEY already set", "\x03"}}},
+		{name: "onboard telegram token", args: []string{"onboard", "--no-probe"},
+			setup: ttySetup{env: map[string]string{"ANTHROPIC_API_KEY": "sk-ant-api03-env-0123456789abcdef"}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "\r"}, {"Use the ANTHROPIC_API_KEY already set", "y"},
+				{"Add an OpenAI API key too?", "n"}, {"Add an OpenRouter API key too?", "n"}, {"Set up Telegram?", "y"},
+				{"Telegram bot token (hidden", "123:half\x03"}}},
+		{name: "onboard write confirm", args: []string{"onboard", "--no-probe"},
+			setup: ttySetup{env: map[string]string{"ANTHROPIC_API_KEY": "sk-ant-api03-env-0123456789abcdef"}},
+			steps: []step{{"How should bot authenticate to Anthropic?", "\r"}, {"Use the ANTHROPIC_API_KEY already set", "y"},
+				{"Add an OpenAI API key too?", "n"}, {"Add an OpenRouter API key too?", "n"}, {"Set up Telegram?", "n"},
+				{"Set up Discord?", "n"}, {"Write these changes?", "\x03"}}},
 		{name: "setup-token confirm", args: []string{"models", "auth", "setup-token"},
 			setup: ttySetup{
 				env: map[string]string{"PATH": "$HOME/bin:/usr/bin:/bin"},
@@ -171,6 +190,9 @@ func TestCtrlCAtPrompt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := startOnTTY(t, tt.setup, tt.args...)
+			if tt.args[0] == "onboard" {
+				b.answerQueries()
+			}
 			for _, s := range tt.steps {
 				b.WaitScreen(s.wait)
 				b.Type(s.typ)
