@@ -101,7 +101,7 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	var plan *onboardPlan
-	if c.NonInteractive || (!app.stdinIsTerminal() && !c.accessible(app)) {
+	if c.NonInteractive || (!app.stdinIsTerminal() && !c.accessibleAsked(app)) {
 		plan, err = c.planFromFlags(ctx, app, agent, provider)
 	} else {
 		plan, err = c.wizard(ctx, app, newPrompter(ctx, app, c.accessible(app)), agent, provider)
@@ -139,10 +139,17 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 }
 
 // accessible reports whether the wizard asks in plain prompts (huh's
-// accessible mode): on request, on a dumb terminal, or when stdin is not a
-// terminal.
+// accessible mode): on request (--accessible, ACCESSIBLE=1: screen
+// readers, scripts), on a dumb terminal, or when stdin is not a terminal.
 func (c *OnboardCmd) accessible(app *App) bool {
-	return c.Accessible || app.Getenv("ACCESSIBLE") != "" || app.Getenv("TERM") == "dumb" || !app.stdinIsTerminal()
+	return c.accessibleAsked(app) || app.Getenv("TERM") == "dumb" || !app.stdinIsTerminal()
+}
+
+// accessibleAsked reports whether plain prompts were asked for. Without
+// that, a stdin that is not a terminal means --non-interactive, as before
+// the wizard: "printenv KEY | bot onboard" stores the key.
+func (c *OnboardCmd) accessibleAsked(app *App) bool {
+	return c.Accessible || app.Getenv("ACCESSIBLE") != ""
 }
 
 // applyOnboard writes plan as one change (atomicfile.Txn anchored at the
