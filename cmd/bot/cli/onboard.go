@@ -373,6 +373,16 @@ func apiKeyVar(provider string) string {
 	return spec.APIKeyVar()
 }
 
+// tokenVar is the variable of a provider's token (ANTHROPIC_OAUTH_TOKEN),
+// "" when it has none.
+func tokenVar(provider string) string {
+	spec, _ := providers.Lookup(provider)
+	if len(spec.KeyVars) < 2 {
+		return ""
+	}
+	return spec.KeyVars[0]
+}
+
 // stripSpace removes every white space character, line breaks inside a
 // pasted secret included.
 func stripSpace(s string) string {

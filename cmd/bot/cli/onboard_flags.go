@@ -99,12 +99,13 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 		}
 		plan.claudeCLI = true
 	case "token":
-		tok, err := in.main("ANTHROPIC_OAUTH_TOKEN")
+		tokVar := tokenVar(provider)
+		tok, err := in.main(tokVar)
 		if err != nil {
 			return nil, err
 		}
-		if tok.IsZero() && provider == "anthropic" {
-			tok = fromEnv("ANTHROPIC_OAUTH_TOKEN")
+		if tok.IsZero() && tokVar != "" {
+			tok = fromEnv(tokVar)
 		}
 		if tok.IsZero() {
 			return nil, userError{"no token given: pipe it on stdin (the token is never taken from the command line)"}

@@ -13,6 +13,7 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/internal/termread"
+	"github.com/botgateway/bot/internal/termstyle"
 )
 
 // errInputEnded reports that stdin ended before the wizard's last answer.
@@ -37,6 +38,9 @@ func newPrompter(ctx context.Context, app *App, accessible bool) *prompter {
 	p := &prompter{ctx: ctx, app: app, accessible: accessible, out: app.Stderr}
 	if tty, ok := terminal(app.Stdin); ok {
 		p.tty = tty
+	}
+	if !accessible {
+		termstyle.Detect(app.Stderr)
 	}
 	p.lines = &lineReader{read: func() (string, error) { return app.readLine(ctx, "") }}
 	return p
@@ -404,8 +408,8 @@ func askChannel(p *prompter, env *config.Env, cfg *config.Config, name string) (
 		}
 	}
 
-	p.note(fmt.Sprintf("Who may use the bot on %s? allowFrom lists the user ids that may talk to the model and run commands;", title))
-	p.note("nobody may until someone is added. Pairing adds you without looking up your id: once the gateway runs,")
+	p.note(fmt.Sprintf("channels.%s.allowFrom lists the user ids that may talk to the model and run commands; nobody", name))
+	p.note("may until someone is added. Pairing adds you without looking up your id: once the gateway runs,")
 	p.note(fmt.Sprintf("send the bot a direct message; it answers with a code, and `bot pairing approve %s <code>` lets you in.", name))
 	howID := map[string]string{
 		"telegram": "Your Telegram user id is a number; the bot's /start reply shows it.",

@@ -276,3 +276,52 @@ func TestChatAtTerminalWithoutSize(t *testing.T) {
 // (set the clipboard), OSC 0 (set the title), a colour, a full reset, BEL,
 // NUL, a carriage return and an 8-bit CSI.
 const hostileReply = "clip\x1b]52;c;cm0gLXJmIH4=\x07board \x1b]0;pwned\x1b\\title \x1b[31mred\x1b[0m \x1bcreset\a\x00 \rover \u009b2Jdone."
+
+// The full-screen wizard at a terminal, from nothing to a written setup:
+// the key and the tokens at hidden prompts are never on the screen, and
+// the files are private.
+func TestOnboardAtTerminal(t *testing.T) {
+	b := startOnTTY(t, ttySetup{}, "onboard", "--no-probe")
+	b.answerQueries()
+	steps := []struct{ wait, typ string }{
+		{"How should bot authenticate to Anthropic?", "\r"},
+		{"Anthropic API key (hidden", wizKey + "\r"},
+		{"Add an OpenAI API key too?", "n"},
+		{"Add an OpenRouter API key too?", "y"},
+		{"OpenRouter API key (hidden", "\x1b[200~" + wizOR + "\n\x1b[201~"},
+		{"Set up Telegram?", "y"},
+		{"Telegram bot token (hidden", wizTG + "\r"},
+		{"Who may use the bot on Telegram?", "j\r"},
+		{"User ids (comma-separated):", "42\r"},
+		{"Set up Discord?", "y"},
+		{"Discord bot token (hidden", wizDC + "\r"},
+		{"Who may use the bot on Discord?", "\r"},
+		{"Server (guild) ids", "\r"},
+		{"Write these changes?", "y"},
+	}
+	for _, s := range steps {
+		b.WaitScreen(s.wait)
+		b.Type(s.typ)
+	}
+	if code := b.wait(t); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, b.Screen())
+	}
+	b.WaitScreen("bot pairing approve discord <code>")
+	if s := b.Screen(); strings.Contains(s, canaryCore) {
+		t.Errorf("a secret is on the screen:\n%s", s)
+	}
+	for rel, want := range map[string]string{
+		".bot/agents/main/agent/auth-profiles.json": `"key": "` + wizOR + `"`,
+		".bot/.env":     "TELEGRAM_BOT_TOKEN=" + wizTG + "\nDISCORD_BOT_TOKEN=" + wizDC + "\n",
+		".bot/bot.json": `"allowFrom": ["42"]`,
+	} {
+		got, err := os.ReadFile(filepath.Join(b.home, rel))
+		if err != nil || !strings.Contains(string(got), want) {
+			t.Errorf("%s = %q (%v), want it to hold %q", rel, got, err, want)
+		}
+	}
+	checkPrivate(t, filepath.Join(b.home, ".bot"))
+	if n := b.Pending(); n != 0 {
+		t.Errorf("%d bytes left for the shell to read", n)
+	}
+}
