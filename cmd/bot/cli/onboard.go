@@ -131,11 +131,12 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 	} else {
 		fmt.Fprintln(app.Stdout, "Check it with: bot models status")
 	}
+	var probeErr error
 	if !c.NoProbe {
-		onboardProbe(ctx, app, agent)
+		probeErr = onboardProbe(ctx, app, agent)
 	}
 	onboardNext(app, plan)
-	return nil
+	return probeErr
 }
 
 // accessible reports whether the wizard asks in plain prompts (huh's
