@@ -36,7 +36,7 @@ type CLI struct {
 	Pairing    PairingCmd    `cmd:"" help:"List and approve the strangers who asked for access in a DM."`
 	Models     ModelsCmd     `cmd:"" help:"Model credentials: status, auth."`
 	Doctor     DoctorCmd     `cmd:"" help:"Check config, state files, credentials and channel access; --fix repairs."`
-	Onboard    OnboardCmd    `cmd:"" help:"Store a provider credential for daemon use."`
+	Onboard    OnboardCmd    `cmd:"" help:"Set up bot: credentials, Telegram and Discord, then a live check."`
 	Import     ImportCmd     `cmd:"" help:"Bring another tool's setup across (OpenClaw)."`
 	VersionCmd VersionCmd    `cmd:"" name:"version" help:"Print the version, commit and Go version."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`

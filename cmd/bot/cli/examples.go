@@ -292,11 +292,14 @@ func (DoctorCmd) Help() string {
 func (OnboardCmd) Help() string {
 	return `Examples:
 
-	# Answer the questions
+	# Answer the questions (plain numbered prompts: --accessible)
 	bot onboard
 
 	# In a script: the key from stdin
 	printenv OPENAI_API_KEY | bot onboard --non-interactive --provider openai
+
+	# Several secrets as KEY=value lines on stdin, channels from flags
+	pass show bot | bot onboard --non-interactive --telegram --allow-from 123456789
 `
 }
 

@@ -325,3 +325,16 @@ func TestOnboardAtTerminal(t *testing.T) {
 		t.Errorf("%d bytes left for the shell to read", n)
 	}
 }
+
+// Commands other than the wizard send the terminal no query (Bubble Tea's
+// init would ask for the background colour; internal/termstyle answers
+// for it), so none waits for a terminal that does not answer.
+func TestNoTerminalQueryAtStart(t *testing.T) {
+	b := startOnTTY(t, ttySetup{}, "models", "auth", "paste-token", "--provider", "anthropic")
+	b.WaitScreen("Paste token for anthropic: ")
+	b.Type("\x03")
+	b.wait(t)
+	if s := b.Screen(); strings.Contains(s, "\x1b]11;") || strings.Contains(s, "\x1b[6n") {
+		t.Errorf("the command queried the terminal:\n%q", s)
+	}
+}
