@@ -70,3 +70,33 @@ func TestSetDotenvInWritesPrivateFile(t *testing.T) {
 		t.Errorf(".env = %q", b)
 	}
 }
+
+func TestDotenvSecrets(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     map[string]string // nil: not .env lines
+	}{
+		{"a bare key", "sk-ant-api03-0123456789abcdef\n", nil},
+		{"a setup-token over lines", "sk-ant-oat01-abc\ndef\n", nil},
+		{"variables", "# c\nA=1\nexport B=\"two\"\n\n", map[string]string{"A": "1", "B": "two"}},
+		{"one malformed line spoils it", "A=1\nsk-ant-api03\n", nil},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars, ok := DotenvSecrets(tt.in)
+			if ok != (tt.want != nil) {
+				t.Fatalf("ok = %v", ok)
+			}
+			got := map[string]string{}
+			for k, v := range vars {
+				got[k] = v.Reveal()
+			}
+			if tt.want != nil {
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

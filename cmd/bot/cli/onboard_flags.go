@@ -119,11 +119,9 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 			cred: &auth.Credential{Provider: provider, Type: auth.KindToken, Token: tok}})
 	case "api-key":
 		keyVar := apiKeyVar(provider)
-		key := fromEnv(keyVar)
-		if key.IsZero() {
-			if key, err = in.main(keyVar); err != nil {
-				return nil, err
-			}
+		key, err := envOr(fromEnv(keyVar), keyVar, in.main)
+		if err != nil {
+			return nil, err
 		}
 		if key.IsZero() {
 			return nil, userErrorf("Missing API key: pipe it on stdin or set %s (keys are never taken from the command line).", keyVar)
@@ -139,11 +137,9 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 			continue
 		}
 		keyVar := apiKeyVar(p)
-		key := fromEnv(keyVar)
-		if key.IsZero() {
-			if key, err = in.variable(keyVar); err != nil {
-				return nil, err
-			}
+		key, err := envOr(fromEnv(keyVar), keyVar, in.variable)
+		if err != nil {
+			return nil, err
 		}
 		if key.IsZero() {
 			return nil, userErrorf("Missing %s for --add-provider %s: set it in the environment or give %s=... on stdin (keys are never taken from the command line).", keyVar, p, keyVar)
@@ -156,6 +152,15 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 	}
 	plan.channels = chans
 	return plan, nil
+}
+
+// envOr returns v, the value from the environment, or else what read
+// finds for key on stdin.
+func envOr(v auth.Secret, key string, read func(key string) (auth.Secret, error)) (auth.Secret, error) {
+	if !v.IsZero() {
+		return v, nil
+	}
+	return read(key)
 }
 
 // hasProvider reports whether profiles hold one of provider.
