@@ -27,7 +27,7 @@ func onboardProbe(ctx context.Context, app *App, agent string) error {
 	def := sc.Catalog.Default()
 	stack, err := gateway.OpenStack(ctx, sc)
 	if err != nil {
-		return err
+		return app.sessionsError(err)
 	}
 	defer stack.Close()
 	results, err := stack.Router.Probe(ctx, models.ProbeOptions{Agent: agent, Catalog: sc.Catalog, Providers: []string{def.Provider}})
