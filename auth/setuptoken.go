@@ -91,6 +91,16 @@ func (c *Credential) SetStoredAt(t time.Time) {
 	c.Extra[StoredAtField] = json.RawMessage(strconv.FormatInt(t.UnixMilli(), 10))
 }
 
+// MarkStored records now as when c was stored when c is a setup-token,
+// the one credential whose lifetime only its storing time tells (it lasts
+// SetupTokenLifetime); other credentials are left as they are. Every
+// writer of a new credential (paste-token, onboard) calls it.
+func (c *Credential) MarkStored(now time.Time) {
+	if c.IsSetupToken() {
+		c.SetStoredAt(now)
+	}
+}
+
 // SetupTokenRenewBy returns when the setup-token c is expected to stop
 // working (stored + SetupTokenLifetime); ok is false when c is no
 // setup-token or its storing time is unknown.

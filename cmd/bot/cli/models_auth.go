@@ -91,9 +91,7 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 		if old, ok := s.Profiles[id]; ok {
 			cred.Email, cred.Extra = old.Email, old.Extra
 		}
-		if cred.IsSetupToken() {
-			cred.SetStoredAt(app.Now()) // it lasts a year: status warns before
-		}
+		cred.MarkStored(app.Now()) // a setup-token lasts a year: status warns before
 		s.Set(id, cred)
 		return true, nil
 	}); err != nil {

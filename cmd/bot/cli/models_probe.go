@@ -54,16 +54,7 @@ func (c *ModelsStatusCmd) checkProbeFlags() error {
 // results and their --check verdict to rep. Probing writes sessions.db:
 // it is created if it does not exist yet.
 func (c *ModelsStatusCmd) probe(ctx context.Context, app *App, rep *statusReport) error {
-	sc, err := app.stackConfig(ctx)
-	if err != nil {
-		return err
-	}
-	stack, err := gateway.OpenStack(ctx, sc)
-	if err != nil {
-		return app.sessionsError(err)
-	}
-	defer stack.Close()
-	opts := models.ProbeOptions{Agent: rep.AgentID, Catalog: stack.Catalog, Timeout: c.ProbeTimeout}
+	opts := models.ProbeOptions{Agent: rep.AgentID, Timeout: c.ProbeTimeout}
 	for _, id := range c.Profile {
 		opts.Profiles = append(opts.Profiles, auth.ProfileID(strings.TrimSpace(id)))
 	}
@@ -73,7 +64,7 @@ func (c *ModelsStatusCmd) probe(ctx context.Context, app *App, rep *statusReport
 			opts.Providers = append(opts.Providers, p.Provider)
 		}
 	}
-	results, err := stack.Router.Probe(ctx, opts)
+	results, err := app.probe(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -168,4 +159,22 @@ func validateCredential(ctx context.Context, app *App, provider string, cred *au
 	}
 	fmt.Fprintf(app.Stdout, "Validated: %s answered with this token (%s).\n", provider, probeText(app, probeReport{Status: string(res.Outcome), LatencyMs: res.Latency.Milliseconds(), HTTPStatus: res.Status}))
 	return nil
+}
+
+// probe runs Router.Probe with opts (its Catalog filled in) through the
+// chat stack bot chat and bot gateway open, so a probe calls and records
+// exactly as a message would. Probing writes
+// sessions.db: it is created if it does not exist yet.
+func (a *App) probe(ctx context.Context, opts models.ProbeOptions) ([]models.ProbeResult, error) {
+	sc, err := a.stackConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stack, err := gateway.OpenStack(ctx, sc)
+	if err != nil {
+		return nil, a.sessionsError(err)
+	}
+	defer stack.Close()
+	opts.Catalog = stack.Catalog
+	return stack.Router.Probe(ctx, opts)
 }

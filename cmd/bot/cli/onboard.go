@@ -195,6 +195,7 @@ func applyOnboard(ctx context.Context, app *App, configPath string, plan *onboar
 			_, err := auth.UpdateStoreIn(ctx, storePath, txn, func(s *auth.Store) (bool, error) {
 				changed := false
 				for _, p := range plan.profiles {
+					p.cred.MarkStored(app.Now()) // a setup-token lasts a year: status warns before
 					s.Set(p.id, p.cred)
 					changed = true
 				}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/auth"
-	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/models"
 )
 
@@ -20,17 +19,16 @@ import (
 func onboardProbe(ctx context.Context, app *App, agent string) error {
 	// The files changed under the app's feet: read them again.
 	app.cfg, app.env, app.stores = nil, nil, map[string]*auth.Opened{}
-	sc, err := app.stackConfig(ctx)
+	cf, err := app.Config()
 	if err != nil {
 		return err
 	}
-	def := sc.Catalog.Default()
-	stack, err := gateway.OpenStack(ctx, sc)
+	cat, err := modelCatalog(cf)
 	if err != nil {
-		return app.sessionsError(err)
+		return err
 	}
-	defer stack.Close()
-	results, err := stack.Router.Probe(ctx, models.ProbeOptions{Agent: agent, Catalog: sc.Catalog, Providers: []string{def.Provider}})
+	def := cat.Default()
+	results, err := app.probe(ctx, models.ProbeOptions{Agent: agent, Providers: []string{def.Provider}})
 	if err != nil {
 		return err
 	}
