@@ -76,7 +76,7 @@ func (c *PairingListCmd) Run(ctx context.Context, app *App) error {
 	for _, p := range ps {
 		name := pairingName(p.DisplayName)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Channel, p.UserID, name, p.Code,
-			auth.FormatRemaining(now.Sub(p.CreatedAt)), p.Expires().In(now.Location()).Format("15:04"))
+			pairingAge(now.Sub(p.CreatedAt)), p.Expires().In(now.Location()).Format("15:04"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -195,4 +195,13 @@ func channelOf(cfg *config.Config, channel string) config.ChannelConfig {
 		return cfg.Channels.Discord
 	}
 	return cfg.Channels.Telegram
+}
+
+// pairingAge is how long ago a request came: "<1m" in its first minute
+// (auth.FormatRemaining's rounding up to 1m suits a time left, not an age).
+func pairingAge(d time.Duration) string {
+	if d < time.Minute {
+		return "<1m"
+	}
+	return auth.FormatRemaining(d)
 }

@@ -28,7 +28,7 @@ func TestPairingApprove(t *testing.T) {
 	}
 	code := pendingPairing(t, e, "telegram", "555", "Ada\x1b[31m Lovelace")
 	bot := func(args ...string) (string, string, int) { return botRun(e.Getenv, args...) }
-	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      Ada Lovelace  "+code+"  1m ") {
+	if out, errOut, n := bot("pairing", "list"); n != 0 || !strings.Contains(out, "telegram  555      Ada Lovelace  "+code+"  <1m ") {
 		t.Fatalf("pairing list = %d\n%s%s", n, out, errOut)
 	}
 	out, errOut, n := bot("pairing", "approve", "telegram", strings.ToLower(code))
