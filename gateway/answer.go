@@ -64,22 +64,23 @@ const TypingDelay = 200 * time.Millisecond
 func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop func()) {
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		// A reply that starts within TypingDelay needs no indicator:
-		// sending one would only hold the first text up.
-		first := time.NewTimer(TypingDelay)
-		select {
-		case <-quit:
-			first.Stop()
-			return
-		case <-ctx.Done():
-			first.Stop()
-			return
-		case <-first.C:
-		}
+	wg.Add(1) // the indicator's loop, or the timer stopped before it ran
+	// Nothing runs until TypingDelay has passed: a reply that starts
+	// sooner (the common case) needs no indicator, and stopping a timer
+	// that has not fired costs no goroutine and no wake-up on the way to
+	// the first text.
+	first := time.AfterFunc(TypingDelay, func() {
+		defer wg.Done()
 		tick := time.NewTicker(adapters.TypingInterval)
 		defer tick.Stop()
 		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			default:
+			}
 			// Bounded, so that a platform that hangs holds the reply up by
 			// one interval at most.
 			cctx, cancel := context.WithTimeout(ctx, adapters.TypingInterval)
@@ -96,7 +97,13 @@ func startTyping(ctx context.Context, t adapters.Typer, log *slog.Logger) (stop 
 			}
 		}
 	})
-	return sync.OnceFunc(func() { close(quit); wg.Wait() })
+	return sync.OnceFunc(func() {
+		close(quit)
+		if first.Stop() {
+			wg.Done() // it never ran
+		}
+		wg.Wait()
+	})
 }
 
 // Update implements Answer.
