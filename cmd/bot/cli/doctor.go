@@ -71,6 +71,13 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 		return err
 	}
 	if c.JSON {
+		// JSON escapes C0 controls but writes C1 ones (CSI, U+009B) as
+		// they are: platform text is sanitized here as in the text report.
+		for _, res := range results {
+			for i, f := range res.Findings {
+				res.Findings[i].Text, res.Findings[i].Fix = console.Sanitize(f.Text), console.Sanitize(f.Fix)
+			}
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doctorJSON{Checks: results, Problems: problems}); err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botgateway/bot/adapters/console"
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/internal/doctor"
 	"github.com/botgateway/bot/internal/fakes"
@@ -514,4 +515,40 @@ func setupTokenStored(t *testing.T, e *testenv.Env, age time.Duration) {
 		t.Fatal(err)
 	}
 	e.Store("main", string(b))
+}
+
+// TestDoctorJSONSanitizesPlatformText checks that an error description
+// from a platform reaches neither the text report nor --json with its
+// control characters: JSON escapes C0 controls but writes C1 ones (CSI
+// U+009B) as they are, which a terminal obeys.
+func TestDoctorJSONSanitizesPlatformText(t *testing.T) {
+	const evil = "Bad Request: \u009b2J\x1b]0;owned\x07 sent \u009b31mred"
+	tg := fakes.NewTelegram(t)
+	e := doctorEnv(t)
+	e.Set("BOT_TELEGRAM_API_URL", tg.URL())
+	e.Set("TELEGRAM_BOT_TOKEN", tg.Token())
+	e.Config(`{"gateway": {"listen": "127.0.0.1:1"}, "channels": {"telegram": {"allowFrom": ["42"]}}}`)
+	for _, args := range [][]string{{"--json"}, nil} {
+		tg.FailNext("getMe", 1, fakes.TelegramFault{Status: 400, Description: evil})
+		var stdout, stderr bytes.Buffer
+		Main(t.Context(), append([]string{"doctor"}, args...), strings.NewReader(""), &stdout, &stderr, e.Getenv)
+		if !strings.Contains(stdout.String(), "sent") {
+			t.Fatalf("doctor %v: the description is not reported:\n%s", args, stdout.String())
+		}
+		if strings.ContainsAny(stdout.String(), "\u009b\x1b\x07") {
+			t.Errorf("doctor %v: raw control characters in the output: %q", args, stdout.String())
+		}
+		if args == nil {
+			continue
+		}
+		var out doctorJSON
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range result(t, out, "telegram").Findings {
+			if f.Text != console.Sanitize(f.Text) {
+				t.Errorf("--json finding holds control characters: %q", f.Text)
+			}
+		}
+	}
 }
