@@ -45,7 +45,8 @@ func (a *Adapter) WebhookSet(ctx context.Context) (bool, error) {
 }
 
 // CheckPoller looks for a second poller: one getUpdates without an offset
-// (so no update is confirmed, and none is lost to the real poller) that
+// (so no update is confirmed, and none is lost to the real poller) and
+// without allowed_updates (Telegram would keep them as the bot's) that
 // waits at most wait (whole seconds, at least 0). A program polling with
 // the same token ends one of the two requests with 409 Conflict; when it
 // is ours, CheckPoller returns ErrPollConflict. A program that polls

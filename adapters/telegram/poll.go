@@ -270,19 +270,21 @@ func (a *Adapter) poll(ctx context.Context, in adapters.Inbox) error {
 // The request is the library's wire format (multipart form); the answer
 // decodes into the library's models.Update.
 func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {
+	allowed, _ := json.Marshal(allowedUpdates)
 	return a.requestUpdates(ctx, [][2]string{
 		{"offset", strconv.FormatInt(offset, 10)},
 		{"limit", strconv.Itoa(pollLimit)},
 		{"timeout", strconv.Itoa(int(a.cfg.PollTimeout / time.Second))},
+		{"allowed_updates", string(allowed)},
 	})
 }
 
-// requestUpdates sends one getUpdates with fields (and allowed_updates).
+// requestUpdates sends one getUpdates with fields. Telegram keeps the
+// allowed_updates of a call as the bot's setting, so only the poller's
+// own calls name them (doctor's probe must change nothing).
 func (a *Adapter) requestUpdates(ctx context.Context, fields [][2]string) ([]*models.Update, error) {
 	var body bytes.Buffer
 	form := multipart.NewWriter(&body)
-	allowed, _ := json.Marshal(allowedUpdates)
-	fields = append(fields, [2]string{"allowed_updates", string(allowed)})
 	for _, f := range fields {
 		if err := form.WriteField(f[0], f[1]); err != nil {
 			return nil, err

@@ -1,0 +1,30 @@
+package telegram
+
+import (
+	"testing"
+
+	"github.com/botgateway/bot/internal/fakes"
+)
+
+// TestCheckPollerChangesNothing checks that doctor's getUpdates probe
+// leaves the bot as it found it: no offset (no update confirmed, none
+// lost to the real poller) and no allowed_updates, which Telegram keeps
+// as the bot's setting for every later getUpdates that does not name
+// its own (another program relying on it would lose update kinds).
+func TestCheckPollerChangesNothing(t *testing.T) {
+	f := fakes.NewTelegram(t)
+	f.SetShortPoll(0)
+	a := mustNew(t, config(t, f))
+	if err := a.CheckPoller(t.Context(), 0); err != nil {
+		t.Fatalf("CheckPoller: %v", err)
+	}
+	calls := f.Calls("getUpdates")
+	if len(calls) != 1 {
+		t.Fatalf("%d getUpdates calls, want 1", len(calls))
+	}
+	for _, p := range []string{"offset", "allowed_updates"} {
+		if v, ok := calls[0].Params[p]; ok {
+			t.Errorf("the probe sent %s=%s", p, v)
+		}
+	}
+}
