@@ -51,9 +51,10 @@ func (d *doctorRun) enabledChannel(ctx context.Context, name, urlVar string) (s 
 
 // telegram checks the Telegram bot: its token (getMe), the generated
 // command menu within Telegram's limits, and that nothing else polls its
-// updates (409). A bot gateway running on this host polls them too, so
-// its /healthz is asked first; only when none answers does doctor probe
-// getUpdates itself (no offset: no update is confirmed).
+// updates (409). A bot gateway running Telegram on this host polls them
+// too, so its /healthz is asked first; only when none answers, or one
+// without Telegram does, does doctor probe getUpdates itself (no offset:
+// no update is confirmed).
 func (d *doctorRun) telegram(ctx context.Context, r *doctor.Report) {
 	s, token, src, apiURL, ok := d.enabledChannel(ctx, telegram.Name, "BOT_TELEGRAM_API_URL")
 	if !ok {
@@ -77,10 +78,13 @@ func (d *doctorRun) telegram(ctx context.Context, r *doctor.Report) {
 		return // webhook mode: nothing polls
 	}
 	if h, addr, ok := d.localGateway(ctx); ok {
-		if ch, ok := h.Channels[telegram.Name]; ok && ch.Error != "" {
-			r.Problem(fmt.Sprintf("the bot gateway on %s reports telegram %s: %s", addr, ch.State, ch.Error), "", nil)
+		if ch, ok := h.Channels[telegram.Name]; ok {
+			if ch.Error != "" {
+				r.Problem(fmt.Sprintf("the bot gateway on %s reports telegram %s: %s", addr, ch.State, ch.Error), "", nil)
+			}
+			return // the local gateway is the poller
 		}
-		return // the local gateway is the poller
+		// A local gateway without Telegram polls nothing: probe.
 	}
 	if set, err := a.WebhookSet(ctx); err == nil && set {
 		r.Note("Telegram holds a webhook for this bot, so it is not polled: bot gateway deletes the webhook when it starts; if another program set it, that program gets the updates until then")

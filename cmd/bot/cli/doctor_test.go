@@ -552,3 +552,26 @@ func TestDoctorJSONSanitizesPlatformText(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorTelegramLocalGatewayWithoutTelegram checks that a bot gateway
+// on this host that does not run Telegram is not taken for its poller:
+// doctor probes, and finds the second poller.
+func TestDoctorTelegramLocalGatewayWithoutTelegram(t *testing.T) {
+	tg := fakes.NewTelegram(t)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			fmt.Fprint(w, `{"status":"ok","channels":{"discord":{"state":"running"}}}`)
+		}
+	}))
+	defer gw.Close()
+	e := doctorEnv(t)
+	e.Set("BOT_TELEGRAM_API_URL", tg.URL())
+	e.Set("TELEGRAM_BOT_TOKEN", tg.Token())
+	e.Config(`{"gateway": {"listen": "` + strings.TrimPrefix(gw.URL, "http://") + `"}, "channels": {"telegram": {"allowFrom": ["42"]}}}`)
+	stop := pollForever(t, tg.URL()+"/bot"+tg.Token()+"/getUpdates")
+	defer stop()
+	code, _, out := runDoctor(t, e, "--json")
+	if res := result(t, out, "telegram"); code != 1 || !hasFinding(res, "another program is polling this bot's updates (409 Conflict)") {
+		t.Errorf("exit %d, telegram %s: %+v; want the second poller", code, res.Status, res.Findings)
+	}
+}
