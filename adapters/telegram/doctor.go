@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	tg "github.com/go-telegram/bot"
 
 	"github.com/botgateway/bot/adapters"
 )
@@ -26,6 +29,11 @@ var ErrPollConflict = errors.New("another program is polling this bot's updates 
 // wrapped, the token masked.
 func (a *Adapter) CheckToken(ctx context.Context) (username string, err error) {
 	me, err := a.bot.GetMe(ctx)
+	if errors.Is(err, tg.ErrorNotFound) && !botTokenForm(a.token) {
+		// Telegram answers 404, not 401, to a path that is not
+		// /bot<id>:<secret>/: the token is wrong, Telegram was reached.
+		return "", notBotToken{source: a.cfg.TokenSource}
+	}
 	if err != nil {
 		return "", a.wrap("getMe", err)
 	}
@@ -77,3 +85,26 @@ func CheckMenu(specs []adapters.CommandSpec) error {
 	}
 	return nil
 }
+
+// botTokenForm reports whether token has a bot token's form, the bot's
+// numeric id, a colon and the secret ("123456789:AA…").
+func botTokenForm(token string) bool {
+	id, rest, ok := strings.Cut(token, ":")
+	return ok && id != "" && rest != "" && strings.Trim(id, "0123456789") == ""
+}
+
+// notBotToken is CheckToken's error for a token that is not of a bot
+// token's form, which Telegram answers with 404: a rejected token
+// (errors.Is ErrTokenRejected) with its own line.
+type notBotToken struct{ source string }
+
+func (e notBotToken) Error() string {
+	msg := "telegram: getMe: Telegram answered 404 Not Found: the bot token is not of the form 123456789:ABC…; copy it again from @BotFather (/mybots → your bot → API Token)"
+	if e.source != "" {
+		msg += "; the token is " + e.source
+	}
+	return msg
+}
+
+// Is makes the error match ErrTokenRejected.
+func (notBotToken) Is(target error) bool { return target == ErrTokenRejected }

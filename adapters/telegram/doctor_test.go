@@ -28,3 +28,20 @@ func TestCheckPollerChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestBotTokenForm checks which tokens have a bot token's form (a 404 to
+// any other is the token's fault, not Telegram's).
+func TestBotTokenForm(t *testing.T) {
+	for token, want := range map[string]bool{
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw": true,
+		"1:x":                 true,
+		"AAHdqTcvCH1vGWJxfSe": false,
+		":secret":             false,
+		"123456789:":          false,
+		"bot123:secret":       false,
+	} {
+		if got := botTokenForm(token); got != want {
+			t.Errorf("botTokenForm(%q) = %v, want %v", token, got, want)
+		}
+	}
+}

@@ -362,6 +362,8 @@ func TestDoctorTelegram(t *testing.T) {
 		{name: "ok", token: tg.Token(), status: doctor.StatusOK},
 		{name: "rejected", token: "123456:not-the-token-0123456789abcdef", status: doctor.StatusProblem, exit: 1,
 			want: "the bot token was rejected (401 Unauthorized): copy it again from @BotFather"},
+		{name: "not a bot token", token: "telegram-token-without-its-bot-id-0123", status: doctor.StatusProblem, exit: 1,
+			want: "Telegram answered 404 Not Found: the bot token is not of the form 123456789:ABC"},
 		{name: "second poller", token: tg.Token(), poller: true, status: doctor.StatusProblem, exit: 1,
 			want: "another program is polling this bot's updates (409 Conflict)"},
 		{name: "webhook held", token: tg.Token(), webhook: true, status: doctor.StatusNote,
