@@ -44,11 +44,8 @@ func (c *PasteTokenCmd) Run(ctx context.Context, app *App) error {
 	if id == "" {
 		id = auth.ProfileID(provider + ":manual")
 	}
-	if !id.Valid() {
-		return userErrorf("invalid profile id %q; use <provider>:<name>, for example %s:work", secret.MaskText(string(id)), provider)
-	}
-	if id.Provider() != provider {
-		return userErrorf("profile id %q does not belong to provider %s; use %s:<name>", secret.MaskText(string(id)), provider, provider)
+	if err := checkProfileID(id, provider); err != nil {
+		return err
 	}
 	var expires time.Time
 	if c.ExpiresIn != "" {
@@ -393,4 +390,16 @@ func storeAndDeclare(ctx context.Context, configPath, storePath string, id auth.
 		_, err := auth.UpdateStoreIn(ctx, storePath, txn, change)
 		return err
 	})
+}
+
+// checkProfileID refuses a --profile-id that is not <provider>:<name> of
+// provider, masking it (a secret pasted in the wrong place).
+func checkProfileID(id auth.ProfileID, provider string) error {
+	if !id.Valid() {
+		return userErrorf("invalid profile id %q; use <provider>:<name>, for example %s:work", secret.MaskText(string(id)), provider)
+	}
+	if id.Provider() != provider {
+		return userErrorf("profile id %q does not belong to provider %s; use %s:<name>", secret.MaskText(string(id)), provider, provider)
+	}
+	return nil
 }

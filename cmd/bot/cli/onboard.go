@@ -92,6 +92,11 @@ func (c *OnboardCmd) Run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
+	if c.ProfileID != "" {
+		if err := checkProfileID(c.profileID(provider, ""), provider); err != nil {
+			return err
+		}
+	}
 	cf, err := app.Config()
 	if err != nil {
 		return err
