@@ -171,8 +171,8 @@ type channelSpec struct {
 // channelSpecs are the channels bot knows, in the order they start.
 func channelSpecs(cfg *config.Config) []channelSpec {
 	return []channelSpec{
-		{"telegram", "TELEGRAM_BOT_TOKEN", cfg.Channels.Telegram},
-		{"discord", "DISCORD_BOT_TOKEN", cfg.Channels.Discord},
+		{"telegram", channelTokenVar("telegram"), cfg.Channels.Telegram},
+		{"discord", channelTokenVar("discord"), cfg.Channels.Discord},
 	}
 }
 

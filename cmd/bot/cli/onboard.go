@@ -374,12 +374,6 @@ func (c *OnboardCmd) profileID(provider, name string) auth.ProfileID {
 	return auth.ProfileID(provider + ":" + name)
 }
 
-// apiKeyVar is the variable of a provider's API key.
-func apiKeyVar(provider string) string {
-	spec, _ := providers.Lookup(provider)
-	return spec.APIKeyVar()
-}
-
 // tokenVar is the variable of a provider's token (ANTHROPIC_OAUTH_TOKEN),
 // "" when it has none.
 func tokenVar(provider string) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/providers"
 )
 
 // stdinSecrets holds what --non-interactive found on stdin, read once and
@@ -118,7 +119,7 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 		plan.profiles = append(plan.profiles, planProfile{id: c.profileID(provider, "default"), mode: auth.KindToken,
 			cred: &auth.Credential{Provider: provider, Type: auth.KindToken, Token: tok}})
 	case "api-key":
-		keyVar := apiKeyVar(provider)
+		keyVar := providers.APIKeyVar(provider)
 		key, err := envOr(fromEnv(keyVar), keyVar, in.main)
 		if err != nil {
 			return nil, err
@@ -136,7 +137,7 @@ func (c *OnboardCmd) planFromFlags(ctx context.Context, app *App, agent, provide
 		if hasProvider(plan.profiles, p) {
 			continue
 		}
-		keyVar := apiKeyVar(p)
+		keyVar := providers.APIKeyVar(p)
 		key, err := envOr(fromEnv(keyVar), keyVar, in.variable)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/auth"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/models"
 )
 
@@ -35,7 +36,7 @@ func onboardProbe(ctx context.Context, app *App, agent string) error {
 	fmt.Fprintln(app.Stdout, "")
 	if len(results) == 0 {
 		fmt.Fprintf(app.Stdout, "Probe: no credential for %s, the provider of the default model %s; add one with bot onboard or set %s.\n",
-			def.Provider, def, apiKeyVar(def.Provider))
+			def.Provider, def, providers.APIKeyVar(def.Provider))
 		return nil
 	}
 	// The first candidate is the one the next message uses.

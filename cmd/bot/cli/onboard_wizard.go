@@ -12,6 +12,7 @@ import (
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/termread"
 	"github.com/botgateway/bot/internal/termstyle"
 )
@@ -343,7 +344,7 @@ func (c *OnboardCmd) wizard(ctx context.Context, app *App, p *prompter, agent, p
 
 // askAPIKey offers the key already in the environment, or asks for one.
 func (c *OnboardCmd) askAPIKey(p *prompter, env *config.Env, provider string) (auth.Secret, error) {
-	keyVar := apiKeyVar(provider)
+	keyVar := providers.APIKeyVar(provider)
 	if v, src, ok := env.Lookup(keyVar); ok {
 		use, err := p.confirm(fmt.Sprintf("Use the %s already set (%s, %s)?", keyVar, src, v.Mask()), "", true)
 		if err != nil || use {
