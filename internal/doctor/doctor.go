@@ -129,7 +129,9 @@ type Options struct {
 // opts says right after each check, so that a later check sees the
 // repaired state (a config made readable by a chmod is then checked).
 // It returns the results in the checks' order and the number of problems
-// that remain, or the error of Options.Confirm that ended the run.
+// that remain, or the error of Options.Confirm that ended the run, or
+// ctx's error when ctx ended (a signal): the check it cut short and the
+// ones after it are then left out.
 func Run(ctx context.Context, checks []Check, opts Options) (results []Result, problems int, err error) {
 	stopped := false
 	for _, c := range checks {
@@ -144,6 +146,11 @@ func Run(ctx context.Context, checks []Check, opts Options) (results []Result, p
 			}
 			c.Run(cctx, &r)
 			cancel()
+			if err := ctx.Err(); err != nil {
+				// Interrupted: what this check found is what the
+				// cancellation did, and the rest is not checked.
+				return results, problems, err
+			}
 			stopped = r.stop
 			for _, f := range r.findings {
 				if r.skip {

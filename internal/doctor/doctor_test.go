@@ -100,3 +100,29 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("Run = %v, later check ran %v; want the Confirm error and no later check", err, ran)
 	}
 }
+
+// TestRunEndsWithContext checks that a run whose context ends (SIGINT,
+// SIGTERM from a service manager's timeout) stops there with the
+// context's error: the check cut short is not reported (its findings say
+// what the cancellation did, not what is), no later check runs, and no
+// count is given that a script could take for a clean bill.
+func TestRunEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var done []string
+	checks := []Check{
+		{Name: "first", Title: "First", Run: func(context.Context, *Report) {}},
+		{Name: "cut", Title: "Cut", Run: func(ctx context.Context, r *Report) {
+			cancel() // the signal arrives while the check waits for the network
+			r.Note("could not reach it (%v)", ctx.Err())
+		}},
+		{Name: "after", Title: "After", Run: func(context.Context, *Report) { t.Error("a check ran after the context ended") }},
+	}
+	rs, _, err := Run(ctx, checks, Options{Done: func(r Result) { done = append(done, r.Name) }})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: err %v, want context.Canceled", err)
+	}
+	if len(rs) != 1 || len(done) != 1 || rs[0].Name != "first" {
+		t.Errorf("results %+v, done %v; want the first check's only", rs, done)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/botgateway/bot/internal/doctor"
 	"github.com/botgateway/bot/internal/providers"
 	"github.com/botgateway/bot/internal/safefile"
+	"github.com/botgateway/bot/internal/termread"
 	"github.com/botgateway/bot/models/catalog"
 	"github.com/botgateway/bot/sessions"
 )
@@ -67,6 +68,12 @@ func (c *DoctorCmd) Run(ctx context.Context, app *App) error {
 		opts.Done = func(res doctor.Result) { printResult(w, res) }
 	}
 	results, problems, err := doctor.Run(ctx, d.checks(), opts)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, termread.ErrInterrupted) {
+		// A signal ended the run: exit 130 as at the prompt, never a
+		// count a script could take for a clean bill.
+		fmt.Fprintln(app.Stderr, "bot doctor: interrupted; the remaining checks did not run.")
+		return termread.ErrInterrupted
+	}
 	if err != nil {
 		return err
 	}

@@ -577,3 +577,16 @@ func TestDoctorTelegramLocalGatewayWithoutTelegram(t *testing.T) {
 		t.Errorf("exit %d, telegram %s: %+v; want the second poller", code, res.Status, res.Findings)
 	}
 }
+
+// TestDoctorInterrupted checks that doctor stopped by a signal (its
+// context ends) exits 130 and never says it found no problems.
+func TestDoctorInterrupted(t *testing.T) {
+	e := doctorEnv(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := Main(ctx, []string{"doctor"}, strings.NewReader(""), &stdout, &stderr, e.Getenv)
+	if code != exitInterrupted || strings.Contains(stdout.String(), "no problems") {
+		t.Errorf("exit %d, want %d:\n%s%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+}
