@@ -164,6 +164,16 @@ type CommandMenu interface {
 	SetCommands(ctx context.Context, cmds []CommandSpec) error
 }
 
+// Warner is an optional capability of an Adapter that runs but sees a
+// condition the operator must fix, which retrying does not cure (Telegram:
+// another program polls the bot's updates, so the two take them in
+// turns). Warning returns that one line, or "" while there is none; the
+// gateway shows it in /healthz (it does not degrade the gateway) and bot
+// doctor reports it. It is safe for concurrent use and does no I/O.
+type Warner interface {
+	Warning() string
+}
+
 // CommandSpec is one chat command as a platform's native menu declares it.
 // The gateway keeps the specs within both platforms' limits (a test checks
 // the real table): Name is 1–32 of a-z, 0-9 and "_"; Description is

@@ -50,6 +50,10 @@ type ChannelHealth struct {
 	Error string `json:"error,omitempty"`
 	// Since is when the channel's current run of failures began.
 	Since *time.Time `json:"since,omitempty"`
+	// Warning is what a running channel reports that needs the operator
+	// (adapters.Warner: a second Telegram poller); it does not degrade
+	// the gateway.
+	Warning string `json:"warning,omitempty"`
 }
 
 // channel is the supervision state of one adapter. Its mutex guards the
@@ -117,6 +121,9 @@ func (g *Gateway) Health() Health {
 		ch, ok := c.health(now)
 		if !ok {
 			h.Status = "degraded"
+		}
+		if w, isWarner := c.adapter.(adapters.Warner); isWarner {
+			ch.Warning = w.Warning()
 		}
 		h.Channels[c.adapter.Name()] = ch
 	}

@@ -193,3 +193,26 @@ func TestSuperviseWithoutRestart(t *testing.T) {
 		}
 	})
 }
+
+// warned is a flaky adapter with a condition to report (adapters.Warner).
+type warned struct {
+	*flaky
+	line string
+}
+
+func (w warned) Warning() string { return w.line }
+
+// TestHealthWarning: a channel's warning (a second Telegram poller) is in
+// /healthz for bot doctor, and the gateway stays ok: the channel runs.
+func TestHealthWarning(t *testing.T) {
+	engine := newEngine(t)
+	const line = "telegram: getUpdates: another program is polling this bot's updates (409 Conflict)"
+	g, err := New(Config{Adapters: []adapters.Adapter{warned{newFlaky("telegram"), line}, newFlaky("discord")}, Engine: engine, Log: logtest.New(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := g.Health()
+	if h.Status != "ok" || h.Channels["telegram"].Warning != line || h.Channels["discord"].Warning != "" {
+		t.Errorf("health %+v; want ok with telegram's warning", h)
+	}
+}

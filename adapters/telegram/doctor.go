@@ -76,6 +76,23 @@ func (a *Adapter) CheckPoller(ctx context.Context, wait time.Duration) error {
 	return nil
 }
 
+// conflictWindow is how long after getUpdates' last 409 Warning reports
+// a second poller: two pollers end each other's requests every few
+// seconds, so one minute without a 409 means the other one stopped.
+const conflictWindow = time.Minute
+
+// Warning implements adapters.Warner: while the poller has had a 409
+// within conflictWindow, the line of ErrPollConflict (the gateway shows it
+// in /healthz, where bot doctor, which must not poll beside a running
+// gateway, reads it).
+func (a *Adapter) Warning() string {
+	at := a.conflictAt.Load()
+	if at == 0 || time.Since(time.Unix(0, at)) > conflictWindow {
+		return ""
+	}
+	return "telegram: getUpdates: " + ErrPollConflict.Error()
+}
+
 // CheckMenu reports whether specs make a command menu Telegram accepts
 // (at most 100 commands, names of 1-32 of a-z, 0-9 and _): the menu bot
 // gateway sets with setMyCommands.

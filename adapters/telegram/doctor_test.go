@@ -1,8 +1,11 @@
 package telegram
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/adapters/adaptertest"
 	"github.com/botgateway/bot/internal/fakes"
 )
 
@@ -43,5 +46,34 @@ func TestBotTokenForm(t *testing.T) {
 		if got := botTokenForm(token); got != want {
 			t.Errorf("botTokenForm(%q) = %v, want %v", token, got, want)
 		}
+	}
+}
+
+// TestWarningSecondPoller checks that the running poller reports a 409
+// from getUpdates as a warning (adapters.Warner, shown in /healthz for
+// bot doctor), and none before.
+func TestWarningSecondPoller(t *testing.T) {
+	f := fakes.NewTelegram(t)
+	a := mustNew(t, config(t, f))
+	var _ adapters.Warner = a
+	in := adaptertest.NewInbox()
+	adaptertest.Running(t, a, in)
+	f.SendText(fakes.PrivateChat(ada), ada, "first")
+	in.Next(t).Done()
+	if w := a.Warning(); w != "" {
+		t.Fatalf("Warning before any 409 = %q", w)
+	}
+	f.FailNext("getUpdates", 1, fakes.TelegramPollConflict())
+	f.WaitUntil(t, "a getUpdates after the 409", func() bool {
+		calls := f.Calls("getUpdates")
+		for i, c := range calls {
+			if c.Status == 409 {
+				return i < len(calls)-1
+			}
+		}
+		return false
+	})
+	if w := a.Warning(); !strings.Contains(w, "another program is polling this bot's updates (409 Conflict)") {
+		t.Errorf("Warning after a 409 = %q", w)
 	}
 }

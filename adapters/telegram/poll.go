@@ -221,6 +221,9 @@ func (a *Adapter) poll(ctx context.Context, in adapters.Inbox) error {
 				pause = nextBackoff(pause)
 				wait = pause
 			}
+			if errors.Is(err, tg.ErrorConflict) {
+				a.conflictAt.Store(time.Now().UnixNano())
+			}
 			switch {
 			case errors.Is(err, tg.ErrorConflict) && !conflict:
 				conflict = true

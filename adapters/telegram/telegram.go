@@ -102,6 +102,8 @@ type Adapter struct {
 
 	webhookAddr atomic.Value // string: the webhook server's address, once listening
 
+	conflictAt atomic.Int64 // Unix ns of getUpdates' last 409 (0: none)
+
 	wake    chan struct{} // signalled when a delivered message is done
 	tracker *tracker      // update bookkeeping, set by Run
 }

@@ -82,6 +82,9 @@ func (d *doctorRun) telegram(ctx context.Context, r *doctor.Report) {
 			if ch.Error != "" {
 				r.Problem(fmt.Sprintf("the bot gateway on %s reports telegram %s: %s", addr, ch.State, ch.Error), "", nil)
 			}
+			if ch.Warning != "" {
+				r.Problem(fmt.Sprintf("the bot gateway on %s reports %s", addr, ch.Warning), "stop the other poller", nil)
+			}
 			return // the local gateway is the poller
 		}
 		// A local gateway without Telegram polls nothing: probe.

@@ -429,6 +429,8 @@ func TestDoctorTelegramLocalGateway(t *testing.T) {
 	}{
 		{"running", `{"status":"ok","channels":{"telegram":{"state":"running"}}}`, doctor.StatusOK},
 		{"failed", `{"status":"degraded","channels":{"telegram":{"state":"failed","error":"telegram: getUpdates: 409 Conflict"}}}`, doctor.StatusProblem},
+		// The gateway polls beside another poller: it runs, and warns.
+		{"second poller", `{"status":"ok","channels":{"telegram":{"state":"running","warning":"telegram: getUpdates: another program is polling this bot's updates (409 Conflict)"}}}`, doctor.StatusProblem},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
