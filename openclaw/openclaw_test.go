@@ -367,3 +367,36 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	})
 	return out
 }
+
+// OpenClaw's config env block holds variables flat and under env.vars
+// (§4.1); both are taken, a flat entry first. Discord's owner list may be
+// in allowFrom and in dm.allowFrom at once: both are taken.
+func TestReadEnvVarsAndDiscordLists(t *testing.T) {
+	home, dir := fixture(t)
+	remove(t, dir, ".env")
+	replaceIn(t, dir, "openclaw.json", `env: { OPENROUTER_API_KEY: "sk-or-v1-CANARYconfigenv-0123456789" }`,
+		`env: { OPENROUTER_API_KEY: "sk-or-v1-CANARYconfigenv-0123456789", vars: { ANTHROPIC_API_KEY: "sk-ant-api03-CANARYvars-0123456789", OPENROUTER_API_KEY: "sk-or-v1-CANARYvars-loses" } }`)
+	replaceIn(t, dir, "openclaw.json", `dm: { enabled: true,`, `allowFrom: ["555555555555555555"], dm: { enabled: true,`)
+	s, err := Read(dir, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, v := range s.env {
+		env = append(env, v.Key+" "+s.envSource[v.Key]+" "+v.Value.Mask())
+	}
+	want := []string{
+		"OPENROUTER_API_KEY env.OPENROUTER_API_KEY of openclaw.json sk-o...6789",
+		"ANTHROPIC_API_KEY env.vars.ANTHROPIC_API_KEY of openclaw.json sk-a...6789",
+	}
+	if diff := cmp.Diff(want, env); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+	var chans []string
+	for _, c := range s.channels {
+		chans = append(chans, c.name+" "+strings.Join(c.allowFrom, ","))
+	}
+	if diff := cmp.Diff([]string{"telegram 111111111,222222222", "discord 555555555555555555,333333333333333333,444444444444444444"}, chans); diff != "" {
+		t.Errorf("channels (-want +got):\n%s", diff)
+	}
+}

@@ -326,8 +326,10 @@ func (r *reader) readChannel(name string, c *wireChannel) {
 	ch := channel{name: name}
 	key := "channels." + name
 	list := c.AllowFrom
-	if name == "discord" && len(list) == 0 {
-		list = c.DM.AllowFrom // OpenClaw 2026.1 kept Discord's in dm.allowFrom
+	if name == "discord" {
+		// OpenClaw 2026.1 kept Discord's owner list in dm.allowFrom, later
+		// ones in allowFrom; a config edited across versions has both.
+		list = slices.Concat(list, c.DM.AllowFrom)
 	}
 	var skipped int
 	for _, raw := range list {
@@ -528,13 +530,24 @@ func (r *reader) readEnv(w *wireConfig) {
 	for _, k := range sortedKeys(vars) {
 		add(k, vars[k], path)
 	}
-	for _, k := range sortedKeys(w.Env) {
-		if k == "shellEnv" || k == "vars" {
-			continue
-		}
-		var s string
-		if json.Unmarshal(w.Env[k], &s) == nil {
-			add(k, secret.New(s), "env."+k+" of "+filepath.Base(r.s.ConfigPath))
+	// The env block holds variables flat and under env.vars (§4.1), a
+	// flat entry first.
+	var envVars map[string]json.RawMessage
+	if raw, ok := w.Env["vars"]; ok && json.Unmarshal(raw, &envVars) != nil {
+		r.problem(Newer, r.s.ConfigPath, fixNewer, "env.vars is not an object of variables")
+	}
+	for _, block := range []struct {
+		prefix string
+		m      map[string]json.RawMessage
+	}{{"env.", w.Env}, {"env.vars.", envVars}} {
+		for _, k := range sortedKeys(block.m) {
+			if block.prefix == "env." && (k == "shellEnv" || k == "vars") {
+				continue
+			}
+			var s string
+			if json.Unmarshal(block.m[k], &s) == nil {
+				add(k, secret.New(s), block.prefix+k+" of "+filepath.Base(r.s.ConfigPath))
+			}
 		}
 	}
 	if len(other) > 0 {
