@@ -50,3 +50,19 @@ func DamageTable(t testing.TB, path, table string) {
 	}
 	Overwrite(t, path, func(int) (int, int) { return (root - 1) * size, root * size }, 0xa5)
 }
+
+// Exec runs stmts on the database at path, which no connection may have
+// open: for a file as an older bot left it.
+func Exec(t testing.TB, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/secret"
-	"github.com/botgateway/bot/sessions"
 )
 
 // CooldownCmd groups "bot models cooldown list|clear": what the router has
@@ -44,9 +43,6 @@ type cooldownJSON struct {
 // it.
 func (c *CooldownListCmd) Run(ctx context.Context, app *App) error {
 	st, err := app.readSessions(ctx)
-	if errors.Is(err, sessions.ErrOlderSchema) {
-		return userErrorf("%v; run bot chat or bot gateway once to upgrade it", err)
-	}
 	if err != nil {
 		return err
 	}

@@ -43,9 +43,6 @@ type pairingJSON struct {
 // Run lists the pending requests, reading sessions.db without changing it.
 func (c *PairingListCmd) Run(ctx context.Context, app *App) error {
 	st, err := app.readSessions(ctx)
-	if errors.Is(err, sessions.ErrOlderSchema) {
-		st, err = nil, nil // written by a bot without pairing: none pending
-	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/botgateway/bot/config"
+	"github.com/botgateway/bot/internal/sqlitetest"
 	"github.com/botgateway/bot/internal/testenv"
 	"github.com/botgateway/bot/sessions"
 )
@@ -103,4 +104,21 @@ func botRun(getenv func(string) string, args ...string) (stdout, stderr string, 
 	var o, e bytes.Buffer
 	code = Main(context.Background(), args, strings.NewReader(""), &o, &e, getenv)
 	return o.String(), e.String(), code
+}
+
+// TestPairingListOlderDatabase: a sessions.db of schema 3 (pairing without
+// names, as a gateway of the previous release leaves it while it still
+// runs) may hold pending requests: pairing list says it cannot read it
+// and what upgrades it, never that there are none.
+func TestPairingListOlderDatabase(t *testing.T) {
+	e := testenv.New(t)
+	pendingPairing(t, e, "telegram", "555", "")
+	sqlitetest.Exec(t, e.Path(".bot/sessions.db"),
+		"ALTER TABLE pairing_requests DROP COLUMN display_name",
+		"ALTER TABLE pairing_requests DROP COLUMN denied",
+		"PRAGMA user_version = 3")
+	out, errOut, n := botRun(e.Getenv, "pairing", "list")
+	if n != 1 || strings.Contains(out, "No pending") || !strings.Contains(errOut, "older") || !strings.Contains(errOut, "the next bot chat (or gateway start) upgrades it") {
+		t.Errorf("pairing list on an older sessions.db = %d\n%s%s", n, out, errOut)
+	}
 }
