@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/gateway"
+	"github.com/botgateway/bot/internal/secret"
 	"github.com/botgateway/bot/models"
 )
 
@@ -38,6 +40,11 @@ func (c *ModelsStatusCmd) checkProbeFlags() error {
 	case c.ProbeTimeout <= 0:
 		return userError{"--probe-timeout must be positive, e.g. 8s (see \"bot models status --help\")"}
 	}
+	for _, id := range c.Profile {
+		if id = strings.TrimSpace(id); !auth.ProfileID(id).Valid() {
+			return userErrorf("--profile %s is not a profile id; use <provider>:<name> as bot models status lists it", secret.MaskText(id))
+		}
+	}
 	for i, p := range c.Provider {
 		n, err := knownProvider(p)
 		if err != nil {
@@ -56,7 +63,9 @@ func (c *ModelsStatusCmd) checkProbeFlags() error {
 func (c *ModelsStatusCmd) probe(ctx context.Context, app *App, rep *statusReport) error {
 	opts := models.ProbeOptions{Agent: rep.AgentID, Timeout: c.ProbeTimeout}
 	for _, id := range c.Profile {
-		opts.Profiles = append(opts.Profiles, auth.ProfileID(strings.TrimSpace(id)))
+		if id := auth.ProfileID(strings.TrimSpace(id)); !slices.Contains(opts.Profiles, id) {
+			opts.Profiles = append(opts.Profiles, id)
+		}
 	}
 	opts.Providers = c.Provider
 	if len(opts.Providers) == 0 && len(opts.Profiles) == 0 {
@@ -68,8 +77,17 @@ func (c *ModelsStatusCmd) probe(ctx context.Context, app *App, rep *statusReport
 	if err != nil {
 		return err
 	}
+	stored := map[string]bool{}
+	for _, pr := range rep.Auth.Profiles {
+		stored[pr.ProfileID] = true
+	}
 	rep.Probes = []probeReport{}
 	for _, r := range results {
+		if r.Profile != "" && !stored[string(r.Profile)] {
+			// Only --profile names one the store lacks: typed by the user,
+			// perhaps a key pasted in the wrong place. Never echo it whole.
+			r.Profile, r.Label = auth.ProfileID(secret.MaskText(string(r.Profile))), secret.MaskText(r.Label)
+		}
 		pr := probeReport{
 			Provider: r.Provider, ProfileID: string(r.Profile), EnvSource: r.EnvSource, Label: r.Label,
 			Model: r.Model, Status: string(r.Outcome), LatencyMs: r.Latency.Milliseconds(), HTTPStatus: r.Status, Detail: r.Detail,

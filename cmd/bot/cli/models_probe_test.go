@@ -172,3 +172,22 @@ func TestPasteTokenValidate(t *testing.T) {
 		t.Error("the validated token was not stored")
 	}
 }
+
+// TestProbeProfileNotStored: a --profile that is no profile id, or names
+// none in the store, is never echoed whole: a key pasted there by mistake
+// (with or without a provider in front) shows masked.
+func TestProbeProfileNotStored(t *testing.T) {
+	p := newProbeEnv(t)
+	_, errOut, n := p.run(t, "", "models", "status", "--probe", "--profile", probeOK)
+	if want := "--profile sk-a...cdef is not a profile id"; n != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("--profile <key> = %d, %q; want 1 and %q", n, errOut, want)
+	}
+	out, errOut, n := p.run(t, "", "models", "status", "--probe", "--check", "--profile", "anthropic:"+probeOK)
+	if want := "- anth...cdef  anthropic/claude-sonnet-4-5  unusable: not in the auth store"; n != 1 || !strings.Contains(out, want) {
+		t.Errorf("--profile anthropic:<key> = %d\n%s%s\nwant 1 and %q", n, out, errOut, want)
+	}
+	out, _, _ = p.run(t, "", "models", "status", "--probe", "--json", "--profile", "anthropic:"+probeOK)
+	if !strings.Contains(out, `"profileId": "anth...cdef"`) {
+		t.Errorf("--json does not mask the id:\n%s", out)
+	}
+}
