@@ -124,6 +124,18 @@ type ChannelsConfig struct {
 	Discord ChannelConfig `json:"discord"`
 }
 
+// Named returns the block of the channel called name ("telegram" or
+// "discord"; the zero block for any other name).
+func (c ChannelsConfig) Named(name string) ChannelConfig {
+	switch name {
+	case "telegram":
+		return c.Telegram
+	case "discord":
+		return c.Discord
+	}
+	return ChannelConfig{}
+}
+
 // ChannelConfig is the configuration of one chat channel. A channel runs
 // when its token is available (here or in the environment) unless Enabled
 // is false.

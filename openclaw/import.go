@@ -66,7 +66,7 @@ func plan(s *Setup, paths config.Paths) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	got, _ = mergeEnv(cur, s, paths)
+	got, _ = mergeEnv(cur, cf.Config, s, paths)
 	items = append(items, got...)
 	return append(items, s.Notes...), nil
 }
@@ -91,11 +91,13 @@ func apply(ctx context.Context, s *Setup, paths config.Paths) ([]Item, error) {
 	// should this process die midway); both are decided again under the
 	// config's lock, which every writer of either takes first.
 	var cfgItems, envItems []Item
+	var cfg *config.Config // as it was before the edits (which set no token)
 	err := config.EditWith(ctx, paths.ConfigPath, func(d *config.Doc) error {
 		cur, err := d.Config()
 		if err != nil {
 			return err
 		}
+		cfg = cur
 		var edits []edit
 		cfgItems, edits = mergeConfig(cur, s, paths)
 		for _, e := range edits {
@@ -110,7 +112,7 @@ func apply(ctx context.Context, s *Setup, paths config.Paths) ([]Item, error) {
 			return err
 		}
 		var add []config.DotenvVar
-		envItems, add = mergeEnv(cur, s, paths)
+		envItems, add = mergeEnv(cur, cfg, s, paths)
 		if len(add) == 0 {
 			return txn.Commit()
 		}
@@ -248,10 +250,7 @@ func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []ed
 		take(key+" (+"+strings.Join(added, ", ")+")", edit{[]string{"channels", ch, list}, slices.Concat(have, added)})
 	}
 	for _, ch := range s.channels {
-		cfg := cur.Channels.Telegram
-		if ch.name == "discord" {
-			cfg = cur.Channels.Discord
-		}
+		cfg := cur.Channels.Named(ch.name)
 		addIDs(ch.name, "allowFrom", cfg.AllowFrom, ch.allowFrom)
 		addIDs(ch.name, "guilds", cfg.Guilds, ch.guilds)
 	}
@@ -270,8 +269,10 @@ func lookupAlias(aliases map[string]string, name string) (string, bool) {
 }
 
 // mergeEnv works out the .env items against cur (the variables the file
-// sets) and the variables to add. An item's What starts with the key.
-func mergeEnv(cur map[string]secret.Secret, s *Setup, paths config.Paths) ([]Item, []config.DotenvVar) {
+// sets) and cfg (bot.json), and the variables to add. A channel whose token
+// bot.json holds gets no variable: it would win over that token. An item's
+// What starts with the key.
+func mergeEnv(cur map[string]secret.Secret, cfg *config.Config, s *Setup, paths config.Paths) ([]Item, []config.DotenvVar) {
 	var items []Item
 	var add []config.DotenvVar
 	file := paths.Display(paths.EnvFile())
@@ -282,6 +283,15 @@ func mergeEnv(cur map[string]secret.Secret, s *Setup, paths config.Paths) ([]Ite
 			continue
 		}
 		key := strings.ToUpper(ch.name) + "_BOT_TOKEN"
+		if have := cfg.Channels.Named(ch.name).Token; !have.IsBlank() {
+			why := paths.Display(paths.ConfigPath) + " sets channels." + ch.name + ".token, which a variable in " + file + " would override; kept"
+			if have.Equal(ch.token) {
+				why = paths.Display(paths.ConfigPath) + " already has it as channels." + ch.name + ".token"
+			}
+			items = append(items, Item{What: fmt.Sprintf("%s %s (from %s)", key, ch.token.Mask(), ch.tokenKey), Why: why})
+			source[key] = ch.tokenKey
+			continue
+		}
 		vars = append(vars, config.DotenvVar{Key: key, Value: ch.token})
 		source[key] = ch.tokenKey
 	}

@@ -400,3 +400,42 @@ func TestReadEnvVarsAndDiscordLists(t *testing.T) {
 		t.Errorf("channels (-want +got):\n%s", diff)
 	}
 }
+
+// TestImportKeepsConfigToken: a channel token bot.json already holds
+// (channels.<ch>.token) is what bot runs with; a variable in .env would
+// win over it, so the import adds none for that channel.
+func TestImportKeepsConfigToken(t *testing.T) {
+	home, dir := fixture(t)
+	paths := botPaths(t, home)
+	writeFile(t, paths.ConfigPath, `{"channels": {"discord": {"token": "MTIzNDU2Nzg5MDEyMzQ1Njc4.mine.bot-0123456789abcdefgh"}}}`+"\n")
+	s, err := Read(dir, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Import(context.Background(), s, paths, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := config.ReadDotenv(paths.EnvFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := env["DISCORD_BOT_TOKEN"]; ok {
+		t.Errorf("DISCORD_BOT_TOKEN added to .env, overriding bot.json's channels.discord.token")
+	}
+	if _, ok := env["TELEGRAM_BOT_TOKEN"]; !ok {
+		t.Errorf("TELEGRAM_BOT_TOKEN not imported")
+	}
+	found := false
+	for _, it := range items {
+		if strings.HasPrefix(it.What, "DISCORD_BOT_TOKEN ") {
+			found = true
+			if it.Taken || !strings.Contains(it.Why, "channels.discord.token") {
+				t.Errorf("item %+v; want skipped, naming channels.discord.token", it)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no item for DISCORD_BOT_TOKEN in %+v", items)
+	}
+}

@@ -121,7 +121,7 @@ func (c *PairingApproveCmd) Run(ctx context.Context, app *App) error {
 		if err != nil {
 			return err
 		}
-		ids := channelOf(cur, c.Channel).AllowFrom
+		ids := cur.Channels.Named(c.Channel).AllowFrom
 		if slices.Contains(ids, p.UserID) {
 			return nil
 		}
@@ -184,14 +184,6 @@ func nameSuffix(name string) string {
 		return " (" + n + ")"
 	}
 	return ""
-}
-
-// channelOf returns cfg's block for channel ("telegram" or "discord").
-func channelOf(cfg *config.Config, channel string) config.ChannelConfig {
-	if channel == "discord" {
-		return cfg.Channels.Discord
-	}
-	return cfg.Channels.Telegram
 }
 
 // pairingAge is how long ago a request came: "<1m" in its first minute
