@@ -76,21 +76,6 @@ func writeDB(t *testing.T, path string) {
 	}
 }
 
-// rawExec runs SQL on the file at path through a plain connection.
-func rawExec(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range stmts {
-		if _, err := db.ExecContext(t.Context(), q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-}
-
 // TestCloseLeavesNoFiles checks that the last Close leaves the database
 // file alone, in rollback-journal mode, and that a new database never
 // leaves its temporary file behind.
@@ -218,10 +203,10 @@ func TestOpenReadOnlyRefuses(t *testing.T) {
 		}, ErrCorrupt, "is a directory"},
 		{"newer", func(t *testing.T, path string) {
 			writeDB(t, path)
-			rawExec(t, path, "PRAGMA user_version = 99")
+			sqlitetest.Exec(t, path, "PRAGMA user_version = 99")
 		}, ErrNewerSchema, "upgrade bot"},
 		{"older", func(t *testing.T, path string) {
-			rawExec(t, path, "CREATE TABLE other (x)")
+			sqlitetest.Exec(t, path, "CREATE TABLE other (x)")
 		}, ErrOlderSchema, "has schema version 0, older than this bot's"},
 	}
 	for _, tt := range tests {
@@ -352,7 +337,7 @@ func (h busyHandler) Handle(ctx context.Context, r slog.Record) error {
 func TestOpenWaitsForSwitch(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sessions.db")
 	writeDB(t, path)
-	rawExec(t, path, "PRAGMA journal_mode = DELETE") // as Close leaves it, whichever bot closed it
+	sqlitetest.Exec(t, path, "PRAGMA journal_mode = DELETE") // as Close leaves it, whichever bot closed it
 
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
