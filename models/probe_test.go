@@ -2,7 +2,6 @@ package models_test
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -180,13 +179,7 @@ func TestProbeRefreshesOAuth(t *testing.T) {
 // unreachable, and sets no credential aside.
 func TestProbeUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	r := newRig(t, rigConfig{anthropicURL: "http://" + addr})
+	r := newRig(t, rigConfig{anthropicURL: closedURL(t)})
 	res, err := r.router.Probe(t.Context(), models.ProbeOptions{Agent: "main", Catalog: probeCatalog(t), Providers: []string{"anthropic"}})
 	if err != nil {
 		t.Fatal(err)

@@ -750,14 +750,8 @@ func TestRouterBillingSchedule(t *testing.T) {
 // to blame, not the credential.
 func TestRouterUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	r := newRig(t, rigConfig{anthropicURL: "http://" + addr})
-	_, err = r.complete(tgt{})
+	r := newRig(t, rigConfig{anthropicURL: closedURL(t)})
+	_, err := r.complete(tgt{})
 	// One candidate tried: with two the reply would say "All anthropic
 	// credentials failed (tried ...)".
 	want := "anthropic:work: the provider could not be reached; check the gateway host's network (and its *_BASE_URL settings)."
@@ -1075,4 +1069,16 @@ func TestNewRouterNeedsItsParts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closedURL returns a base URL on a loopback port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
 }
