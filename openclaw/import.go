@@ -132,6 +132,7 @@ func mergeStore(dst *auth.Store, a Agent, paths config.Paths) ([]Item, bool) {
 	var items []Item
 	changed := false
 	file := paths.Display(auth.StorePath(paths.AgentDir(a.ID)))
+	own := dst.IDs() // bot's own profiles, before the import adds any
 	for _, id := range a.Store.IDs() {
 		c := a.Store.Profiles[id]
 		what := fmt.Sprintf("profile %s (%s) of agent %s", id, c.Type, a.ID)
@@ -151,6 +152,16 @@ func mergeStore(dst *auth.Store, a Agent, paths config.Paths) ([]Item, bool) {
 			items = append(items, Item{What: what, Why: file + " already has an order for " + p + "; kept"})
 			continue
 		}
+		var left []string
+		for _, id := range own {
+			if auth.NormalizeProvider(id.Provider()) == p && !slices.Contains(ids, id) {
+				left = append(left, string(id))
+			}
+		}
+		if len(left) > 0 {
+			items = append(items, Item{What: what, Why: leftOut(file, left, p)})
+			continue
+		}
 		if dst.Order == nil {
 			dst.Order = map[string][]auth.ProfileID{}
 		}
@@ -159,6 +170,13 @@ func mergeStore(dst *auth.Store, a Agent, paths config.Paths) ([]Item, bool) {
 		items = append(items, Item{Taken: true, What: what, Why: "into " + file})
 	}
 	return items, changed
+}
+
+// leftOut is why an order is not imported: file holds bot's own profiles
+// of provider p (left) that it does not list, and an order is the whole
+// list the router tries, so they would never be tried again.
+func leftOut(file string, left []string, p string) string {
+	return file + " has " + strings.Join(left, ", ") + ", which this order leaves out (it would no longer be tried); kept bot's; set one with bot models auth order set --provider " + p
 }
 
 func joinIDs(ids []auth.ProfileID) string {
@@ -205,6 +223,16 @@ func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []ed
 		what := fmt.Sprintf("auth.order.%s (%s)", p, strings.Join(s.order[p], ", "))
 		if _, have := cur.Auth.Order[p]; have {
 			keep(what, file+" already has an order for "+p+"; kept")
+			continue
+		}
+		var left []string
+		for _, id := range sortedKeys(cur.Auth.Profiles) {
+			if auth.NormalizeProvider(cur.Auth.Profiles[id].Provider) == p && !slices.Contains(s.order[p], id) {
+				left = append(left, id)
+			}
+		}
+		if len(left) > 0 {
+			keep(what, leftOut(file, left, p))
 			continue
 		}
 		take(what, edit{[]string{"auth", "order", p}, s.order[p]})

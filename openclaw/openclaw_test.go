@@ -439,3 +439,40 @@ func TestImportKeepsConfigToken(t *testing.T) {
 		t.Errorf("no item for DISCORD_BOT_TOKEN in %+v", items)
 	}
 }
+
+// TestImportKeepsOwnProfilesRouted: bot.json declares a profile of bot's
+// own and no order; OpenClaw's auth.order for that provider leaves it out,
+// so importing it would stop bot from ever trying its own credential: the
+// order is skipped, saying why.
+func TestImportKeepsOwnProfilesRouted(t *testing.T) {
+	home, dir := fixture(t)
+	paths := botPaths(t, home)
+	writeFile(t, paths.ConfigPath, `{"auth": {"profiles": {"anthropic:mine": {"provider": "anthropic", "mode": "token"}}}}`+"\n")
+	s, err := Read(dir, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Import(context.Background(), s, paths, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := config.Load(paths.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := cf.Config.Auth.Order["anthropic"]; ok {
+		t.Errorf("auth.order.anthropic = %v imported: anthropic:mine would no longer be tried", o)
+	}
+	found := false
+	for _, it := range items {
+		if strings.HasPrefix(it.What, "auth.order.anthropic ") {
+			found = true
+			if it.Taken || !strings.Contains(it.Why, "anthropic:mine") {
+				t.Errorf("item %+v; want skipped, naming anthropic:mine", it)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no item for auth.order.anthropic in %+v", items)
+	}
+}
