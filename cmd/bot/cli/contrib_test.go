@@ -281,3 +281,29 @@ func TestCheckScriptTelegram(t *testing.T) {
 		t.Errorf("messages to the owner: %+v", msgs)
 	}
 }
+
+// TestCheckScriptSignal: systemd passes a killed check's signal name in
+// MONITOR_EXIT_STATUS (TERM, KILL); bot-check still notifies and exits 1,
+// not with a shell error.
+func TestCheckScriptSignal(t *testing.T) {
+	ran := 0
+	for _, sh := range []string{"sh", "dash", "bash"} {
+		path, err := exec.LookPath(sh)
+		if err != nil {
+			continue
+		}
+		ran++
+		cmd := exec.Command(path, "../../../contrib/bot-check")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "MONITOR_EXIT_STATUS=TERM"}
+		out, err := cmd.CombinedOutput()
+		if ee, ok := errors.AsType[*exec.ExitError](err); !ok || ee.ExitCode() != 1 {
+			t.Errorf("%s bot-check with TERM: %v, want exit 1\n%s", sh, err, out)
+		}
+		if want := "bot-check: bot on "; !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), "the check itself failed (TERM)") || strings.Count(string(out), "\n") != 1 {
+			t.Errorf("%s bot-check with TERM said:\n%s", sh, out)
+		}
+	}
+	if ran == 0 {
+		t.Skip("no POSIX shell here")
+	}
+}
