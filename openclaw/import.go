@@ -48,11 +48,13 @@ func Import(ctx context.Context, s *Setup, paths config.Paths, dryRun bool) ([]I
 // nothing.
 func plan(s *Setup, paths config.Paths) ([]Item, error) {
 	var items []Item
+	own := ownProfiles{}
 	for _, a := range s.Agents {
 		dst, _, err := auth.LoadStore(auth.StorePath(paths.AgentDir(a.ID)))
 		if err != nil {
 			return nil, err
 		}
+		own.add(dst)
 		got, _ := mergeStore(dst, a, paths)
 		items = append(items, got...)
 	}
@@ -60,7 +62,7 @@ func plan(s *Setup, paths config.Paths) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	got, _ := mergeConfig(cf.Config, s, paths)
+	got, _ := mergeConfig(cf.Config, own, s, paths)
 	items = append(items, got...)
 	cur, err := config.ReadDotenv(paths.EnvFile())
 	if err != nil {
@@ -74,10 +76,12 @@ func plan(s *Setup, paths config.Paths) ([]Item, error) {
 // apply writes, file by file, deciding again under each file's lock.
 func apply(ctx context.Context, s *Setup, paths config.Paths) ([]Item, error) {
 	var items []Item
+	own := ownProfiles{}
 	for _, a := range s.Agents {
 		path := auth.StorePath(paths.AgentDir(a.ID))
 		var got []Item
 		if _, err := auth.UpdateStore(ctx, path, func(dst *auth.Store) (bool, error) {
+			own.add(dst)
 			var changed bool
 			got, changed = mergeStore(dst, a, paths)
 			return changed, nil
@@ -99,7 +103,7 @@ func apply(ctx context.Context, s *Setup, paths config.Paths) ([]Item, error) {
 		}
 		cfg = cur
 		var edits []edit
-		cfgItems, edits = mergeConfig(cur, s, paths)
+		cfgItems, edits = mergeConfig(cur, own, s, paths)
 		for _, e := range edits {
 			if err := d.Set(e.path, e.value); err != nil {
 				return err
@@ -159,7 +163,7 @@ func mergeStore(dst *auth.Store, a Agent, paths config.Paths) ([]Item, bool) {
 			}
 		}
 		if len(left) > 0 {
-			items = append(items, Item{What: what, Why: leftOut(file, left, p)})
+			items = append(items, Item{What: what, Why: leftOut(left, p)})
 			continue
 		}
 		if dst.Order == nil {
@@ -172,11 +176,11 @@ func mergeStore(dst *auth.Store, a Agent, paths config.Paths) ([]Item, bool) {
 	return items, changed
 }
 
-// leftOut is why an order is not imported: file holds bot's own profiles
-// of provider p (left) that it does not list, and an order is the whole
-// list the router tries, so they would never be tried again.
-func leftOut(file string, left []string, p string) string {
-	return file + " has " + strings.Join(left, ", ") + ", which this order leaves out (it would no longer be tried); kept bot's; set one with bot models auth order set --provider " + p
+// leftOut is why an order is not imported: bot has profiles of provider
+// p (left) that it does not list, and an order is the whole list the
+// router tries, so they would never be tried again.
+func leftOut(left []string, p string) string {
+	return "bot has " + strings.Join(left, ", ") + ", which this order leaves out (never tried again); not taken; set one with bot models auth order set --provider " + p
 }
 
 func joinIDs(ids []auth.ProfileID) string {
@@ -201,8 +205,25 @@ type declaration struct {
 	Email    string `json:"email,omitempty"`
 }
 
-// mergeConfig works out the config's items and edits against cur.
-func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []edit) {
+// ownProfiles are the ids of the profiles bot's stores held before the
+// import added any, by provider.
+type ownProfiles map[string][]string
+
+// add records the profiles of dst, a store as bot had it.
+func (o ownProfiles) add(dst *auth.Store) {
+	for _, id := range dst.IDs() {
+		p := auth.NormalizeProvider(id.Provider())
+		if !slices.Contains(o[p], string(id)) {
+			o[p] = append(o[p], string(id))
+		}
+	}
+}
+
+// mergeConfig works out the config's items and edits against cur. A
+// declaration or an order for a provider is the whole list the router
+// tries (DESIGN §6), so one that would leave out a profile bot already
+// stores or declares for that provider (own, cur) is not taken.
+func mergeConfig(cur *config.Config, own ownProfiles, s *Setup, paths config.Paths) ([]Item, []edit) {
 	var items []Item
 	var edits []edit
 	file := paths.Display(paths.ConfigPath)
@@ -211,10 +232,48 @@ func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []ed
 		edits = append(edits, e)
 	}
 	keep := func(what, why string) { items = append(items, Item{What: what, Why: why}) }
+	// Bot's own profiles of provider p that ids leave out.
+	leftOf := func(p string, ids []string) []string {
+		var left []string
+		for _, id := range sortedKeys(cur.Auth.Profiles) {
+			if auth.NormalizeProvider(cur.Auth.Profiles[id].Provider) == p && !slices.Contains(ids, id) {
+				left = append(left, id)
+			}
+		}
+		for _, id := range own[p] {
+			if !slices.Contains(ids, id) && !slices.Contains(left, id) {
+				left = append(left, id)
+			}
+		}
+		return left
+	}
+	// Declaring profiles of a provider bot declares none of (and has no
+	// order for) turns its router from every stored profile to the
+	// declared ones.
+	declared := map[string][]string{}
+	for _, p := range s.profiles {
+		declared[p.value.Provider] = append(declared[p.value.Provider], p.id)
+	}
+	undeclared := func(p string) []string {
+		if _, ok := cur.Auth.Order[p]; ok {
+			return nil
+		}
+		for _, ap := range cur.Auth.Profiles {
+			if auth.NormalizeProvider(ap.Provider) == p {
+				return nil
+			}
+		}
+		return leftOf(p, declared[p])
+	}
 	for _, p := range s.profiles {
 		what := fmt.Sprintf("auth.profiles.%s (%s, %s)", p.id, p.value.Provider, p.value.Mode)
 		if _, have := cur.Auth.Profiles[p.id]; have {
 			keep(what, file+" already declares it; kept")
+			continue
+		}
+		if left := undeclared(p.value.Provider); len(left) > 0 {
+			keep(what, file+" declares no "+p.value.Provider+" profile, so every stored one is tried; declaring this would leave out "+
+				strings.Join(left, ", ")+" (never tried again); not declared (the profile itself is imported)")
 			continue
 		}
 		take(what, edit{[]string{"auth", "profiles", p.id}, declaration{p.value.Provider, p.value.Mode, p.value.Email}})
@@ -225,14 +284,8 @@ func mergeConfig(cur *config.Config, s *Setup, paths config.Paths) ([]Item, []ed
 			keep(what, file+" already has an order for "+p+"; kept")
 			continue
 		}
-		var left []string
-		for _, id := range sortedKeys(cur.Auth.Profiles) {
-			if auth.NormalizeProvider(cur.Auth.Profiles[id].Provider) == p && !slices.Contains(s.order[p], id) {
-				left = append(left, id)
-			}
-		}
-		if len(left) > 0 {
-			keep(what, leftOut(file, left, p))
+		if left := leftOf(p, s.order[p]); len(left) > 0 {
+			keep(what, leftOut(left, p))
 			continue
 		}
 		take(what, edit{[]string{"auth", "order", p}, s.order[p]})

@@ -476,3 +476,61 @@ func TestImportKeepsOwnProfilesRouted(t *testing.T) {
 		t.Errorf("no item for auth.order.anthropic in %+v", items)
 	}
 }
+
+// TestImportKeepsStoredProfilesRouted: bot's store holds a profile its
+// config does not declare (Claude Code's login, synced), and bot.json has
+// no declaration or order for that provider, so the router tries every
+// stored profile. Declaring OpenClaw's profiles of that provider would
+// make the router try only those: they are skipped, and the profiles
+// still come across into the store (tried as bot's are).
+func TestImportKeepsStoredProfilesRouted(t *testing.T) {
+	home, dir := fixture(t)
+	paths := botPaths(t, home)
+	mine := auth.NewStore()
+	mine.Set("anthropic:synced", &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret("sk-ant-api03-mine-0123456789abcdef")})
+	b, _ := mine.Encode()
+	writeFile(t, auth.StorePath(paths.AgentDir("main")), string(b))
+	s, err := Read(dir, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry, err := Import(context.Background(), s, paths, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := Import(context.Background(), s, paths, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(dry, items); diff != "" {
+		t.Errorf("the dry run's plan differs from the import (-dry +import):\n%s", diff)
+	}
+	cf, err := config.Load(paths.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anthropic []string
+	for id := range cf.Config.Auth.Profiles {
+		if strings.HasPrefix(id, "anthropic:") {
+			anthropic = append(anthropic, id)
+		}
+	}
+	if len(anthropic) > 0 || cf.Config.Auth.Order["anthropic"] != nil {
+		t.Errorf("anthropic declared %v, order %v: anthropic:synced would no longer be tried", anthropic, cf.Config.Auth.Order["anthropic"])
+	}
+	if _, ok := cf.Config.Auth.Profiles["openai:default"]; !ok {
+		t.Errorf("openai:default not declared (bot has no openai profile of its own)")
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.What, "auth.profiles.anthropic:") && (it.Taken || !strings.Contains(it.Why, "anthropic:synced")) {
+			t.Errorf("item %+v; want skipped, naming anthropic:synced", it)
+		}
+	}
+	st, _, err := auth.LoadStore(auth.StorePath(paths.AgentDir("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Profiles["anthropic:work"]; !ok {
+		t.Errorf("anthropic:work not imported into the store")
+	}
+}
