@@ -401,95 +401,14 @@ func TestReadEnvVarsAndDiscordLists(t *testing.T) {
 	}
 }
 
-// TestImportKeepsConfigToken: a channel token bot.json already holds
-// (channels.<ch>.token) is what bot runs with; a variable in .env would
-// win over it, so the import adds none for that channel.
-func TestImportKeepsConfigToken(t *testing.T) {
+// importOver imports the fixture over bot's files as prepare leaves them
+// (checking that the dry run plans what the import does) and returns the
+// paths, the items and the resulting config.
+func importOver(t *testing.T, prepare func(paths config.Paths)) (config.Paths, []Item, *config.Config) {
+	t.Helper()
 	home, dir := fixture(t)
 	paths := botPaths(t, home)
-	writeFile(t, paths.ConfigPath, `{"channels": {"discord": {"token": "MTIzNDU2Nzg5MDEyMzQ1Njc4.mine.bot-0123456789abcdefgh"}}}`+"\n")
-	s, err := Read(dir, home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Import(context.Background(), s, paths, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := config.ReadDotenv(paths.EnvFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := env["DISCORD_BOT_TOKEN"]; ok {
-		t.Errorf("DISCORD_BOT_TOKEN added to .env, overriding bot.json's channels.discord.token")
-	}
-	if _, ok := env["TELEGRAM_BOT_TOKEN"]; !ok {
-		t.Errorf("TELEGRAM_BOT_TOKEN not imported")
-	}
-	found := false
-	for _, it := range items {
-		if strings.HasPrefix(it.What, "DISCORD_BOT_TOKEN ") {
-			found = true
-			if it.Taken || !strings.Contains(it.Why, "channels.discord.token") {
-				t.Errorf("item %+v; want skipped, naming channels.discord.token", it)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("no item for DISCORD_BOT_TOKEN in %+v", items)
-	}
-}
-
-// TestImportKeepsOwnProfilesRouted: bot.json declares a profile of bot's
-// own and no order; OpenClaw's auth.order for that provider leaves it out,
-// so importing it would stop bot from ever trying its own credential: the
-// order is skipped, saying why.
-func TestImportKeepsOwnProfilesRouted(t *testing.T) {
-	home, dir := fixture(t)
-	paths := botPaths(t, home)
-	writeFile(t, paths.ConfigPath, `{"auth": {"profiles": {"anthropic:mine": {"provider": "anthropic", "mode": "token"}}}}`+"\n")
-	s, err := Read(dir, home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := Import(context.Background(), s, paths, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := config.Load(paths.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o, ok := cf.Config.Auth.Order["anthropic"]; ok {
-		t.Errorf("auth.order.anthropic = %v imported: anthropic:mine would no longer be tried", o)
-	}
-	found := false
-	for _, it := range items {
-		if strings.HasPrefix(it.What, "auth.order.anthropic ") {
-			found = true
-			if it.Taken || !strings.Contains(it.Why, "anthropic:mine") {
-				t.Errorf("item %+v; want skipped, naming anthropic:mine", it)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("no item for auth.order.anthropic in %+v", items)
-	}
-}
-
-// TestImportKeepsStoredProfilesRouted: bot's store holds a profile its
-// config does not declare (Claude Code's login, synced), and bot.json has
-// no declaration or order for that provider, so the router tries every
-// stored profile. Declaring OpenClaw's profiles of that provider would
-// make the router try only those: they are skipped, and the profiles
-// still come across into the store (tried as bot's are).
-func TestImportKeepsStoredProfilesRouted(t *testing.T) {
-	home, dir := fixture(t)
-	paths := botPaths(t, home)
-	mine := auth.NewStore()
-	mine.Set("anthropic:synced", &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret("sk-ant-api03-mine-0123456789abcdef")})
-	b, _ := mine.Encode()
-	writeFile(t, auth.StorePath(paths.AgentDir("main")), string(b))
+	prepare(paths)
 	s, err := Read(dir, home)
 	if err != nil {
 		t.Fatal(err)
@@ -509,23 +428,88 @@ func TestImportKeepsStoredProfilesRouted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return paths, items, cf.Config
+}
+
+// skipped checks that the items starting with prefix (at least one) were
+// skipped with a why that names why.
+func skipped(t *testing.T, items []Item, prefix, why string) {
+	t.Helper()
+	found := false
+	for _, it := range items {
+		if strings.HasPrefix(it.What, prefix) {
+			found = true
+			if it.Taken || !strings.Contains(it.Why, why) {
+				t.Errorf("item %+v; want skipped, naming %s", it, why)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no item %s… in %+v", prefix, items)
+	}
+}
+
+// TestImportKeepsConfigToken: a channel token bot.json already holds
+// (channels.<ch>.token) is what bot runs with; a variable in .env would
+// win over it, so the import adds none for that channel.
+func TestImportKeepsConfigToken(t *testing.T) {
+	paths, items, _ := importOver(t, func(paths config.Paths) {
+		writeFile(t, paths.ConfigPath, `{"channels": {"discord": {"token": "MTIzNDU2Nzg5MDEyMzQ1Njc4.mine.bot-0123456789abcdefgh"}}}`+"\n")
+	})
+	env, err := config.ReadDotenv(paths.EnvFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := env["DISCORD_BOT_TOKEN"]; ok {
+		t.Errorf("DISCORD_BOT_TOKEN added to .env, overriding bot.json's channels.discord.token")
+	}
+	if _, ok := env["TELEGRAM_BOT_TOKEN"]; !ok {
+		t.Errorf("TELEGRAM_BOT_TOKEN not imported")
+	}
+	skipped(t, items, "DISCORD_BOT_TOKEN ", "channels.discord.token")
+}
+
+// TestImportKeepsOwnProfilesRouted: bot.json declares a profile of bot's
+// own and no order; OpenClaw's auth.order for that provider leaves it out,
+// so importing it would stop bot from ever trying its own credential: the
+// order is skipped, saying why.
+func TestImportKeepsOwnProfilesRouted(t *testing.T) {
+	_, items, cfg := importOver(t, func(paths config.Paths) {
+		writeFile(t, paths.ConfigPath, `{"auth": {"profiles": {"anthropic:mine": {"provider": "anthropic", "mode": "token"}}}}`+"\n")
+	})
+	if o, ok := cfg.Auth.Order["anthropic"]; ok {
+		t.Errorf("auth.order.anthropic = %v imported: anthropic:mine would no longer be tried", o)
+	}
+	skipped(t, items, "auth.order.anthropic ", "anthropic:mine")
+}
+
+// TestImportKeepsStoredProfilesRouted: bot's store holds a profile its
+// config does not declare (Claude Code's login, synced), and bot.json has
+// no declaration or order for that provider, so the router tries every
+// stored profile. Declaring OpenClaw's profiles of that provider would
+// make the router try only those: they are skipped, and the profiles
+// still come across into the store (tried as bot's are).
+func TestImportKeepsStoredProfilesRouted(t *testing.T) {
+	paths, items, cfg := importOver(t, func(paths config.Paths) {
+		mine := auth.NewStore()
+		mine.Set("anthropic:synced", &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret("sk-ant-api03-mine-0123456789abcdef")})
+		b, _ := mine.Encode()
+		writeFile(t, auth.StorePath(paths.AgentDir("main")), string(b))
+	})
 	var anthropic []string
-	for id := range cf.Config.Auth.Profiles {
+	for id := range cfg.Auth.Profiles {
 		if strings.HasPrefix(id, "anthropic:") {
 			anthropic = append(anthropic, id)
 		}
 	}
-	if len(anthropic) > 0 || cf.Config.Auth.Order["anthropic"] != nil {
-		t.Errorf("anthropic declared %v, order %v: anthropic:synced would no longer be tried", anthropic, cf.Config.Auth.Order["anthropic"])
+	if len(anthropic) > 0 || cfg.Auth.Order["anthropic"] != nil {
+		t.Errorf("anthropic declared %v, order %v: anthropic:synced would no longer be tried", anthropic, cfg.Auth.Order["anthropic"])
 	}
-	if _, ok := cf.Config.Auth.Profiles["openai:default"]; !ok {
+	if _, ok := cfg.Auth.Profiles["openai:default"]; !ok {
 		t.Errorf("openai:default not declared (bot has no openai profile of its own)")
 	}
-	for _, it := range items {
-		if strings.HasPrefix(it.What, "auth.profiles.anthropic:") && (it.Taken || !strings.Contains(it.Why, "anthropic:synced")) {
-			t.Errorf("item %+v; want skipped, naming anthropic:synced", it)
-		}
-	}
+	skipped(t, items, "auth.profiles.anthropic:", "anthropic:synced")
+	skipped(t, items, "auth.order.anthropic ", "anthropic:synced")
 	st, _, err := auth.LoadStore(auth.StorePath(paths.AgentDir("main")))
 	if err != nil {
 		t.Fatal(err)
