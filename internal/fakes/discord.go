@@ -542,9 +542,8 @@ type Discord struct {
 	inters   map[string]*DiscordInteraction
 	byToken  map[string]string // interaction token → id
 	calls    []DiscordCall
-	faults   []dcFault
-	limits   map[string]dcLimit // route → its rate limit (SetRateLimit)
-	delays   map[string]time.Duration
+	script   script[DiscordFault]
+	limits   map[string]dcLimit   // route → its rate limit (SetRateLimit)
 	buckets  map[string]*dcBucket // route and major parameter → use
 
 	sessions   []*dcSession
@@ -571,12 +570,6 @@ type dcBucket struct {
 	used  int
 }
 
-type dcFault struct {
-	route string
-	n     int
-	f     DiscordFault
-}
-
 // NewDiscord starts a fake Discord on loopback for the bot fake-bot
 // (application id = bot user id); it is closed when the test ends.
 func NewDiscord(t TB) *Discord {
@@ -598,7 +591,6 @@ func NewDiscord(t TB) *Discord {
 		inters:      map[string]*DiscordInteraction{},
 		byToken:     map[string]string{},
 		limits:      map[string]dcLimit{},
-		delays:      map[string]time.Duration{},
 		buckets:     map[string]*dcBucket{},
 		conns:       map[*dcConn]bool{},
 	}
@@ -742,7 +734,7 @@ func (f *Discord) SetPrivilegedIntents(on bool) {
 func (f *Discord) FailNext(route string, n int, fault DiscordFault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.faults = append(f.faults, dcFault{route: route, n: n, f: fault})
+	f.script.failNext(route, n, fault)
 }
 
 // Delay holds back every later call of route ("" for all routes) by d
@@ -752,11 +744,7 @@ func (f *Discord) FailNext(route string, n int, fault DiscordFault) {
 func (f *Discord) Delay(route string, d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if d <= 0 {
-		delete(f.delays, route)
-		return
-	}
-	f.delays[route] = d
+	f.script.setDelay(route, d)
 }
 
 // SetRateLimit limits route (a DiscordRoute… template) to n calls per
@@ -892,7 +880,7 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if fault, ok := f.popFault(route); ok {
+	if fault, ok := f.script.pop(route); ok {
 		if fault.Drop {
 			f.calls[idx].Status = 0
 			f.notify()
@@ -915,10 +903,7 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 		writeDiscordError(w, e)
 		return
 	}
-	delay, ok := f.delays[route]
-	if !ok {
-		delay = f.delays[""]
-	}
+	delay := f.script.delay(route)
 	if delay > 0 {
 		f.mu.Unlock()
 		t := time.NewTimer(delay)
@@ -990,23 +975,6 @@ func (f *Discord) serve(w http.ResponseWriter, r *http.Request) {
 func (f *Discord) finish(idx int, e *dcError) {
 	f.calls[idx].Status, f.calls[idx].Code = e.status, e.code
 	f.notify()
-}
-
-// popFault takes the scripted fault for route, if any; f.mu is held.
-func (f *Discord) popFault(route string) (DiscordFault, bool) {
-	for i := range f.faults {
-		s := &f.faults[i]
-		if s.route != "" && s.route != route {
-			continue
-		}
-		fault := s.f
-		s.n--
-		if s.n <= 0 {
-			f.faults = slices.Delete(f.faults, i, i+1)
-		}
-		return fault, true
-	}
-	return DiscordFault{}, false
 }
 
 func writeDiscordError(w http.ResponseWriter, e *dcError) {

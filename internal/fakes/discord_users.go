@@ -786,14 +786,7 @@ func (f *Discord) WaitCalls(t Failer, route string, n int) []DiscordCall {
 func (f *Discord) Verify(t Failer) {
 	t.Helper()
 	f.mu.Lock()
-	var problems []string
-	for _, s := range f.faults {
-		r := s.route
-		if r == "" {
-			r = "any route"
-		}
-		problems = append(problems, fmt.Sprintf("%d scripted faults for %s unused", s.n, r))
-	}
+	problems := f.script.unused(func(DiscordFault) string { return "faults" }, "any route")
 	for _, c := range f.calls {
 		if c.Route == discordRouteUnknown {
 			problems = append(problems, fmt.Sprintf("call of unserved route %s %s", c.Method, c.Path))

@@ -332,10 +332,9 @@ type Telegram struct {
 	cbSeq     int
 	commands  map[string][]TelegramCommand
 	calls     []TelegramCall
-	faults    []tgFault
+	script    script[TelegramFault]
 
 	privacy    bool
-	delays     map[string]time.Duration
 	limiter    *tgLimiter
 	deliveries []TelegramDelivery
 }
@@ -351,12 +350,6 @@ type tgUpdate struct {
 type tgPoller struct {
 	kick   chan struct{}
 	reason string
-}
-
-type tgFault struct {
-	method string
-	n      int
-	f      TelegramFault
 }
 
 type tgChat struct {
@@ -396,7 +389,7 @@ func NewTelegram(t TB) *Telegram {
 		chats:       map[int64]*tgChat{},
 		callbacks:   map[string]*TelegramCallback{},
 		commands:    map[string][]TelegramCommand{},
-		delays:      map[string]time.Duration{},
+		script:      script[TelegramFault]{fold: true},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -482,7 +475,7 @@ func (f *Telegram) SetClock(now func() time.Time) {
 func (f *Telegram) FailNext(method string, n int, fault TelegramFault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.faults = append(f.faults, tgFault{method: method, n: n, f: fault})
+	f.script.failNext(method, n, fault)
 }
 
 // Delay holds back every later call of method ("" for all methods) by d
@@ -492,11 +485,7 @@ func (f *Telegram) FailNext(method string, n int, fault TelegramFault) {
 func (f *Telegram) Delay(method string, d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if d <= 0 {
-		delete(f.delays, strings.ToLower(method))
-		return
-	}
-	f.delays[strings.ToLower(method)] = d
+	f.script.setDelay(method, d)
 }
 
 // notify wakes every waiter; the caller holds f.mu.
@@ -538,7 +527,7 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 		writeTelegramError(w, &tgError{status: 401, desc: TelegramUnauthorized})
 		return
 	}
-	if fault, ok := f.popFault(method); ok {
+	if fault, ok := f.script.pop(method); ok {
 		if fault.Drop {
 			f.finish(idx, 0, "dropped")
 			f.mu.Unlock()
@@ -563,10 +552,7 @@ func (f *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 		writeTelegramError(w, e)
 		return
 	}
-	delay, ok := f.delays[strings.ToLower(method)]
-	if !ok {
-		delay = f.delays[""]
-	}
+	delay := f.script.delay(method)
 	f.mu.Unlock()
 	if delay > 0 {
 		t := time.NewTimer(delay)
@@ -627,23 +613,6 @@ func (f *Telegram) record(c TelegramCall, status int, desc string) {
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, withStatus(c, status, desc))
 	f.notify()
-}
-
-// popFault takes the scripted fault for method, if any; f.mu is held.
-func (f *Telegram) popFault(method string) (TelegramFault, bool) {
-	for i := range f.faults {
-		s := &f.faults[i]
-		if s.method != "" && !strings.EqualFold(s.method, method) {
-			continue
-		}
-		fault := s.f
-		s.n--
-		if s.n <= 0 {
-			f.faults = slices.Delete(f.faults, i, i+1)
-		}
-		return fault, true
-	}
-	return TelegramFault{}, false
 }
 
 // okBody renders a successful answer.

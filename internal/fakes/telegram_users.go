@@ -437,14 +437,7 @@ func (f *Telegram) WaitConfirmed(t Failer, id int64) {
 func (f *Telegram) Verify(t Failer) {
 	t.Helper()
 	f.mu.Lock()
-	var problems []string
-	for _, s := range f.faults {
-		m := s.method
-		if m == "" {
-			m = "any method"
-		}
-		problems = append(problems, fmt.Sprintf("%d scripted %s for %s unused", s.n, faultName(s.f), m))
-	}
+	problems := f.script.unused(faultName, "any method")
 	for _, c := range f.calls {
 		if c.Status == 404 {
 			problems = append(problems, fmt.Sprintf("call of unserved method %q", c.Method))
