@@ -16,12 +16,10 @@ import (
 
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/adapters/discord"
-	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
-	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -228,7 +226,6 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 	tap := newTapChat("echo: hi")
 	t := newDCBench(b, dc, []string{user.ID}, map[string]*tapChat{dm.ID: tap})
 	p := newDCPlatform(b)
-	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
 	// say sends "hi" and returns the time to the finished reply. It then
 	// waits until the exchange is stored (the session's newest turn is the
@@ -271,44 +268,10 @@ func BenchmarkDiscordOverhead(b *testing.B) {
 		}
 		return d
 	}
-	// Steady state: a full history window (10 exchanges) through the
-	// real path; caches, connections and the automatic pin in place.
-	var req models.Request
-	req.Model = "claude-sonnet-4-5"
-	for range 10 {
-		say()
-		req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"}, models.Message{Role: models.RoleAssistant, Text: "echo: hi"})
-	}
-	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"})
-	say()
-	if c := t.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
-		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
-	}
-	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
-
-	var direct, dispatches, sends, edits, full []time.Duration
-	i := 0
-	for b.Loop() {
-		t0 := time.Now()
-		for _, err := range t.provider.Stream(context.Background(), req, cred) {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		direct = append(direct, time.Since(t0))
-		dispatches = append(dispatches, p.dispatch(b))
-		sends = append(sends, p.send(b, "echo: "))
-		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
-		i++
-		full = append(full, say())
-	}
-	// The REST calls the replies took (each reply's are all made by the
-	// time its exchange is stored).
-	n := float64(len(full))
-	reportOverhead(b, "discord", full, direct,
-		platformPart{name: "dispatch", per: 1, times: dispatches},
-		platformPart{name: "create", per: float64(tap.sends.Load()-sends0) / n, times: sends},
-		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, times: edits})
+	t.measureOverhead(b, "discord", tap, say, platformCalls{
+		deliverName: "dispatch", sendName: "create",
+		deliver: p.dispatch, send: p.send, edit: p.edit,
+	})
 }
 
 // BenchmarkDiscordLoad drives the Discord path of BenchmarkDiscordOverhead

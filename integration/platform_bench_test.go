@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/botgateway/bot/adapters"
+	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/gateway/gatewaytest"
@@ -198,4 +199,63 @@ func runLoad(b *testing.B, chats int, ask func(i int) (time.Duration, bool), che
 	}
 	reportLoad(b, lat, elapsed)
 	b.Logf("budget: ≥ 1,000 messages/s with %d concurrent chats on a 2-core machine (DESIGN §7)", chats)
+}
+
+// platformCalls are a platform's own round trips that an overhead
+// benchmark measures beside the gateway's path, with the names it reports
+// them by: the delivery of a user's message (Discord's dispatch,
+// Telegram's getUpdates), a message create and a message edit.
+type platformCalls struct {
+	deliverName, sendName string
+	deliver               func(b *testing.B) time.Duration
+	send, edit            func(b *testing.B, text string) time.Duration
+}
+
+// measureOverhead is the part both platform overhead benchmarks share.
+// say sends the user's "hi" through the platform path and returns the
+// time to the finished reply (seen by tap); it is first run to a full
+// history window (10 exchanges: caches, connections and the automatic
+// pin in place), then, per iteration, beside a direct streaming call of
+// the same request and the platform's own calls pc; reportOverhead then
+// reports the figures under path.
+func (g *benchGateway) measureOverhead(b *testing.B, path string, tap *tapChat, say func() time.Duration, pc platformCalls) {
+	b.Helper()
+	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
+	var req models.Request
+	req.Model = "claude-sonnet-4-5"
+	for range 10 {
+		say()
+		req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"}, models.Message{Role: models.RoleAssistant, Text: "echo: hi"})
+	}
+	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"})
+	say()
+	if c := g.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
+		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
+	}
+	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
+
+	var direct, delivers, sends, edits, full []time.Duration
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		for _, err := range g.provider.Stream(context.Background(), req, cred) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		direct = append(direct, time.Since(t0))
+		delivers = append(delivers, pc.deliver(b))
+		sends = append(sends, pc.send(b, "echo: "))
+		edits = append(edits, pc.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
+		i++
+		full = append(full, say())
+	}
+	// The platform calls the replies took (each reply's are all made by
+	// the time say returns the next time, and the last one's by the time
+	// its exchange is stored).
+	n := float64(len(full))
+	reportOverhead(b, path, full, direct,
+		platformPart{name: pc.deliverName, per: 1, times: delivers},
+		platformPart{name: pc.sendName, per: float64(tap.sends.Load()-sends0) / n, times: sends},
+		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, times: edits})
 }

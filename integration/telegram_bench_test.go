@@ -23,12 +23,10 @@ import (
 
 	"github.com/botgateway/bot/adapters"
 	"github.com/botgateway/bot/adapters/telegram"
-	"github.com/botgateway/bot/auth"
 	"github.com/botgateway/bot/config"
 	"github.com/botgateway/bot/gateway"
 	"github.com/botgateway/bot/internal/fakes"
 	"github.com/botgateway/bot/internal/secret"
-	"github.com/botgateway/bot/models"
 	"github.com/botgateway/bot/sessions"
 )
 
@@ -262,7 +260,6 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 	tap := newTapChat("echo: hi")
 	t := newTGBench(b, []string{"42"}, map[int64]*tapChat{user.ID: tap})
 	p := newPlatform(b, t.tg)
-	cred := &auth.Credential{Provider: "anthropic", Type: auth.KindAPIKey, Key: auth.NewSecret(keyWork)}
 
 	// say sends "hi" and returns the time to the finished reply, once the
 	// message is handled completely.
@@ -281,44 +278,10 @@ func BenchmarkTelegramOverhead(b *testing.B) {
 		})
 		return d
 	}
-	// Steady state: a full history window (10 exchanges) through the
-	// real path; caches, connections and the automatic pin in place.
-	var req models.Request
-	req.Model = "claude-sonnet-4-5"
-	for range 10 {
-		say()
-		req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"}, models.Message{Role: models.RoleAssistant, Text: "echo: hi"})
-	}
-	req.Messages = append(req.Messages, models.Message{Role: models.RoleUser, Text: "hi"})
-	say()
-	if c := t.ai.Calls(); c[len(c)-1].Messages != len(req.Messages) {
-		b.Fatalf("the gateway's last call sent %d messages, the direct call sends %d", c[len(c)-1].Messages, len(req.Messages))
-	}
-	sends0, edits0 := tap.sends.Load(), tap.edits.Load()
-
-	var direct, polls, sends, edits, full []time.Duration
-	i := 0
-	for b.Loop() {
-		t0 := time.Now()
-		for _, err := range t.provider.Stream(context.Background(), req, cred) {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		direct = append(direct, time.Since(t0))
-		polls = append(polls, p.getUpdates(b))
-		sends = append(sends, p.send(b, "echo: "))
-		edits = append(edits, p.edit(b, []string{"echo: hi", "echo: ho"}[i%2]))
-		i++
-		full = append(full, say())
-	}
-	// The requests the replies took (each reply's are all made once its
-	// update is confirmed).
-	n := float64(len(full))
-	reportOverhead(b, "telegram", full, direct,
-		platformPart{name: "getUpdates", per: 1, times: polls},
-		platformPart{name: "sendMessage", per: float64(tap.sends.Load()-sends0) / n, times: sends},
-		platformPart{name: "edit", per: float64(tap.edits.Load()-edits0) / n, times: edits})
+	t.measureOverhead(b, "telegram", tap, say, platformCalls{
+		deliverName: "getUpdates", sendName: "sendMessage",
+		deliver: p.getUpdates, send: p.send, edit: p.edit,
+	})
 }
 
 // last returns the last of ms, or the zero message.
