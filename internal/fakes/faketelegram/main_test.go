@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,66 +9,14 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/botgateway/bot/internal/fakes/fakecli"
 )
 
-// session runs the program with a pipe as stdin; lines reads its stdout.
-type session struct {
-	in    *io.PipeWriter
-	lines chan string
-	done  chan error
-}
-
-func start(t *testing.T) *session {
-	t.Helper()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	s := &session{in: inW, lines: make(chan string, 100), done: make(chan error, 1)}
-	go func() {
-		s.done <- run(t.Context(), nil, inR, outW, io.Discard)
-		outW.Close()
-	}()
-	go func() {
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			s.lines <- sc.Text()
-		}
-		close(s.lines)
-	}()
-	t.Cleanup(func() {
-		inW.Close()
-		if err := <-s.done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		for range s.lines {
-		}
-	})
-	return s
-}
-
-// expect reads lines until one contains want.
-func (s *session) expect(t *testing.T, want string) string {
-	t.Helper()
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
-	for {
-		select {
-		case line, ok := <-s.lines:
-			if !ok {
-				t.Fatalf("output ended before %q", want)
-			}
-			if strings.Contains(line, want) {
-				return line
-			}
-		case <-timeout.C:
-			t.Fatalf("no line with %q", want)
-		}
-	}
-}
-
 func TestFakeTelegramPlaysTheUsers(t *testing.T) {
-	s := start(t)
-	url := strings.TrimPrefix(s.expect(t, "export BOT_TELEGRAM_API_URL="), "export BOT_TELEGRAM_API_URL=")
-	token := strings.TrimPrefix(s.expect(t, "export TELEGRAM_BOT_TOKEN="), "export TELEGRAM_BOT_TOKEN=")
+	s := fakecli.Start(t, run)
+	url := strings.TrimPrefix(s.Expect(t, "export BOT_TELEGRAM_API_URL="), "export BOT_TELEGRAM_API_URL=")
+	token := strings.TrimPrefix(s.Expect(t, "export TELEGRAM_BOT_TOKEN="), "export TELEGRAM_BOT_TOKEN=")
 
 	updates := make(chan *models.Update, 10)
 	b, err := bot.New(token, bot.WithServerURL(url), bot.WithHTTPClient(2*time.Second, &http.Client{Timeout: 5 * time.Second}),
@@ -93,7 +39,7 @@ func TestFakeTelegramPlaysTheUsers(t *testing.T) {
 		}
 	}
 
-	io.WriteString(s.in, "/model\n")
+	s.Send(t, "/model")
 	u := next()
 	if u.Message == nil || u.Message.Text != "/model" || u.Message.Chat.ID != ada.ID {
 		t.Fatalf("update = %+v", u)
@@ -104,10 +50,10 @@ func TestFakeTelegramPlaysTheUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The escape character is shown quoted, never raw.
-	if line := s.expect(t, "bot → chat 1001 #2"); !strings.Contains(line, `"pick \x1b[31m"`) || !strings.Contains(line, `"Sonnet"→"m:sonnet"`) {
+	if line := s.Expect(t, "bot → chat 1001 #2"); !strings.Contains(line, `"pick \x1b[31m"`) || !strings.Contains(line, `"Sonnet"→"m:sonnet"`) {
 		t.Errorf("printed %q", line)
 	}
-	io.WriteString(s.in, ":press 2 m:sonnet\n")
+	s.Send(t, ":press 2 m:sonnet")
 	u = next()
 	if u.CallbackQuery == nil || u.CallbackQuery.Data != "m:sonnet" {
 		t.Fatalf("update = %+v", u)
@@ -115,15 +61,15 @@ func TestFakeTelegramPlaysTheUsers(t *testing.T) {
 	if _, err := b.AnswerCallbackQuery(t.Context(), &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID, Text: "pinned"}); err != nil {
 		t.Fatal(err)
 	}
-	s.expect(t, `"pinned"`)
+	s.Expect(t, `"pinned"`)
 	if _, err := b.EditMessageText(t.Context(), &bot.EditMessageTextParams{ChatID: ada.ID, MessageID: m.ID, Text: "Sonnet it is"}); err != nil {
 		t.Fatal(err)
 	}
-	s.expect(t, `bot ✎ chat 1001 #2: "Sonnet it is"`)
-	io.WriteString(s.in, ":group hello all\n")
+	s.Expect(t, `bot ✎ chat 1001 #2: "Sonnet it is"`)
+	s.Send(t, ":group hello all")
 	if u := next(); u.Message == nil || u.Message.Chat.ID != group.ID {
 		t.Fatalf("group update = %+v", u)
 	}
-	io.WriteString(s.in, ":nonsense\n")
-	s.expect(t, `! unknown ":nonsense"`)
+	s.Send(t, ":nonsense")
+	s.Expect(t, `! unknown ":nonsense"`)
 }
